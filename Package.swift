@@ -1,0 +1,53 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "CampaignConnector",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "CurlTransport", targets: ["CurlTransport"]),
+        .executable(name: "connector", targets: ["connector"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        // libcurl, through a header-only shim for its variadic C functions.
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        // Async HTTP(S) and SMTP client on libcurl's multi interface.
+        .target(
+            name: "CurlTransport",
+            dependencies: [
+                "CCurl",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The command-line tool.
+        .executableTarget(
+            name: "connector",
+            dependencies: [
+                "CurlTransport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Benchmarks: run with `swift run -c release transport-bench`.
+        .executableTarget(
+            name: "transport-bench",
+            dependencies: ["CurlTransport"],
+            path: "Benchmarks/TransportBenchmark"
+        ),
+        .testTarget(
+            name: "CurlTransportTests",
+            dependencies: ["CurlTransport"],
+            exclude: [],
+            resources: []
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

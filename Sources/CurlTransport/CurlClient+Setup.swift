@@ -1,0 +1,171 @@
+import CCurl
+
+extension CurlClient {
+    /// Applies an HTTP request to a fresh easy handle.
+    func configureHTTP(_ transfer: CurlEasyTransfer, for request: HTTPRequest, redactedURL: String) throws(CurlTransportError) {
+        let lowerURL = request.url.lowercased()
+        guard lowerURL.hasPrefix("http://") || lowerURL.hasPrefix("https://") else {
+            throw CurlTransportError(
+                reason: .invalidRequest,
+                detail: "only http:// and https:// URLs can be requested; got '\(redactedURL)'",
+                url: redactedURL
+            )
+        }
+        try Self.validateToken(request.method.rawValue, what: "method")
+        transfer.set(CURLOPT_URL, request.url)
+        transfer.set(CURLOPT_PROTOCOLS_STR, "http,https")
+        transfer.set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https")
+        applyCommon(transfer, timeouts: request.timeouts, tls: request.tls)
+
+        switch request.method {
+        case .get where request.body == nil:
+            transfer.set(CURLOPT_HTTPGET, 1)
+        case .head:
+            transfer.set(CURLOPT_NOBODY, 1)
+        default:
+            if request.method != .post || request.body == nil {
+                transfer.set(CURLOPT_CUSTOMREQUEST, request.method.rawValue)
+            }
+        }
+        if let body = request.body, request.method != .head {
+            transfer.setRequestBody(body)
+        } else if [.post, .put, .patch].contains(request.method) {
+            transfer.setRequestBody([])  // an explicit Content-Length: 0
+        }
+
+        switch request.httpVersion {
+        case .http1_1: transfer.set(CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1)
+        case .http2: transfer.set(CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS)
+        case .http2PriorKnowledge: transfer.set(CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE)
+        }
+        // Wait for a multiplexable HTTP/2 connection rather than open another.
+        transfer.set(CURLOPT_PIPEWAIT, 1)
+
+        switch request.redirects {
+        case .none:
+            transfer.set(CURLOPT_FOLLOWLOCATION, 0)
+        case .follow(let max):
+            transfer.set(CURLOPT_FOLLOWLOCATION, 1)
+            transfer.set(CURLOPT_MAXREDIRS, max)
+        }
+
+        var lines: [String] = []
+        lines.reserveCapacity(request.headers.count + 4)
+        for field in request.headers {
+            try Self.validateToken(field.name, what: "header name")
+            try Self.validateHeaderValue(field.value, name: field.name)
+            // "Name;" sends an empty value; "Name:" would remove the header instead.
+            lines.append(field.value.isEmpty ? "\(field.name);" : "\(field.name): \(field.value)")
+        }
+        if request.body != nil && !request.headers.contains(name: "Content-Type") {
+            lines.append("Content-Type:")  // libcurl would otherwise claim a form
+        }
+        if !request.headers.contains(name: "Expect") {
+            lines.append("Expect:")  // no 100-continue round trip
+        }
+        if !request.headers.contains(name: "User-Agent") {
+            lines.append("User-Agent: \(configuration.userAgent)")
+        }
+
+        switch request.authentication {
+        case .none:
+            break
+        case .basic(let username, let password):
+            transfer.set(CURLOPT_HTTPAUTH, cc_auth_basic)
+            transfer.set(CURLOPT_USERNAME, username)
+            transfer.set(CURLOPT_PASSWORD, password)
+        case .bearer(let token):
+            try Self.validateHeaderValue(token, name: "Authorization")
+            lines.append("Authorization: Bearer \(token)")
+        case .awsSigV4(let credentials):
+            transfer.set(CURLOPT_AWS_SIGV4, credentials.curlProviderString)
+            transfer.set(CURLOPT_USERNAME, credentials.accessKeyID)
+            transfer.set(CURLOPT_PASSWORD, credentials.secretAccessKey)
+            if let token = credentials.sessionToken {
+                try Self.validateHeaderValue(token, name: "x-amz-security-token")
+                lines.append("x-amz-security-token: \(token)")
+            }
+        }
+        transfer.set(CURLOPT_HTTPHEADER, list: lines)
+
+        let maxSize = request.maxResponseSize ?? configuration.maxResponseSize
+        transfer.maxBodySize = maxSize
+        transfer.setOffset(CURLOPT_MAXFILESIZE_LARGE, maxSize)
+        transfer.installResponseCallbacks()
+    }
+
+    /// Applies an SMTP request to a fresh easy handle.
+    func configureSMTP(_ transfer: CurlEasyTransfer, for mail: SMTPRequest) throws(CurlTransportError) {
+        let url = mail.server.curlURL
+        guard !mail.recipients.isEmpty else {
+            throw CurlTransportError(reason: .invalidRequest, detail: "an SMTP message needs at least one recipient", url: url)
+        }
+        for address in [mail.mailFrom] + mail.recipients {
+            try Self.validateMailbox(address, url: url)
+        }
+        transfer.set(CURLOPT_URL, url)
+        transfer.set(CURLOPT_PROTOCOLS_STR, "smtp,smtps")
+        applyCommon(transfer, timeouts: mail.timeouts, tls: mail.tls)
+        switch mail.server.security {
+        case .startTLSRequired: transfer.set(CURLOPT_USE_SSL, Int(CURLUSESSL_ALL.rawValue))
+        case .implicitTLS: transfer.set(CURLOPT_USE_SSL, Int(CURLUSESSL_ALL.rawValue))
+        case .none: transfer.set(CURLOPT_USE_SSL, Int(CURLUSESSL_NONE.rawValue))
+        }
+        if let credentials = mail.credentials {
+            transfer.set(CURLOPT_USERNAME, credentials.username)
+            transfer.set(CURLOPT_PASSWORD, credentials.password)
+        }
+        transfer.set(CURLOPT_MAIL_FROM, "<\(mail.mailFrom)>")
+        transfer.set(CURLOPT_MAIL_RCPT, list: mail.recipients.map { "<\($0)>" })
+        transfer.setUploadBody(mail.message)
+        transfer.installReplyCapture()
+    }
+
+    private func applyCommon(_ transfer: CurlEasyTransfer, timeouts: Timeouts?, tls: TLSConfiguration?) {
+        transfer.set(CURLOPT_NOSIGNAL, 1)
+        transfer.set(CURLOPT_TCP_NODELAY, 1)
+        let timeouts = timeouts ?? configuration.timeouts
+        transfer.set(CURLOPT_CONNECTTIMEOUT_MS, timeouts.connect.roundedUpMilliseconds)
+        transfer.set(CURLOPT_TIMEOUT_MS, timeouts.total.map { $0.roundedUpMilliseconds } ?? 0)
+
+        let tls = tls ?? configuration.tls
+        transfer.set(CURLOPT_SSL_VERIFYPEER, tls.verifyPeer ? 1 : 0)
+        transfer.set(CURLOPT_SSL_VERIFYHOST, tls.verifyPeer ? 2 : 0)
+        if let path = tls.caBundlePath { transfer.set(CURLOPT_CAINFO, path) }
+        if let path = tls.clientCertificatePath { transfer.set(CURLOPT_SSLCERT, path) }
+        if let path = tls.clientKeyPath { transfer.set(CURLOPT_SSLKEY, path) }
+        if let password = tls.clientKeyPassword { transfer.set(CURLOPT_KEYPASSWD, password) }
+    }
+
+    // MARK: Validation
+
+    static func validateToken(_ token: String, what: String) throws(CurlTransportError) {
+        let valid = !token.isEmpty && token.utf8.allSatisfy { byte in
+            byte > 32 && byte < 127 && byte != UInt8(ascii: ":") && byte != UInt8(ascii: "(")
+                && byte != UInt8(ascii: ")") && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: ";")
+        }
+        guard valid else {
+            throw CurlTransportError(reason: .invalidRequest, detail: "invalid HTTP \(what) '\(token)': use visible ASCII without separators")
+        }
+    }
+
+    static func validateHeaderValue(_ value: String, name: String) throws(CurlTransportError) {
+        guard !value.utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 0 }) else {
+            throw CurlTransportError(
+                reason: .invalidRequest,
+                detail: "the value of header '\(name)' contains a line break or NUL; remove it (it would inject headers)"
+            )
+        }
+    }
+
+    static func validateMailbox(_ address: String, url: String) throws(CurlTransportError) {
+        let bad = address.isEmpty || address.utf8.contains { $0 == 13 || $0 == 10 || $0 == 0 || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") }
+        guard !bad else {
+            throw CurlTransportError(
+                reason: .invalidRequest,
+                detail: "invalid SMTP envelope address '\(address)': give a bare address such as user@example.com, without <>, line breaks or NUL",
+                url: url
+            )
+        }
+    }
+}

@@ -1,0 +1,157 @@
+import CCurl
+import Logging
+
+/// An asynchronous HTTP(S) and SMTP client on libcurl's multi interface.
+///
+/// One client owns one event-loop thread that drives all of its transfers, so many
+/// requests run at once without blocking Swift's cooperative thread pool. Connections
+/// are kept alive and reused, HTTP/2 streams are multiplexed over one connection, and
+/// the number of connections per host is capped (transfers beyond the cap wait for a
+/// free connection).
+///
+/// ```swift
+/// let client = CurlClient()
+/// let response = try await client.execute(HTTPRequest(method: .post, url: url, body: bytes))
+/// await client.shutdown()
+/// ```
+///
+/// Cancelling the calling task aborts its transfer. Call ``shutdown(gracePeriod:)``
+/// before dropping the client: it finishes or fails every pending request and stops the
+/// thread (a client that is never shut down keeps its thread).
+public final class CurlClient: Sendable {
+    /// Settings that apply to every request of a client.
+    public struct Configuration: Sendable {
+        /// The most connections to one host (HTTP/1.1 needs one per concurrent request;
+        /// HTTP/2 multiplexes). Default 32.
+        public var maxConnectionsPerHost: Int
+        /// The most connections in all, 0 for no limit. Default 0.
+        public var maxTotalConnections: Int
+        /// How many idle connections are kept for reuse. Default 256.
+        public var maxCachedConnections: Int
+        /// The most concurrent HTTP/2 streams per connection. Default 100.
+        public var maxConcurrentStreams: Int
+        /// Time limits for requests that set none.
+        public var timeouts: Timeouts
+        /// The largest response body accepted, for requests that set none. Default 32 MiB.
+        public var maxResponseSize: Int
+        /// TLS settings for requests that set none.
+        public var tls: TLSConfiguration
+        /// The `User-Agent` header, unless a request sets its own.
+        public var userAgent: String
+
+        /// Creates a configuration.
+        public init(
+            maxConnectionsPerHost: Int = 32,
+            maxTotalConnections: Int = 0,
+            maxCachedConnections: Int = 256,
+            maxConcurrentStreams: Int = 100,
+            timeouts: Timeouts = Timeouts(),
+            maxResponseSize: Int = 32 << 20,
+            tls: TLSConfiguration = .default,
+            userAgent: String = "CampaignConnector/0.1 libcurl"
+        ) {
+            self.maxConnectionsPerHost = maxConnectionsPerHost
+            self.maxTotalConnections = maxTotalConnections
+            self.maxCachedConnections = maxCachedConnections
+            self.maxConcurrentStreams = maxConcurrentStreams
+            self.timeouts = timeouts
+            self.maxResponseSize = maxResponseSize
+            self.tls = tls
+            self.userAgent = userAgent
+        }
+    }
+
+    /// The client's settings.
+    public let configuration: Configuration
+    private let loop: CurlMultiLoop
+    private let logger: Logger
+
+    /// Creates a client and starts its event-loop thread.
+    public init(configuration: Configuration = Configuration(), logger: Logger? = nil) {
+        self.configuration = configuration
+        self.logger = logger ?? Logger(label: "CurlTransport", factory: { _ in SwiftLogNoOpLogHandler() })
+        self.loop = CurlMultiLoop(limits: .init(
+            maxConnectionsPerHost: configuration.maxConnectionsPerHost,
+            maxTotalConnections: configuration.maxTotalConnections,
+            maxCachedConnections: configuration.maxCachedConnections,
+            maxConcurrentStreams: configuration.maxConcurrentStreams
+        ))
+    }
+
+    /// Sends an HTTP request and returns the complete response.
+    ///
+    /// Any status is a response (a 500 is not an error); failures to get a response at
+    /// all throw ``CurlTransportError``.
+    public func execute(_ request: HTTPRequest, logger: Logger? = nil) async throws(CurlTransportError) -> HTTPResponse {
+        let logger = logger ?? self.logger
+        let transfer = try CurlEasyTransfer()
+        let redactedURL = CurlTransportError.redact(request.url)
+        try configureHTTP(transfer, for: request, redactedURL: redactedURL)
+        let completion = await run(transfer)
+        do {
+            try Self.check(completion, transfer, url: redactedURL, requestSize: transfer.requestBodySize)
+        } catch {
+            logger.debug("http request failed", metadata: [
+                "http.method": "\(request.method)", "http.url": "\(redactedURL)", "error": "\(error)",
+            ])
+            throw error
+        }
+        let response = HTTPResponse(
+            status: transfer.info(CURLINFO_RESPONSE_CODE),
+            headers: HTTPHeaders(transfer.headerFields.map { ($0.name, $0.value) }),
+            body: transfer.body,
+            version: HTTPVersion(curlValue: transfer.info(CURLINFO_HTTP_VERSION)),
+            timing: transfer.timing,
+            newConnections: transfer.info(CURLINFO_NUM_CONNECTS)
+        )
+        logger.trace("http request finished", metadata: [
+            "http.method": "\(request.method)", "http.url": "\(redactedURL)",
+            "http.status": "\(response.status)", "http.version": "\(response.version)",
+        ])
+        return response
+    }
+
+    /// Hands one RFC 5322 message to an SMTP server and returns its final reply.
+    ///
+    /// A refused recipient or message throws ``CurlTransportError`` with reason
+    /// ``CurlTransportError/Reason/smtpRejected`` and the reply code: 4xx is retryable,
+    /// 5xx is not. Refused credentials throw ``CurlTransportError/Reason/authenticationFailed``.
+    public func send(_ mail: SMTPRequest, logger: Logger? = nil) async throws(CurlTransportError) -> SMTPResponse {
+        let logger = logger ?? self.logger
+        let transfer = try CurlEasyTransfer()
+        let url = mail.server.curlURL
+        try configureSMTP(transfer, for: mail)
+        let completion = await run(transfer)
+        do {
+            try Self.check(completion, transfer, url: url, requestSize: transfer.requestBodySize)
+        } catch {
+            logger.debug("smtp send failed", metadata: ["smtp.server": "\(url)", "error": "\(error)"])
+            throw error
+        }
+        let (code, text) = Self.lastReply(transfer)
+        logger.trace("smtp send finished", metadata: ["smtp.server": "\(url)", "smtp.reply": "\(code)"])
+        return SMTPResponse(replyCode: code, replyText: text, timing: transfer.timing)
+    }
+
+    /// Stops accepting requests, waits up to `gracePeriod` for running ones, fails the
+    /// rest with ``CurlTransportError/Reason/clientShutdown`` and stops the thread.
+    /// Calling it again returns at once.
+    public func shutdown(gracePeriod: Duration = .zero) async {
+        await loop.shutdown(gracePeriod: gracePeriod)
+    }
+
+    // MARK: Running a transfer
+
+    private func run(_ transfer: CurlEasyTransfer) async -> CurlEasyTransfer.Completion {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                transfer.install(continuation)
+                if !loop.submit(transfer) {
+                    transfer.complete(.shutdown)
+                }
+            }
+        } onCancel: {
+            loop.cancel(transfer)
+        }
+    }
+}
