@@ -32,6 +32,6 @@ static const long cc_auth_bearer = (long)CURLAUTH_BEARER;
 static const long cc_pipe_multiplex = CURLPIPE_MULTIPLEX;
 static const long cc_global_all = CURL_GLOBAL_ALL;
 static const size_t cc_readfunc_abort = CURL_READFUNC_ABORT;
-static const curl_off_t cc_version_num = LIBCURL_VERSION_NUM;
+static inline curl_version_info_data *cc_version_info(void) { return curl_version_info(CURLVERSION_NOW); }
 
 #endif

@@ -77,18 +77,20 @@ extension CurlClient {
         }
     }
 
-    /// The last reply the server sent: code and text (SMTP).
+    /// The last reply with the transfer's response code: code and text (SMTP).
+    ///
+    /// libcurl may talk on after a refusal (`RSET`, `QUIT`), so the reply is found by its
+    /// code, searching backwards; a multi-line reply (`250-...`, `250 ...`) is joined.
     static func lastReply(_ transfer: CurlEasyTransfer) -> (code: Int, text: String) {
         let code = transfer.info(CURLINFO_RESPONSE_CODE)
-        let prefix = String(code)
-        // A multi-line reply is "250-...", ..., "250 ..."; keep the lines of the last one.
-        var lines: [String] = []
-        for line in transfer.serverReplies.reversed() {
-            guard line.hasPrefix(prefix) else { break }
-            let text = line.dropFirst(prefix.count + 1)
-            lines.insert(String(text), at: 0)
-            if line.count > prefix.count, line[line.index(line.startIndex, offsetBy: prefix.count)] == " ", lines.count > 1 { break }
+        let replies = transfer.serverReplies
+        let final = "\(code) ", continued = "\(code)-"
+        guard let end = replies.lastIndex(where: { $0.hasPrefix(final) || $0 == String(code) }) else {
+            return (code, "")
         }
-        return (code, lines.joined(separator: "\n"))
+        var start = end
+        while start > replies.startIndex, replies[start - 1].hasPrefix(continued) { start -= 1 }
+        let text = replies[start...end].map { String($0.dropFirst(final.count)) }
+        return (code, text.joined(separator: "\n"))
     }
 }

@@ -36,7 +36,13 @@ extension CurlClient {
         switch request.httpVersion {
         case .http1_1: transfer.set(CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1)
         case .http2: transfer.set(CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS)
-        case .http2PriorKnowledge: transfer.set(CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE)
+        case .http2PriorKnowledge:
+            transfer.set(CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE)
+            if lowerURL.hasPrefix("http://") && !LibcurlInfo.reusesPriorKnowledgeConnections {
+                // Work around libcurl 7.88.0-7.88.1 (see LibcurlInfo): one connection each.
+                transfer.set(CURLOPT_FRESH_CONNECT, 1)
+                transfer.set(CURLOPT_FORBID_REUSE, 1)
+            }
         }
         // Wait for a multiplexable HTTP/2 connection rather than open another.
         transfer.set(CURLOPT_PIPEWAIT, 1)
@@ -57,14 +63,20 @@ extension CurlClient {
             // "Name;" sends an empty value; "Name:" would remove the header instead.
             lines.append(field.value.isEmpty ? "\(field.name);" : "\(field.name): \(field.value)")
         }
-        if request.body != nil && !request.headers.contains(name: "Content-Type") {
-            lines.append("Content-Type:")  // libcurl would otherwise claim a form
-        }
-        if !request.headers.contains(name: "Expect") {
-            lines.append("Expect:")  // no 100-continue round trip
+        // libcurl's SigV4 signs every header line given here, including the lines that
+        // only remove a default header (which then are not sent): leave those out there.
+        let signsHeaders: Bool
+        if case .awsSigV4 = request.authentication { signsHeaders = true } else { signsHeaders = false }
+        if !signsHeaders {
+            if request.body != nil && !request.headers.contains(name: "Content-Type") {
+                lines.append("Content-Type:")  // libcurl would otherwise claim a form
+            }
+            if !request.headers.contains(name: "Expect") {
+                lines.append("Expect:")  // no 100-continue round trip
+            }
         }
         if !request.headers.contains(name: "User-Agent") {
-            lines.append("User-Agent: \(configuration.userAgent)")
+            transfer.set(CURLOPT_USERAGENT, configuration.userAgent)
         }
 
         switch request.authentication {

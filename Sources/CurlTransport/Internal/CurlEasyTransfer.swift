@@ -190,7 +190,7 @@ final class CurlEasyTransfer: @unchecked Sendable {
 
     fileprivate func receiveHeaderLine(_ bytes: UnsafeRawBufferPointer) {
         var line = Substring(decoding: bytes, as: UTF8.self)
-        while let last = line.last, last == "\n" || last == "\r" { line = line.dropLast() }
+        while let last = line.last, last.isNewline { line = line.dropLast() }
         if line.hasPrefix("HTTP/") {
             headerFields.removeAll(keepingCapacity: true)
             return

@@ -1,0 +1,64 @@
+import CurlTransport
+import Foundation
+
+/// Runs `body` with a fresh client and always shuts the client down afterwards.
+func withClient<T>(
+    _ configuration: CurlClient.Configuration = .init(),
+    _ body: (CurlClient) async throws -> T
+) async throws -> T {
+    let client = CurlClient(configuration: configuration)
+    do {
+        let result = try await body(client)
+        await client.shutdown()
+        return result
+    } catch {
+        await client.shutdown()
+        throw error
+    }
+}
+
+/// What `http_peer.py /echo` answers.
+struct Echo: Decodable {
+    let method: String
+    let path: String
+    let headers: [[String]]
+    let body_b64: String
+
+    var body: [UInt8] { Array(Data(base64Encoded: body_b64) ?? Data()) }
+
+    func values(_ name: String) -> [String] {
+        headers.filter { $0.first?.lowercased() == name.lowercased() }.compactMap { $0.last }
+    }
+}
+
+func decode<T: Decodable>(_ type: T.Type, _ response: HTTPResponse) throws -> T {
+    try JSONDecoder().decode(type, from: Data(response.body))
+}
+
+/// Expects `body` to throw a ``CurlTransportError`` and returns it.
+func expectTransportError(_ body: () async throws -> Void) async -> CurlTransportError? {
+    do {
+        try await body()
+        return nil
+    } catch let error as CurlTransportError {
+        return error
+    } catch {
+        return nil
+    }
+}
+
+/// `count` bytes of a deterministic pattern (different from the peer's).
+func patternBytes(_ count: Int, seed: UInt8 = 7) -> [UInt8] {
+    var bytes = [UInt8](repeating: 0, count: count)
+    var x = UInt32(seed) | 1
+    for i in 0..<count {
+        x = x &* 1_664_525 &+ 1_013_904_223
+        bytes[i] = UInt8(truncatingIfNeeded: x >> 24)
+    }
+    return bytes
+}
+
+/// What `http_peer.py /bytes?n=N` sends: bytes 0...255 repeated.
+func peerPattern(_ count: Int) -> [UInt8] {
+    (0..<count).map { UInt8(truncatingIfNeeded: $0) }
+}
