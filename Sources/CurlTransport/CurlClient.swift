@@ -64,6 +64,7 @@ public final class CurlClient: Sendable {
     /// The client's settings.
     public let configuration: Configuration
     private let loop: CurlMultiLoop
+    private let handles = CurlHandlePool(capacity: 256)
     private let logger: Logger
 
     /// Creates a client and starts its event-loop thread.
@@ -84,7 +85,7 @@ public final class CurlClient: Sendable {
     /// all throw ``CurlTransportError``.
     public func execute(_ request: HTTPRequest, logger: Logger? = nil) async throws(CurlTransportError) -> HTTPResponse {
         let logger = logger ?? self.logger
-        let transfer = try CurlEasyTransfer()
+        let transfer = try CurlEasyTransfer(pool: handles)
         let redactedURL = CurlTransportError.redact(request.url)
         try configureHTTP(transfer, for: request, redactedURL: redactedURL)
         let completion = await run(transfer)
@@ -98,7 +99,7 @@ public final class CurlClient: Sendable {
         }
         let response = HTTPResponse(
             status: transfer.info(CURLINFO_RESPONSE_CODE),
-            headers: HTTPHeaders(transfer.headerFields.map { ($0.name, $0.value) }),
+            headers: transfer.headerFields,
             body: transfer.body,
             version: HTTPVersion(curlValue: transfer.info(CURLINFO_HTTP_VERSION)),
             timing: transfer.timing,
@@ -118,7 +119,7 @@ public final class CurlClient: Sendable {
     /// 5xx is not. Refused credentials throw ``CurlTransportError/Reason/authenticationFailed``.
     public func send(_ mail: SMTPRequest, logger: Logger? = nil) async throws(CurlTransportError) -> SMTPResponse {
         let logger = logger ?? self.logger
-        let transfer = try CurlEasyTransfer()
+        let transfer = try CurlEasyTransfer(pool: handles)
         let url = mail.server.curlURL
         try configureSMTP(transfer, for: mail)
         let completion = await run(transfer)
@@ -143,7 +144,8 @@ public final class CurlClient: Sendable {
     // MARK: Running a transfer
 
     private func run(_ transfer: CurlEasyTransfer) async -> CurlEasyTransfer.Completion {
-        await withTaskCancellationHandler {
+        transfer.installSocketCallbacks(context: loop.callbackContext)
+        return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 transfer.install(continuation)
                 if !loop.submit(transfer) {

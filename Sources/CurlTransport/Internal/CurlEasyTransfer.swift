@@ -24,8 +24,9 @@ final class CurlEasyTransfer: @unchecked Sendable {
 
     /// The response body so far.
     var body: [UInt8] = []
-    /// Response header fields of the latest header block (a 100 or a redirect resets them).
-    var headerFields: [(name: String, value: String)] = []
+    /// The raw header lines of the latest header block (a 100 or a redirect starts a new
+    /// one), kept as bytes: the loop thread only copies them, the caller parses them.
+    var rawHeaders: [UInt8] = []
     /// Server reply lines (SMTP), captured through the debug callback.
     var serverReplies: [String] = []
     /// The largest body accepted.
@@ -38,12 +39,14 @@ final class CurlEasyTransfer: @unchecked Sendable {
     private var continuation: CheckedContinuation<Completion, Never>?
     private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
 
-    init() throws(CurlTransportError) {
-        CurlGlobal.ensureInitialized()
-        guard let handle = curl_easy_init() else {
+    private let pool: CurlHandlePool
+
+    init(pool: CurlHandlePool) throws(CurlTransportError) {
+        guard let handle = pool.acquire() else {
             throw CurlTransportError(reason: .unknown, detail: "curl_easy_init failed (out of memory?)")
         }
         self.handle = handle
+        self.pool = pool
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         _ = cc_easy_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer)
     }
@@ -55,7 +58,7 @@ final class CurlEasyTransfer: @unchecked Sendable {
     }
 
     deinit {
-        curl_easy_cleanup(handle)
+        pool.release(handle)
         for list in slists { curl_slist_free_all(list) }
         ownedBody?.deallocate()
         errorBuffer.deallocate()
@@ -121,6 +124,14 @@ final class CurlEasyTransfer: @unchecked Sendable {
         _ = cc_easy_setopt_pointer(handle, CURLOPT_WRITEDATA, unmanagedSelf)
         _ = cc_easy_setopt_data_callback(handle, CURLOPT_HEADERFUNCTION, curlHeaderCallback)
         _ = cc_easy_setopt_pointer(handle, CURLOPT_HEADERDATA, unmanagedSelf)
+    }
+
+    /// Tells the event loop when libcurl opens or closes one of this transfer's sockets.
+    func installSocketCallbacks(context: UnsafeMutableRawPointer) {
+        _ = cc_easy_setopt_opensocket_callback(handle, curlOpenSocketCallback)
+        _ = cc_easy_setopt_pointer(handle, CURLOPT_OPENSOCKETDATA, context)
+        _ = cc_easy_setopt_closesocket_callback(handle, curlCloseSocketCallback)
+        _ = cc_easy_setopt_pointer(handle, CURLOPT_CLOSESOCKETDATA, context)
     }
 
     /// Captures the server's protocol replies (used for SMTP reply texts).
@@ -189,16 +200,38 @@ final class CurlEasyTransfer: @unchecked Sendable {
     }
 
     fileprivate func receiveHeaderLine(_ bytes: UnsafeRawBufferPointer) {
-        var line = Substring(decoding: bytes, as: UTF8.self)
-        while let last = line.last, last.isNewline { line = line.dropLast() }
-        if line.hasPrefix("HTTP/") {
-            headerFields.removeAll(keepingCapacity: true)
+        // A status line starts a new block ("HTTP/1.1 200 OK", "HTTP/2 200").
+        if bytes.count >= 5, bytes[0] == UInt8(ascii: "H"), bytes[1] == UInt8(ascii: "T"),
+           bytes[2] == UInt8(ascii: "T"), bytes[3] == UInt8(ascii: "P"), bytes[4] == UInt8(ascii: "/") {
+            rawHeaders.removeAll(keepingCapacity: true)
             return
         }
-        guard !line.isEmpty, let colon = line.firstIndex(of: ":") else { return }
-        let name = String(line[..<colon])
-        let value = line[line.index(after: colon)...].trimmingSpaces
-        headerFields.append((name: name, value: value))
+        rawHeaders.append(contentsOf: bytes)
+    }
+
+    /// The header fields of the final response, parsed from ``rawHeaders``.
+    var headerFields: HTTPHeaders {
+        var headers = HTTPHeaders()
+        rawHeaders.withUnsafeBufferPointer { buffer in
+            var lineStart = 0
+            while lineStart < buffer.count {
+                var lineEnd = lineStart
+                while lineEnd < buffer.count && buffer[lineEnd] != UInt8(ascii: "\n") { lineEnd += 1 }
+                var end = lineEnd
+                if end > lineStart && buffer[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+                if let colon = buffer[lineStart..<end].firstIndex(of: UInt8(ascii: ":")) {
+                    var valueStart = colon + 1, valueEnd = end
+                    while valueStart < valueEnd && (buffer[valueStart] == 32 || buffer[valueStart] == 9) { valueStart += 1 }
+                    while valueEnd > valueStart && (buffer[valueEnd - 1] == 32 || buffer[valueEnd - 1] == 9) { valueEnd -= 1 }
+                    headers.add(
+                        name: String(decoding: UnsafeBufferPointer(rebasing: buffer[lineStart..<colon]), as: UTF8.self),
+                        value: String(decoding: UnsafeBufferPointer(rebasing: buffer[valueStart..<valueEnd]), as: UTF8.self)
+                    )
+                }
+                lineStart = lineEnd + 1
+            }
+        }
+        return headers
     }
 
     fileprivate func readUpload(into destination: UnsafeMutableRawBufferPointer) -> Int {
@@ -217,15 +250,6 @@ final class CurlEasyTransfer: @unchecked Sendable {
             serverReplies.append(String(line))
         }
         if serverReplies.count > 64 { serverReplies.removeFirst(serverReplies.count - 64) }
-    }
-}
-
-extension Substring {
-    var trimmingSpaces: String {
-        var s = self[...]
-        while let first = s.first, first == " " || first == "\t" { s = s.dropFirst() }
-        while let last = s.last, last == " " || last == "\t" { s = s.dropLast() }
-        return String(s)
     }
 }
 
