@@ -1,6 +1,6 @@
 // Transport benchmark: CurlClient against the shared nginx sink, next to wrk.
 //
-//   swift run -c release transport-bench [--seconds 5] [--port 18089] [--concurrency 1,16,64]
+//   swift run -c release transport-bench [--seconds 5] [--port 18089] [--concurrency 1,16,64] [--loops 1]
 //
 // Needs nginx and wrk (Debian packages) and ../shared/bench (or CONNECTOR_BENCH_DIR).
 // For each concurrency it runs the client for N seconds (after a 1 s warm-up) with the
@@ -13,12 +13,14 @@ struct Options {
     var seconds = 5
     var port = 18089
     var concurrency = [1, 16, 64]
+    var loops = 1
 
     init(_ arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
         while let argument = iterator.next() {
             switch argument {
             case "--seconds": seconds = Int(iterator.next() ?? "") ?? seconds
+            case "--loops": loops = Int(iterator.next() ?? "") ?? loops
             case "--port": port = Int(iterator.next() ?? "") ?? port
             case "--concurrency":
                 concurrency = (iterator.next() ?? "").split(separator: ",").compactMap { Int($0) }
@@ -71,7 +73,16 @@ func shell(_ arguments: [String]) throws -> String {
     return output
 }
 
+/// CPU time (user + system) this process has used so far, in seconds.
+func processCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+        + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+}
+
 struct Measurement {
+    var cpuMicrosecondsPerRequest: Double = 0
     var requestsPerSecond: Double
     var p50: Double  // microseconds
     var p99: Double
@@ -91,6 +102,7 @@ func runClient(_ client: CurlClient, url: String, concurrency: Int, duration: Du
         body: body
     )
     let clock = ContinuousClock()
+    let cpuStart = processCPUSeconds()
     let start = clock.now
     let deadline = start.advanced(by: duration)
     let results = await withTaskGroup(of: ([UInt64], Int).self) { group in
@@ -122,9 +134,11 @@ func runClient(_ client: CurlClient, url: String, concurrency: Int, duration: Du
         return (all, errors)
     }
     let elapsed = start.duration(to: clock.now)
+    let cpu = processCPUSeconds() - cpuStart
     let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     let sorted = results.0.sorted()
     return Measurement(
+        cpuMicrosecondsPerRequest: sorted.isEmpty ? 0 : cpu * 1e6 / Double(sorted.count),
         requestsPerSecond: Double(sorted.count) / seconds,
         p50: percentile(sorted, 0.50), p99: percentile(sorted, 0.99), errors: results.1
     )
@@ -158,12 +172,14 @@ do {
 }
 defer { _ = try? shell(["bash", sink, "stop", "\(options.port)"]) }
 
-print("CurlTransport benchmark: libcurl \(LibcurlInfo.version), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(options.seconds) s per run")
-print("| concurrency | client req/s | client p50 us | client p99 us | wrk req/s | wrk p50 us | wrk p99 us | ratio | errors |")
-print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+print("CurlTransport benchmark: libcurl \(LibcurlInfo.version), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(options.seconds) s per run, \(options.loops) event loop(s)")
+print("| concurrency | client req/s | client p50 us | client p99 us | client CPU us/req | wrk req/s | wrk p50 us | wrk p99 us | ratio | errors |")
+print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 let url = "http://127.0.0.1:\(options.port)/v3/mail/send"
 for concurrency in options.concurrency {
-    let client = CurlClient(configuration: .init(maxConnectionsPerHost: max(concurrency, 1)))
+    let client = CurlClient(configuration: .init(
+        eventLoopCount: options.loops, maxConnectionsPerHost: max(1, concurrency / options.loops)
+    ))
     _ = await runClient(client, url: url, concurrency: concurrency, duration: .seconds(1))  // warm-up
     let ours = await runClient(client, url: url, concurrency: concurrency, duration: .seconds(options.seconds))
     await client.shutdown()
@@ -175,7 +191,7 @@ for concurrency in options.concurrency {
         exit(1)
     }
     let ratio = wrk.requestsPerSecond > 0 ? ours.requestsPerSecond / wrk.requestsPerSecond : 0
-    print(String(format: "| %d | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.2fx | %d/%d |",
-                 concurrency, ours.requestsPerSecond, ours.p50, ours.p99,
+    print(String(format: "| %d | %.0f | %.0f | %.0f | %.1f | %.0f | %.0f | %.0f | %.2fx | %d/%d |",
+                 concurrency, ours.requestsPerSecond, ours.p50, ours.p99, ours.cpuMicrosecondsPerRequest,
                  wrk.requestsPerSecond, wrk.p50, wrk.p99, ratio, ours.errors, wrk.errors))
 }

@@ -2,9 +2,10 @@ import CCurl
 
 extension CurlClient {
     /// Applies an HTTP request to a fresh easy handle.
-    func configureHTTP(_ transfer: CurlEasyTransfer, for request: HTTPRequest, redactedURL: String) throws(CurlTransportError) {
-        let lowerURL = request.url.lowercased()
-        guard lowerURL.hasPrefix("http://") || lowerURL.hasPrefix("https://") else {
+    func configureHTTP(_ transfer: CurlEasyTransfer, for request: HTTPRequest) throws(CurlTransportError) {
+        let scheme = Self.scheme(of: request.url)
+        guard scheme == "http" || scheme == "https" else {
+            let redactedURL = CurlTransportError.redact(request.url)
             throw CurlTransportError(
                 reason: .invalidRequest,
                 detail: "only http:// and https:// URLs can be requested; got '\(redactedURL)'",
@@ -38,7 +39,7 @@ extension CurlClient {
         case .http2: transfer.set(CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS)
         case .http2PriorKnowledge:
             transfer.set(CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE)
-            if lowerURL.hasPrefix("http://") && !LibcurlInfo.reusesPriorKnowledgeConnections {
+            if scheme == "http" && !LibcurlInfo.reusesPriorKnowledgeConnections {
                 // Work around libcurl 7.88.0-7.88.1 (see LibcurlInfo): one connection each.
                 transfer.set(CURLOPT_FRESH_CONNECT, 1)
                 transfer.set(CURLOPT_FORBID_REUSE, 1)
@@ -56,26 +57,30 @@ extension CurlClient {
         }
 
         var lines: [String] = []
-        lines.reserveCapacity(request.headers.count + 4)
+        lines.reserveCapacity(request.headers.count + 3)
+        var hasContentType = false, hasExpect = false, hasUserAgent = false
         for field in request.headers {
             try Self.validateToken(field.name, what: "header name")
             try Self.validateHeaderValue(field.value, name: field.name)
+            if field.name.caseInsensitiveEquals("Content-Type") { hasContentType = true }
+            if field.name.caseInsensitiveEquals("Expect") { hasExpect = true }
+            if field.name.caseInsensitiveEquals("User-Agent") { hasUserAgent = true }
             // "Name;" sends an empty value; "Name:" would remove the header instead.
-            lines.append(field.value.isEmpty ? "\(field.name);" : "\(field.name): \(field.value)")
+            lines.append(field.value.isEmpty ? field.name + ";" : field.name + ": " + field.value)
         }
         // libcurl's SigV4 signs every header line given here, including the lines that
         // only remove a default header (which then are not sent): leave those out there.
         let signsHeaders: Bool
         if case .awsSigV4 = request.authentication { signsHeaders = true } else { signsHeaders = false }
         if !signsHeaders {
-            if request.body != nil && !request.headers.contains(name: "Content-Type") {
+            if request.body != nil && !hasContentType {
                 lines.append("Content-Type:")  // libcurl would otherwise claim a form
             }
-            if !request.headers.contains(name: "Expect") {
+            if !hasExpect {
                 lines.append("Expect:")  // no 100-continue round trip
             }
         }
-        if !request.headers.contains(name: "User-Agent") {
+        if !hasUserAgent {
             transfer.set(CURLOPT_USERAGENT, configuration.userAgent)
         }
 
@@ -150,6 +155,16 @@ extension CurlClient {
     }
 
     // MARK: Validation
+
+    /// The URL's scheme in lower case ("" when it has none).
+    static func scheme(of url: String) -> String {
+        var scheme: [UInt8] = []
+        for byte in url.utf8.prefix(8) {
+            if byte == UInt8(ascii: ":") { return String(decoding: scheme, as: UTF8.self) }
+            scheme.append(byte >= 65 && byte <= 90 ? byte + 32 : byte)
+        }
+        return ""
+    }
 
     static func validateToken(_ token: String, what: String) throws(CurlTransportError) {
         let valid = !token.isEmpty && token.utf8.allSatisfy { byte in

@@ -1,9 +1,11 @@
 import CCurl
 import Logging
+import Synchronization
 
 /// An asynchronous HTTP(S) and SMTP client on libcurl's multi interface.
 ///
-/// One client owns one event-loop thread that drives all of its transfers, so many
+/// A client owns one event-loop thread (or a few, see
+/// ``Configuration/eventLoopCount``) that drives all of its transfers, so many
 /// requests run at once without blocking Swift's cooperative thread pool. Connections
 /// are kept alive and reused, HTTP/2 streams are multiplexed over one connection, and
 /// the number of connections per host is capped (transfers beyond the cap wait for a
@@ -21,6 +23,11 @@ import Logging
 public final class CurlClient: Sendable {
     /// Settings that apply to every request of a client.
     public struct Configuration: Sendable {
+        /// How many event-loop threads share the transfers (round robin). Each has its
+        /// own connections, so the connection limits below apply per loop. One loop
+        /// serves tens of thousands of requests per second; a second helps only when a
+        /// core is free for it. Default 1.
+        public var eventLoopCount: Int
         /// The most connections to one host (HTTP/1.1 needs one per concurrent request;
         /// HTTP/2 multiplexes). Default 32.
         public var maxConnectionsPerHost: Int
@@ -41,6 +48,7 @@ public final class CurlClient: Sendable {
 
         /// Creates a configuration.
         public init(
+            eventLoopCount: Int = 1,
             maxConnectionsPerHost: Int = 32,
             maxTotalConnections: Int = 0,
             maxCachedConnections: Int = 256,
@@ -50,6 +58,7 @@ public final class CurlClient: Sendable {
             tls: TLSConfiguration = .default,
             userAgent: String = "CampaignConnector/0.1 libcurl"
         ) {
+            self.eventLoopCount = max(1, eventLoopCount)
             self.maxConnectionsPerHost = maxConnectionsPerHost
             self.maxTotalConnections = maxTotalConnections
             self.maxCachedConnections = maxCachedConnections
@@ -63,7 +72,8 @@ public final class CurlClient: Sendable {
 
     /// The client's settings.
     public let configuration: Configuration
-    private let loop: CurlMultiLoop
+    private let loops: [CurlMultiLoop]
+    private let nextLoop = Atomic<Int>(0)
     private let handles = CurlHandlePool(capacity: 256)
     private let logger: Logger
 
@@ -71,12 +81,13 @@ public final class CurlClient: Sendable {
     public init(configuration: Configuration = Configuration(), logger: Logger? = nil) {
         self.configuration = configuration
         self.logger = logger ?? Logger(label: "CurlTransport", factory: { _ in SwiftLogNoOpLogHandler() })
-        self.loop = CurlMultiLoop(limits: .init(
+        let limits = CurlMultiLoop.Limits(
             maxConnectionsPerHost: configuration.maxConnectionsPerHost,
             maxTotalConnections: configuration.maxTotalConnections,
             maxCachedConnections: configuration.maxCachedConnections,
             maxConcurrentStreams: configuration.maxConcurrentStreams
-        ))
+        )
+        self.loops = (0..<max(1, configuration.eventLoopCount)).map { _ in CurlMultiLoop(limits: limits) }
     }
 
     /// Sends an HTTP request and returns the complete response.
@@ -86,14 +97,13 @@ public final class CurlClient: Sendable {
     public func execute(_ request: HTTPRequest, logger: Logger? = nil) async throws(CurlTransportError) -> HTTPResponse {
         let logger = logger ?? self.logger
         let transfer = try CurlEasyTransfer(pool: handles)
-        let redactedURL = CurlTransportError.redact(request.url)
-        try configureHTTP(transfer, for: request, redactedURL: redactedURL)
+        try configureHTTP(transfer, for: request)
         let completion = await run(transfer)
         do {
-            try Self.check(completion, transfer, url: redactedURL, requestSize: transfer.requestBodySize)
+            try Self.check(completion, transfer, url: CurlTransportError.redact(request.url), requestSize: transfer.requestBodySize)
         } catch {
             logger.debug("http request failed", metadata: [
-                "http.method": "\(request.method)", "http.url": "\(redactedURL)", "error": "\(error)",
+                "http.method": "\(request.method)", "http.url": "\(CurlTransportError.redact(request.url))", "error": "\(error)",
             ])
             throw error
         }
@@ -106,7 +116,7 @@ public final class CurlClient: Sendable {
             newConnections: transfer.info(CURLINFO_NUM_CONNECTS)
         )
         logger.trace("http request finished", metadata: [
-            "http.method": "\(request.method)", "http.url": "\(redactedURL)",
+            "http.method": "\(request.method)", "http.url": "\(CurlTransportError.redact(request.url))",
             "http.status": "\(response.status)", "http.version": "\(response.version)",
         ])
         return response
@@ -138,12 +148,17 @@ public final class CurlClient: Sendable {
     /// rest with ``CurlTransportError/Reason/clientShutdown`` and stops the thread.
     /// Calling it again returns at once.
     public func shutdown(gracePeriod: Duration = .zero) async {
-        await loop.shutdown(gracePeriod: gracePeriod)
+        await withTaskGroup(of: Void.self) { group in
+            for loop in loops {
+                group.addTask { await loop.shutdown(gracePeriod: gracePeriod) }
+            }
+        }
     }
 
     // MARK: Running a transfer
 
     private func run(_ transfer: CurlEasyTransfer) async -> CurlEasyTransfer.Completion {
+        let loop = loops.count == 1 ? loops[0] : loops[nextLoop.wrappingAdd(1, ordering: .relaxed).oldValue % loops.count]
         transfer.installSocketCallbacks(context: loop.callbackContext)
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
