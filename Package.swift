@@ -42,11 +42,15 @@ let package = Package(
             dependencies: ["CurlTransport"],
             path: "Benchmarks/TransportBenchmark"
         ),
+        // libcurl's own ceiling in plain C, which transport-bench runs for comparison.
+        .executableTarget(
+            name: "curl-multi-reference",
+            path: "Benchmarks/CurlMultiReference",
+            linkerSettings: [.linkedLibrary("curl")]
+        ),
         .testTarget(
             name: "CurlTransportTests",
-            dependencies: ["CurlTransport"],
-            exclude: [],
-            resources: []
+            dependencies: ["CurlTransport"]
         ),
     ],
     swiftLanguageModes: [.v6]

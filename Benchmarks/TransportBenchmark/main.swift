@@ -5,7 +5,8 @@
 // Needs nginx and wrk (Debian packages) and ../shared/bench (or CONNECTOR_BENCH_DIR).
 // For each concurrency it runs the client for N seconds (after a 1 s warm-up) with the
 // same 296-byte SendGrid-shaped POST that wrk sends, then wrk itself, and prints
-// requests/s, p50/p99 latency and the ratio client/wrk.
+// requests/s, p50/p99 latency and the ratio client/wrk, and runs curl-multi-reference
+// (plain C on libcurl) for libcurl's own ceiling on the same machine.
 import CurlTransport
 import Foundation
 
@@ -157,6 +158,16 @@ func runWrk(_ dir: URL, port: Int, concurrency: Int, seconds: Int) throws -> Mea
     return Measurement(requestsPerSecond: Double(lines.first ?? "") ?? 0, p50: field("p50_us"), p99: field("p99_us"), errors: errors)
 }
 
+/// Runs the C reference (built next to this executable) and returns its requests/s.
+func runReference(url: String, concurrency: Int, seconds: Int) -> Double? {
+    let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        .appendingPathComponent("curl-multi-reference").path
+    guard FileManager.default.isExecutableFile(atPath: executable),
+          let output = try? shell([executable, url, "\(concurrency)", "\(seconds)"]),
+          let range = output.range(of: "rps=") else { return nil }
+    return Double(output[range.upperBound...].prefix { $0.isNumber || $0 == "." })
+}
+
 let options = Options(CommandLine.arguments)
 let dir = benchDirectory()
 let sink = dir.appendingPathComponent("sink/sink.sh").path
@@ -173,8 +184,8 @@ do {
 defer { _ = try? shell(["bash", sink, "stop", "\(options.port)"]) }
 
 print("CurlTransport benchmark: libcurl \(LibcurlInfo.version), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(options.seconds) s per run, \(options.loops) event loop(s)")
-print("| concurrency | client req/s | client p50 us | client p99 us | client CPU us/req | wrk req/s | wrk p50 us | wrk p99 us | ratio | errors |")
-print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+print("| concurrency | client req/s | client p50 us | client p99 us | client CPU us/req | wrk req/s | wrk p50 us | wrk p99 us | client/wrk | libcurl C req/s | client/libcurl C | errors |")
+print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 let url = "http://127.0.0.1:\(options.port)/v3/mail/send"
 for concurrency in options.concurrency {
     let client = CurlClient(configuration: .init(
@@ -191,7 +202,9 @@ for concurrency in options.concurrency {
         exit(1)
     }
     let ratio = wrk.requestsPerSecond > 0 ? ours.requestsPerSecond / wrk.requestsPerSecond : 0
-    print(String(format: "| %d | %.0f | %.0f | %.0f | %.1f | %.0f | %.0f | %.0f | %.2fx | %d/%d |",
+    let reference = runReference(url: url, concurrency: concurrency, seconds: options.seconds) ?? 0
+    let referenceRatio = reference > 0 ? ours.requestsPerSecond / reference : 0
+    print(String(format: "| %d | %.0f | %.0f | %.0f | %.1f | %.0f | %.0f | %.0f | %.2fx | %.0f | %.2fx | %d/%d |",
                  concurrency, ours.requestsPerSecond, ours.p50, ours.p99, ours.cpuMicrosecondsPerRequest,
-                 wrk.requestsPerSecond, wrk.p50, wrk.p99, ratio, ours.errors, wrk.errors))
+                 wrk.requestsPerSecond, wrk.p50, wrk.p99, ratio, reference, referenceRatio, ours.errors, wrk.errors))
 }
