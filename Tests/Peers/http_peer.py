@@ -26,6 +26,7 @@ STATS = {"connections": 0, "requests": 0}
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in separate writes
 
     def setup(self):
         super().setup()
