@@ -13,7 +13,7 @@ struct SendCommand: AsyncParsableCommand {
     @Argument(help: "The http:// or https:// URL.")
     var url: String
 
-    @Option(name: [.short, .long], help: "The method.")
+    @Option(name: [.customShort("X"), .long], help: "The method.")
     var method = "GET"
 
     @Option(name: [.customShort("H"), .long], help: "A header, 'Name: value' (repeatable).")
