@@ -1,6 +1,6 @@
 // Transport benchmark: CurlClient against the shared nginx sink, next to wrk.
 //
-//   swift run -c release transport-bench [--seconds 5] [--port 18089] [--concurrency 1,16,64] [--loops 1]
+//   swift run -c release transport-bench [--seconds 5] [--port 18089] [--concurrency 1,16,64] [--loops 1] [--on-loop]
 //
 // Needs nginx and wrk (Debian packages) and ../shared/bench (or CONNECTOR_BENCH_DIR).
 // For each concurrency it runs the client for N seconds (after a 1 s warm-up) with the
@@ -15,12 +15,14 @@ struct Options {
     var port = 18089
     var concurrency = [1, 16, 64]
     var loops = 1
+    var onLoop = false
 
     init(_ arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
         while let argument = iterator.next() {
             switch argument {
             case "--seconds": seconds = Int(iterator.next() ?? "") ?? seconds
+            case "--on-loop": onLoop = true
             case "--loops": loops = Int(iterator.next() ?? "") ?? loops
             case "--port": port = Int(iterator.next() ?? "") ?? port
             case "--concurrency":
@@ -183,7 +185,7 @@ do {
 }
 defer { _ = try? shell(["bash", sink, "stop", "\(options.port)"]) }
 
-print("CurlTransport benchmark: libcurl \(LibcurlInfo.version), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(options.seconds) s per run, \(options.loops) event loop(s)")
+print("CurlTransport benchmark: libcurl \(LibcurlInfo.version), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(options.seconds) s per run, \(options.loops) event loop(s)\(options.onLoop ? ", callers on the loop thread (withTaskExecutorPreference)" : "")")
 print("| concurrency | client req/s | client p50 us | client p99 us | client CPU us/req | wrk req/s | wrk p50 us | wrk p99 us | client/wrk | libcurl C req/s | client/libcurl C | errors |")
 print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 let url = "http://127.0.0.1:\(options.port)/v3/mail/send"
@@ -191,8 +193,16 @@ for concurrency in options.concurrency {
     let client = CurlClient(configuration: .init(
         eventLoopCount: options.loops, maxConnectionsPerHost: max(1, concurrency / options.loops)
     ))
-    _ = await runClient(client, url: url, concurrency: concurrency, duration: .seconds(1))  // warm-up
-    let ours = await runClient(client, url: url, concurrency: concurrency, duration: .seconds(options.seconds))
+    let ours: Measurement
+    if options.onLoop {
+        ours = await withTaskExecutorPreference(client.executor) {
+            _ = await runClient(client, url: url, concurrency: concurrency, duration: .seconds(1))  // warm-up
+            return await runClient(client, url: url, concurrency: concurrency, duration: .seconds(options.seconds))
+        }
+    } else {
+        _ = await runClient(client, url: url, concurrency: concurrency, duration: .seconds(1))  // warm-up
+        ours = await runClient(client, url: url, concurrency: concurrency, duration: .seconds(options.seconds))
+    }
     await client.shutdown()
     let wrk: Measurement
     do {

@@ -11,6 +11,7 @@
 #ifdef __linux__
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/prctl.h>
 #endif
 
 typedef size_t (*cc_data_callback)(char *buffer, size_t size, size_t nitems, void *userdata);
@@ -73,6 +74,8 @@ static inline int cc_epoll_wait(int epfd, int *fds, int *flags, int max, int tim
     }
     return n;
 }
+/* Names the calling thread (as top -H, perf and debuggers show it; 15 bytes at most). */
+static inline void cc_set_thread_name(const char *name) { prctl(PR_SET_NAME, name, 0, 0, 0); }
 static inline int cc_eventfd(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
 static inline void cc_eventfd_signal(int fd) { uint64_t one = 1; ssize_t r = write(fd, &one, sizeof one); (void)r; }
 static inline void cc_eventfd_drain(int fd) { uint64_t value; ssize_t r = read(fd, &value, sizeof value); (void)r; }

@@ -2,12 +2,15 @@ import CCurl
 
 extension CurlClient {
     /// Turns a finished transfer's libcurl result into success or a typed error.
+    /// `rawURL` is redacted only when an error is made.
     static func check(
         _ completion: CurlEasyTransfer.Completion,
         _ transfer: CurlEasyTransfer,
-        url: String,
+        url rawURL: String,
         requestSize: Int
     ) throws(CurlTransportError) {
+        if case .finished(let code) = completion, code == CURLE_OK { return }
+        let url = CurlTransportError.redact(rawURL)
         let code: CURLcode
         switch completion {
         case .cancelled:

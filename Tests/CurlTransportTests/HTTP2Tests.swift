@@ -114,3 +114,28 @@ struct HTTP2Tests {
         #expect(try decode(H2Echo.self, response).http_version == "1.1")
     }
 }
+
+@Suite("Mutual TLS (hypercorn requiring a client certificate)")
+struct MutualTLSTests {
+    @Test("a client certificate is presented when configured, and required by the peer")
+    func clientCertificate() async throws {
+        let peer = try await Peer.start("h2_peer.py", ["mtls", "WORKDIR"], needs: "hypercorn, h2, cryptography")
+        let ca = try #require(peer.caPath)
+        let folder = URL(fileURLWithPath: ca).deletingLastPathComponent()
+        let url = peer.url("/mtls", scheme: "https", host: "localhost")
+        try await withClient(.init(tls: TLSConfiguration(caBundlePath: ca))) { client in
+            let refused = await expectTransportError { _ = try await client.execute(HTTPRequest(url: url)) }
+            #expect(refused != nil, "the peer must refuse a client without a certificate")
+            #expect(refused?.reason != .invalidRequest)
+
+            let withCertificate = TLSConfiguration(
+                caBundlePath: ca,
+                clientCertificatePath: folder.appendingPathComponent("client.pem").path,
+                clientKeyPath: folder.appendingPathComponent("client-key.pem").path
+            )
+            let response = try await client.execute(HTTPRequest(url: url, tls: withCertificate))
+            #expect(response.status == 200)
+            #expect(response.version == .http2)
+        }
+    }
+}

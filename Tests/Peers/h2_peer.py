@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """HTTPS test peer (hypercorn + h2) offering HTTP/2 and HTTP/1.1 through ALPN.
 
-Usage: h2_peer.py tls WORKDIR
-It writes a self-signed CA and a server certificate for 127.0.0.1/localhost
+Usage: h2_peer.py tls|mtls WORKDIR
+With `mtls` the peer also requires a client certificate signed by its CA
+(WORKDIR/client.pem and client-key.pem). It writes a self-signed CA and a server certificate for 127.0.0.1/localhost
 into WORKDIR (ca.pem). Prints `READY {"port": N, "ca": path-or-null}`. Every request
 is answered 200 with JSON {"http_version", "method", "path", "body_len"} and the
 response header `x-peer: h2-peer`.
@@ -56,11 +57,15 @@ def main():
     config.accesslog = None
     config.errorlog = None
     ca = None
-    if mode == "tls":
+    if mode in ("tls", "mtls"):
         paths = make_certs(workdir)
         config.certfile, config.keyfile = paths["cert.pem"], paths["key.pem"]
         config.alpn_protocols = ["h2", "http/1.1"]
         ca = paths["ca.pem"]
+        if mode == "mtls":
+            import ssl
+            config.ca_certs = ca
+            config.verify_mode = ssl.CERT_REQUIRED
     print("READY " + json.dumps({"port": sock.getsockname()[1], "ca": ca}), flush=True)
     asyncio.run(serve(app, config))
 
