@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "CurlTransport", targets: ["CurlTransport"]),
+        .library(name: "Liquid", targets: ["Liquid"]),
         .executable(name: "connector", targets: ["connector"]),
     ],
     dependencies: [
@@ -27,6 +28,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Liquid templates with Braze's extensions.
+        .target(name: "Liquid"),
         // The command-line tool.
         .executableTarget(
             name: "connector",
@@ -51,6 +54,10 @@ let package = Package(
         .testTarget(
             name: "CurlTransportTests",
             dependencies: ["CurlTransport"]
+        ),
+        .testTarget(
+            name: "LiquidTests",
+            dependencies: ["Liquid"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,41 @@
+/// An expression inside `{{ }}` or a tag: a literal, a variable path or a range.
+indirect enum Expression: Sendable {
+    case literal(LiquidValue)
+    /// A path: the first segment names a variable (or is a bracketed expression), the
+    /// rest read keys, indexes and the special `size`, `first`, `last`.
+    case path([PathSegment])
+    case range(Expression, Expression)
+}
+
+enum PathSegment: Sendable {
+    case key(String)
+    case index(Expression)
+}
+
+/// An expression followed by filters.
+struct FilteredExpression: Sendable {
+    var base: Expression
+    var filters: [FilterCall]
+}
+
+/// One `| name: arg, key: value` of a filter chain, bound to its implementation.
+struct FilterCall: Sendable {
+    var name: String
+    var function: Filter
+    var arguments: [Expression]
+    var keywordArguments: [(String, Expression)]
+}
+
+/// A condition of `if`, `unless` and `elsif`: comparisons joined by `and`/`or`,
+/// evaluated from the right as Liquid does.
+indirect enum Condition: Sendable {
+    case value(Expression)
+    case compare(Expression, ComparisonOperator, Expression)
+    case and(Condition, Condition)
+    case or(Condition, Condition)
+}
+
+enum ComparisonOperator: String, Sendable {
+    case equal = "==", notEqual = "!=", less = "<", greater = ">", lessOrEqual = "<=", greaterOrEqual = ">="
+    case contains
+}

@@ -1,0 +1,72 @@
+/// Liquid's `==`, `<`, `contains` and friends.
+extension LiquidValue {
+    /// Liquid equality: numbers compare by value across int and float, `empty` and
+    /// `blank` compare by emptiness/blankness, collections by content.
+    func liquidEquals(_ other: LiquidValue) -> Bool {
+        switch (self, other) {
+        case (.empty, .empty), (.blank, .blank): return true
+        case (.empty, .blank), (.blank, .empty): return false
+        case (.empty, let value), (let value, .empty): return value.isEmptyValue && !isNilLike(value)
+        case (.blank, let value), (let value, .blank): return value.isBlankValue
+        case (.int(let a), .int(let b)): return a == b
+        case (.int(let a), .double(let b)): return Double(a) == b
+        case (.double(let a), .int(let b)): return a == Double(b)
+        case (.double(let a), .double(let b)): return a == b
+        case (.string(let a), .string(let b)): return a == b
+        case (.bool(let a), .bool(let b)): return a == b
+        case (.nil, .nil): return true
+        case (.range, _), (_, .range):
+            guard isSequence && other.isSequence else { return false }
+            return asArray.elementsEqual(other.asArray) { $0.liquidEquals($1) }
+        case (.array(let a), .array(let b)):
+            return a.count == b.count && zip(a, b).allSatisfy { $0.liquidEquals($1) }
+        case (.object(let a), .object(let b)):
+            return a.count == b.count && a.pairs.allSatisfy { key, value in b[key].map { value.liquidEquals($0) } ?? false }
+        default: return false
+        }
+    }
+
+    private func isNilLike(_ value: LiquidValue) -> Bool {
+        if case .nil = value { return true }
+        return false
+    }
+
+    /// Liquid ordering for `<`, `>`, `<=`, `>=`: numbers and strings; nil when the two
+    /// cannot be ordered (then the comparison is an error, or false against `empty`/`blank`).
+    func liquidCompare(_ other: LiquidValue) -> Int? {
+        switch (self, other) {
+        case (.int(let a), .int(let b)): return a < b ? -1 : (a > b ? 1 : 0)
+        case (.int, .double), (.double, .int), (.double, .double):
+            guard let a = numericValue, let b = other.numericValue else { return nil }
+            return a < b ? -1 : (a > b ? 1 : 0)
+        case (.string(let a), .string(let b)): return a < b ? -1 : (a > b ? 1 : 0)
+        default: return nil
+        }
+    }
+
+    /// The value as a Double when it is a number.
+    var numericValue: Double? {
+        switch self {
+        case .int(let value): return Double(value)
+        case .double(let value): return value
+        default: return nil
+        }
+    }
+
+    /// Liquid `contains`: substring of a string, element of an array, key of an object.
+    func liquidContains(_ needle: LiquidValue) -> Bool {
+        guard needle.isTruthy else { return false }  // `contains nil/false` is false, as in Ruby
+        switch self {
+        case .string(let text):
+            if case .string(let part) = needle { return text.contains(part) || part.isEmpty }
+            return text.contains(needle.renderedString)
+        case .array, .range:
+            return asArray.contains { $0.liquidEquals(needle) }
+        case .object(let object):
+            if case .string(let key) = needle { return object[key] != nil }
+            return false
+        default:
+            return false
+        }
+    }
+}

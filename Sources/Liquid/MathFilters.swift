@@ -1,0 +1,125 @@
+import Foundation
+
+/// Arithmetic filters. Integers stay integers where Ruby's would (`divided_by` of two
+/// integers floors); mixing in a float gives a float. Rounding of halves goes away from
+/// zero, as in Shopify's Ruby implementation.
+enum MathFilters {
+    static let all: [String: Filter] = [
+        "plus": { value, arguments throws(LiquidError) in try arithmetic(value, arguments, { $0.addingReportingOverflow($1) }, +) },
+        "minus": { value, arguments throws(LiquidError) in try arithmetic(value, arguments, { $0.subtractingReportingOverflow($1) }, -) },
+        "times": { value, arguments throws(LiquidError) in try arithmetic(value, arguments, { $0.multipliedReportingOverflow(by: $1) }, *) },
+        "divided_by": { value, arguments throws(LiquidError) in
+            try arguments.expect(1...1)
+            let left = value.numberForMath, right = arguments.positional[0].numberForMath
+            switch (left, right) {
+            case (_, .int(0)):
+                throw LiquidError(.filterArgument, "divided by 0")
+            case (.int(let a), .int(let b)):
+                return .int(Int((Double(a) / Double(b)).rounded(.down)))
+            default:
+                let b = right.numericValue ?? 0
+                guard b != 0 else { throw LiquidError(.filterArgument, "divided by 0") }
+                return .double(decimal(left.numericValue ?? 0, b, /))
+            }
+        },
+        "modulo": { value, arguments throws(LiquidError) in
+            try arguments.expect(1...1)
+            let left = value.numberForMath, right = arguments.positional[0].numberForMath
+            switch (left, right) {
+            case (_, .int(0)):
+                throw LiquidError(.filterArgument, "divided by 0")
+            case (.int(let a), .int(let b)):
+                let remainder = a % b
+                return .int(remainder != 0 && (remainder < 0) != (b < 0) ? remainder + b : remainder)
+            default:
+                let a = left.numericValue ?? 0, b = right.numericValue ?? 0
+                guard b != 0 else { throw LiquidError(.filterArgument, "divided by 0") }
+                var remainder = fmod(a, b)
+                if remainder != 0 && (remainder < 0) != (b < 0) { remainder += b }
+                // Through decimal text, as Shopify's BigDecimal does: 10.1 % 7 is 3.1.
+                let digits = max(fractionDigits(a), fractionDigits(b))
+                let scale = pow(10.0, Double(digits))
+                return .double((remainder * scale).rounded() / scale)
+            }
+        },
+        "abs": { value, arguments throws(LiquidError) in
+            try arguments.expect(0...0)
+            switch value.numberForMath {
+            case .int(let number): return .int(abs(number))
+            case .double(let number): return .double(abs(number))
+            default: return .int(0)
+            }
+        },
+        "ceil": { value, arguments throws(LiquidError) in
+            try arguments.expect(0...0)
+            return .int(Int((value.numberForMath.numericValue ?? 0).rounded(.up)))
+        },
+        "floor": { value, arguments throws(LiquidError) in
+            try arguments.expect(0...0)
+            return .int(Int((value.numberForMath.numericValue ?? 0).rounded(.down)))
+        },
+        "round": { value, arguments throws(LiquidError) in
+            try arguments.expect(0...1)
+            let number = value.numberForMath
+            let digits: Int
+            switch arguments[0]?.numberForMath {
+            case .int(let value)?: digits = value
+            case .double(let value)?: digits = Int(value)
+            default: digits = 0
+            }
+            if case .int = number, digits >= 0 { return number }
+            let double = number.numericValue ?? 0
+            if digits <= 0 && arguments[0] == nil {
+                return .int(Int(double.rounded(.toNearestOrAwayFromZero)))
+            }
+            let scale = pow(10.0, Double(digits))
+            let rounded = (double * scale).rounded(.toNearestOrAwayFromZero) / scale
+            return digits <= 0 ? .int(Int(rounded)) : .double(rounded)
+        },
+        "at_least": { value, arguments throws(LiquidError) in
+            try arguments.expect(1...1)
+            let a = value.numberForMath, b = arguments.positional[0].numberForMath
+            return (a.numericValue ?? 0) >= (b.numericValue ?? 0) ? a : b
+        },
+        "at_most": { value, arguments throws(LiquidError) in
+            try arguments.expect(1...1)
+            let a = value.numberForMath, b = arguments.positional[0].numberForMath
+            return (a.numericValue ?? 0) <= (b.numericValue ?? 0) ? a : b
+        },
+    ]
+
+    private static func fractionDigits(_ value: Double) -> Int {
+        let text = "\(value)"
+        guard let dot = text.firstIndex(of: "."), !text.contains("e") else { return 0 }
+        return text.distance(from: dot, to: text.endIndex) - 1
+    }
+
+    private static func arithmetic(
+        _ value: LiquidValue, _ arguments: FilterArguments,
+        _ intOperation: (Int, Int) -> (partialValue: Int, overflow: Bool), _ doubleOperation: (Double, Double) -> Double
+    ) throws(LiquidError) -> LiquidValue {
+        try arguments.expect(1...1)
+        switch (value.numberForMath, arguments.positional[0].numberForMath) {
+        case (.int(let a), .int(let b)):
+            let result = intOperation(a, b)
+            return result.overflow ? .double(doubleOperation(Double(a), Double(b))) : .int(result.partialValue)
+        case (let a, let b): return .double(decimal(a.numericValue ?? 0, b.numericValue ?? 0, doubleOperation))
+        }
+    }
+
+    /// Float math on the numbers' shortest decimal forms, as Shopify's Liquid does with
+    /// BigDecimal, so `10.0 | minus: 2.1` is `7.9`, not `7.8999999999999995`.
+    static func decimal(_ a: Double, _ b: Double, _ operation: (Double, Double) -> Double) -> Double {
+        let plain = operation(a, b)
+        guard a.isFinite, b.isFinite, let x = Decimal(string: "\(a)"), let y = Decimal(string: "\(b)") else { return plain }
+        let result: Decimal
+        switch (operation(6, 3)) {
+        case 9: result = x + y
+        case 3: result = x - y
+        case 18: result = x * y
+        case 2: result = x / y
+        default: return plain
+        }
+        return Double(truncating: result as NSDecimalNumber)
+    }
+}

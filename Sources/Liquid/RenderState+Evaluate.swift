@@ -1,0 +1,153 @@
+/// Evaluating expressions, filters and conditions.
+extension RenderState {
+    func evaluate(_ expression: Expression) throws(LiquidError) -> LiquidValue {
+        switch expression {
+        case .literal(let value):
+            return value
+        case .range(let low, let high):
+            return .range(try rangeBound(evaluate(low)), try rangeBound(evaluate(high)))
+        case .path(let segments):
+            return try resolve(segments)
+        }
+    }
+
+    private func rangeBound(_ value: LiquidValue) throws(LiquidError) -> Int {
+        switch value {
+        case .int(let number): return number
+        case .double(let number): return Int(number)
+        case .string(let text): return Int(text.trimmingSpaces()) ?? Int(Double(text.trimmingSpaces()) ?? 0)
+        case .nil: return 0
+        default: throw LiquidError(.type, "a range bound must be a number, got \(value.inspected)")
+        }
+    }
+
+    private func resolve(_ segments: [PathSegment]) throws(LiquidError) -> LiquidValue {
+        var value: LiquidValue
+        var description: String
+        switch segments[0] {
+        case .key(let name):
+            description = name
+            guard let found = lookup(name) else {
+                if options.strictVariables {
+                    throw LiquidError(.undefinedVariable, "'\(name)' is not defined")
+                }
+                return .nil
+            }
+            value = found
+        case .index(let expression):
+            let key = try evaluate(expression)
+            description = "[\(key.inspected)]"
+            guard case .string(let name) = key, let found = lookup(name) else {
+                if options.strictVariables { throw LiquidError(.undefinedVariable, "\(description) is not defined") }
+                return .nil
+            }
+            value = found
+        }
+        for segment in segments.dropFirst() {
+            let key: LiquidValue
+            switch segment {
+            case .key(let name): key = .string(name)
+            case .index(let expression): key = try evaluate(expression)
+            }
+            guard let next = Self.member(of: value, key, dotted: { if case .key = segment { return true } else { return false } }()) else {
+                if options.strictVariables {
+                    throw LiquidError(.undefinedVariable, "'\(description)' has no \(key.inspected)")
+                }
+                return .nil
+            }
+            description += ".\(key.renderedString)"
+            value = next
+        }
+        return value
+    }
+
+    /// `value.key` or `value[key]`, with the special `size`, `first` and `last`.
+    static func member(of value: LiquidValue, _ key: LiquidValue, dotted: Bool) -> LiquidValue? {
+        switch (value, key) {
+        case (.object(let object), .string(let name)):
+            if let found = object[name] { return found }
+            switch name {
+            case "size": return .int(object.count)
+            case "first": return object.pairs.first.map { .array([.string($0.0), $0.1]) }
+            default: return nil
+            }
+        case (.array, .int(let index)), (.range, .int(let index)):
+            let items = value.asArray
+            let position = index < 0 ? items.count + index : index
+            return items.indices.contains(position) ? items[position] : nil
+        case (.array, .string(let name)), (.range, .string(let name)):
+            let items = value.asArray
+            switch name {
+            case "size": return .int(items.count)
+            case "first": return items.first
+            case "last": return items.last
+            default: return nil
+            }
+        case (.string(let text), .string(let name)):
+            switch name {
+            case "size": return .int(text.count)
+            case "first": return text.first.map { .string(String($0)) }
+            case "last": return text.last.map { .string(String($0)) }
+            default: return nil
+            }
+        default:
+            return nil
+        }
+    }
+
+    func evaluate(_ filtered: FilteredExpression) throws(LiquidError) -> LiquidValue {
+        var value = try evaluate(filtered.base)
+        for call in filtered.filters {
+            var arguments: [LiquidValue] = []
+            arguments.reserveCapacity(call.arguments.count)
+            for argument in call.arguments { arguments.append(try evaluate(argument)) }
+            var keywords: [String: LiquidValue] = [:]
+            for (key, argument) in call.keywordArguments { keywords[key] = try evaluate(argument) }
+            do {
+                value = try call.function(value, FilterArguments(positional: arguments, keywords: keywords, state: self))
+            } catch {
+                var error = error
+                if error.kind == .filterArgument || error.kind == .type { error.message = "\(call.name): \(error.message)" }
+                throw error
+            }
+        }
+        return value
+    }
+
+    func test(_ condition: Condition) throws(LiquidError) -> Bool {
+        switch condition {
+        case .value(let expression):
+            return try evaluate(expression).isTruthy
+        case .and(let left, let right):
+            guard try test(left) else { return false }
+            return try test(right)
+        case .or(let left, let right):
+            if try test(left) { return true }
+            return try test(right)
+        case .compare(let leftExpression, let op, let rightExpression):
+            let left = try evaluate(leftExpression)
+            let right = try evaluate(rightExpression)
+            switch op {
+            case .equal: return left.liquidEquals(right)
+            case .notEqual: return !left.liquidEquals(right)
+            case .contains: return left.liquidContains(right)
+            case .less, .greater, .lessOrEqual, .greaterOrEqual:
+                if case .empty = left { return false }
+                if case .blank = left { return false }
+                if case .empty = right { return false }
+                if case .blank = right { return false }
+                guard let order = left.liquidCompare(right) else {
+                    if case .nil = left { return false }
+                    if case .nil = right { return false }
+                    throw LiquidError(.type, "cannot compare \(left.inspected) with \(right.inspected)")
+                }
+                switch op {
+                case .less: return order < 0
+                case .greater: return order > 0
+                case .lessOrEqual: return order <= 0
+                default: return order >= 0
+                }
+            }
+        }
+    }
+}

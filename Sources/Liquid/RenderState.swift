@@ -1,0 +1,109 @@
+import Foundation
+
+/// The mutable state of one render: scopes, counters, the output buffer, limits.
+/// Made fresh for every render, so a parsed template is shared freely.
+final class RenderState {
+    enum Interrupt { case breakLoop, continueLoop }
+
+    /// Set by `abort_message` (Braze) before it unwinds the render with `.abortSignal`.
+    var abortReason: String??
+
+    var output = ""
+    /// Local scopes; `scopes[0]` is where `assign` and `capture` write.
+    var scopes: [[String: LiquidValue]]
+    let globals: LiquidObject
+    var counters: [String: Int] = [:]
+    var cycles: [String: Int] = [:]
+    var loopOffsets: [String: Int] = [:]
+    var loopStack: [LiquidObject] = []
+    var lastIfChanged: String?
+    var interrupt: Interrupt?
+    var iterations = 0
+    var includeDepth = 0
+    var partialCache: [String: Block]
+    let options: RenderOptions
+    let environment: ParseEnvironment
+    let templateName: String?
+
+    init(globals: LiquidObject, options: RenderOptions, environment: ParseEnvironment, templateName: String?, partialCache: [String: Block] = [:]) {
+        self.globals = globals
+        self.options = options
+        self.environment = environment
+        self.templateName = templateName
+        self.partialCache = partialCache
+        scopes = [[:]]
+    }
+
+    func write(_ text: String) throws(LiquidError) {
+        output += text
+        if output.utf8.count > options.limits.maxOutputBytes {
+            throw LiquidError(.limitExceeded, "the output is larger than \(options.limits.maxOutputBytes) bytes")
+        }
+    }
+
+    func countIteration() throws(LiquidError) {
+        iterations += 1
+        if iterations > options.limits.maxLoopIterations {
+            throw LiquidError(.limitExceeded, "loops ran more than \(options.limits.maxLoopIterations) iterations in all")
+        }
+    }
+
+    /// Looks a top-level name up: local scopes from the innermost, then the data.
+    func lookup(_ name: String) -> LiquidValue? {
+        for scope in scopes.reversed() {
+            if let value = scope[name] { return value }
+        }
+        if let counter = counters[name] { return .int(counter) }
+        return globals[name]
+    }
+
+    func assign(_ name: String, _ value: LiquidValue) {
+        scopes[0][name] = value
+    }
+}
+
+/// Options for one render.
+public struct RenderOptions: Sendable {
+    /// Whether an undefined variable is an error (strict) or renders as nothing.
+    public var strictVariables: Bool
+    /// The current time for `date` with `"now"`/`"today"`.
+    public var now: @Sendable () -> Date
+    /// The time zone `date` formats in.
+    public var timeZone: TimeZone
+    /// Limits against runaway templates.
+    public var limits: LiquidLimits
+    /// Finds the source of a partial for `include`/`render` by name; nil if none.
+    public var partials: @Sendable (String) -> String?
+
+    /// Creates render options.
+    public init(
+        strictVariables: Bool = false,
+        now: @escaping @Sendable () -> Date = { Date() },
+        timeZone: TimeZone = TimeZone(identifier: "UTC") ?? .current,
+        limits: LiquidLimits = LiquidLimits(),
+        partials: @escaping @Sendable (String) -> String? = { _ in nil }
+    ) {
+        self.strictVariables = strictVariables
+        self.now = now
+        self.timeZone = timeZone
+        self.limits = limits
+        self.partials = partials
+    }
+}
+
+/// Limits that keep a hostile or broken template from exhausting the service.
+public struct LiquidLimits: Sendable {
+    /// The largest output, in UTF-8 bytes. Default 1 MiB.
+    public var maxOutputBytes: Int
+    /// The most loop iterations in one render (all loops together). Default 100,000.
+    public var maxLoopIterations: Int
+    /// The deepest nesting of blocks and of `include`/`render`. Default 64.
+    public var maxDepth: Int
+
+    /// Creates limits.
+    public init(maxOutputBytes: Int = 1 << 20, maxLoopIterations: Int = 100_000, maxDepth: Int = 64) {
+        self.maxOutputBytes = maxOutputBytes
+        self.maxLoopIterations = maxLoopIterations
+        self.maxDepth = maxDepth
+    }
+}

@@ -1,0 +1,268 @@
+import Foundation
+
+/// Filters on text. The value on the left is taken as text (nil is "").
+enum StringFilters {
+    static let all: [String: Filter] = [
+        "append": { value, arguments throws(LiquidError) in
+            try arguments.expect(1...1)
+            return .string(value.text + arguments.positional[0].text)
+        },
+        "prepend": { value, arguments throws(LiquidError) in
+            try arguments.expect(1...1)
+            return .string(arguments.positional[0].text + value.text)
+        },
+        "capitalize": { value, arguments throws(LiquidError) in
+            try arguments.expect(0...0)
+            let text = value.text
+            guard let first = text.first else { return .string("") }
+            return .string(first.uppercased() + text.dropFirst().lowercased())
+        },
+        "downcase": { value, arguments throws(LiquidError) in
+            try arguments.expect(0...0)
+            return .string(value.text.lowercased())
+        },
+        "upcase": { value, arguments throws(LiquidError) in
+            try arguments.expect(0...0)
+            return .string(value.text.uppercased())
+        },
+        "escape": { value, arguments throws(LiquidError) in
+            try arguments.expect(0...0)
+            if case .nil = value { return .nil }
+            return .string(escapeHTML(value.text))
+        },
+        "escape_once": { value, arguments throws(LiquidError) in
+            try arguments.expect(0...0)
+            return .string(escapeHTML(unescapeHTML(value.text)))
+        },
+        "lstrip": { value, arguments throws(LiquidError) in
+            try arguments.expect(0...0)
+            return .string(String(value.text.drop { $0.isWhitespace }))
+        },
+        "rstrip": { value, arguments throws(LiquidError) in
+            try arguments.expect(0...0)
+            var text = Substring(value.text)
+            while let last = text.last, last.isWhitespace { text = text.dropLast() }
+            return .string(String(text))
+        },
+        "strip": { value, arguments throws(LiquidError) in
+            try arguments.expect(0...0)
+            return .string(value.text.trimmingSpaces())
+        },
+        "strip_newlines": { value, arguments throws(LiquidError) in
+            try arguments.expect(0...0)
+            return .string(value.text.filter { $0 != "\n" && $0 != "\r" && $0 != "\r\n" })
+        },
+        "newline_to_br": { value, arguments throws(LiquidError) in
+            try arguments.expect(0...0)
+            var out = ""
+            for character in value.text {
+                if character == "\n" || character == "\r\n" { out += "<br />\n" } else { out.append(character) }
+            }
+            return .string(out)
+        },
+        "strip_html": { value, arguments throws(LiquidError) in
+            try arguments.expect(0...0)
+            return .string(stripHTML(value.text))
+        },
+        "remove": { value, arguments throws(LiquidError) in
+            try arguments.expect(1...1)
+            return .string(value.text.replacingOccurrences(of: arguments.positional[0].text, with: ""))
+        },
+        "remove_first": { value, arguments throws(LiquidError) in
+            try arguments.expect(1...1)
+            return .string(replaceFirst(value.text, arguments.positional[0].text, ""))
+        },
+        "remove_last": { value, arguments throws(LiquidError) in
+            try arguments.expect(1...1)
+            return .string(replaceLast(value.text, arguments.positional[0].text, ""))
+        },
+        "replace": { value, arguments throws(LiquidError) in
+            try arguments.expect(1...2)
+            let target = arguments.positional[0].text, replacement = arguments[1]?.text ?? ""
+            if target.isEmpty {
+                // Ruby inserts the replacement between every character and at both ends.
+                return .string(replacement + value.text.map { String($0) + replacement }.joined())
+            }
+            return .string(value.text.replacingOccurrences(of: target, with: replacement))
+        },
+        "replace_first": { value, arguments throws(LiquidError) in
+            try arguments.expect(1...2)
+            return .string(replaceFirst(value.text, arguments.positional[0].text, arguments[1]?.text ?? ""))
+        },
+        "replace_last": { value, arguments throws(LiquidError) in
+            try arguments.expect(2...2)
+            return .string(replaceLast(value.text, arguments.positional[0].text, arguments.positional[1].text))
+        },
+        "truncate": { value, arguments throws(LiquidError) in
+            try arguments.expect(0...2)
+            let text = value.text
+            let length = try integerArgument(arguments[0], default: 50)
+            let ellipsis = arguments[1]?.text ?? "..."
+            guard text.count > length else { return .string(text) }
+            let keep = max(0, length - ellipsis.count)
+            return .string(String(text.prefix(keep)) + ellipsis)
+        },
+        "truncatewords": { value, arguments throws(LiquidError) in
+            try arguments.expect(0...2)
+            let text = value.text
+            let count = max(1, try integerArgument(arguments[0], default: 15))
+            let ellipsis = arguments[1]?.text ?? "..."
+            let words = text.split(whereSeparator: { $0.isWhitespace })
+            guard words.count > count else { return .string(text) }
+            return .string(words.prefix(count).joined(separator: " ") + ellipsis)
+        },
+        "split": { value, arguments throws(LiquidError) in
+            try arguments.expect(1...1)
+            let text = value.text
+            let separator = arguments.positional[0].text
+            var parts: [String]
+            if separator.isEmpty {
+                parts = text.map { String($0) }
+            } else if separator == " " {
+                parts = text.split(whereSeparator: { $0.isWhitespace }).map(String.init)
+            } else {
+                parts = text.components(separatedBy: separator)
+                while parts.last == "" { parts.removeLast() }
+            }
+            return .array(parts.map { .string($0) })
+        },
+        "slice": { value, arguments throws(LiquidError) in
+            try arguments.expect(1...2)
+            let start = try integerArgument(arguments[0], default: 0)
+            let length = arguments[1] == .nil ? 1 : try integerArgument(arguments[1], default: 1)
+            if value.isSequence {
+                let items = value.asArray
+                guard let range = sliceRange(count: items.count, start: start, length: length) else { return .array([]) }
+                return .array(Array(items[range]))
+            }
+            let characters = Array(value.text)
+            guard let range = sliceRange(count: characters.count, start: start, length: length) else { return .string("") }
+            return .string(String(characters[range]))
+        },
+        "url_encode": { value, arguments throws(LiquidError) in
+            try arguments.expect(0...0)
+            if case .nil = value { return .nil }
+            return .string(formEncode(value.text))
+        },
+        "url_decode": { value, arguments throws(LiquidError) in
+            try arguments.expect(0...0)
+            if case .nil = value { return .nil }
+            let spaced = value.text.replacingOccurrences(of: "+", with: " ")
+            return .string(spaced.removingPercentEncoding ?? spaced)
+        },
+        "base64_encode": { value, arguments throws(LiquidError) in
+            try arguments.expect(0...0)
+            return .string(Data(value.text.utf8).base64EncodedString())
+        },
+        "base64_decode": { value, arguments throws(LiquidError) in
+            try arguments.expect(0...0)
+            return try base64Decode(value.text)
+        },
+        "base64_url_safe_encode": { value, arguments throws(LiquidError) in
+            try arguments.expect(0...0)
+            return .string(Data(value.text.utf8).base64EncodedString()
+                .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_"))
+        },
+        "base64_url_safe_decode": { value, arguments throws(LiquidError) in
+            try arguments.expect(0...0)
+            return try base64Decode(value.text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/"))
+        },
+    ]
+
+    static func integerArgument(_ value: LiquidValue?, default fallback: Int) throws(LiquidError) -> Int {
+        switch value {
+        case nil: return fallback
+        case .int(let number)?: return number
+        case .string(let text)?:
+            guard let number = Int(text.trimmingSpaces()) else { throw LiquidError(.filterArgument, "expected an integer, got '\(text)'") }
+            return number
+        case let other?: throw LiquidError(.filterArgument, "expected an integer, got \(other.inspected)")
+        }
+    }
+
+    static func sliceRange(count: Int, start: Int, length: Int) -> Range<Int>? {
+        let from = start < 0 ? count + start : start
+        guard length > 0, from < count, from + length > 0 else { return nil }
+        let lower = max(0, from)
+        let upper = min(count, from + length)
+        return lower < upper ? lower..<upper : nil
+    }
+
+    static func escapeHTML(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for character in text {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+
+    static func unescapeHTML(_ text: String) -> String {
+        text.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
+            .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&#39;", with: "'")
+            .replacingOccurrences(of: "&amp;", with: "&")
+    }
+
+    static func stripHTML(_ text: String) -> String {
+        var out = text
+        for (open, close) in [("<script", "</script>"), ("<style", "</style>"), ("<!--", "-->")] {
+            while let start = out.range(of: open, options: .caseInsensitive),
+                  let end = out.range(of: close, options: .caseInsensitive, range: start.upperBound..<out.endIndex) {
+                out.removeSubrange(start.lowerBound..<end.upperBound)
+            }
+        }
+        var result = ""
+        var inTag = false
+        for character in out {
+            if character == "<" { inTag = true; continue }
+            if character == ">" && inTag { inTag = false; continue }
+            if !inTag { result.append(character) }
+        }
+        return result
+    }
+
+    static func replaceFirst(_ text: String, _ target: String, _ replacement: String) -> String {
+        guard !target.isEmpty else { return replacement + text }
+        guard let range = text.range(of: target) else { return text }
+        return text.replacingCharacters(in: range, with: replacement)
+    }
+
+    static func replaceLast(_ text: String, _ target: String, _ replacement: String) -> String {
+        guard !target.isEmpty else { return text + replacement }
+        guard let range = text.range(of: target, options: .backwards) else { return text }
+        return text.replacingCharacters(in: range, with: replacement)
+    }
+
+    /// `application/x-www-form-urlencoded` as Ruby's CGI.escape writes it.
+    static func formEncode(_ text: String) -> String {
+        var out = ""
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"), UInt8(ascii: "*"):
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            case UInt8(ascii: " "):
+                out += "+"
+            default:
+                out += String(format: "%%%02X", byte)
+            }
+        }
+        return out
+    }
+
+    static func base64Decode(_ text: String) throws(LiquidError) -> LiquidValue {
+        var padded = text
+        while padded.count % 4 != 0 { padded += "=" }
+        guard let data = Data(base64Encoded: padded), let decoded = String(data: data, encoding: .utf8) else {
+            throw LiquidError(.filterArgument, "invalid base64 input")
+        }
+        return .string(decoded)
+    }
+}
