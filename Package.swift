@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "CurlTransport", targets: ["CurlTransport"]),
         .library(name: "Liquid", targets: ["Liquid"]),
         .executable(name: "connector", targets: ["connector"]),
+        .executable(name: "liquid", targets: ["LiquidCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -30,6 +31,14 @@ let package = Package(
         ),
         // Liquid templates with Braze's extensions.
         .target(name: "Liquid"),
+        // `liquid`: render templates from the command line or over JSON Lines.
+        .executableTarget(
+            name: "LiquidCLI",
+            dependencies: [
+                "Liquid",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         // The command-line tool.
         .executableTarget(
             name: "connector",
@@ -44,6 +53,12 @@ let package = Package(
             name: "transport-bench",
             dependencies: ["CurlTransport"],
             path: "Benchmarks/TransportBenchmark"
+        ),
+        // Liquid benchmark: `swift build -c release && .build/release/liquid-bench`.
+        .executableTarget(
+            name: "liquid-bench",
+            dependencies: ["Liquid"],
+            path: "Benchmarks/LiquidBenchmark"
         ),
         // libcurl's own ceiling in plain C, which transport-bench runs for comparison.
         .executableTarget(

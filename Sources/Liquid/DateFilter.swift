@@ -37,6 +37,7 @@ enum DateFilter {
     ]
 
     private static func parseString(_ text: String, zone: TimeZone) -> (Date, TimeZone)? {
+        if let fast = parseISO(text, zone: zone) { return fast }
         for (pattern, hasOffset) in patterns {
             let formatter = DateFormatter()
             formatter.locale = Locale(identifier: "en_US_POSIX")
@@ -49,6 +50,66 @@ enum DateFilter {
             return (date, zone)
         }
         return nil
+    }
+
+    /// `yyyy-MM-dd`, optionally `[T ]HH:mm[:ss[.fff]]` and `Z`/`±hh:mm`/`±hhmm`, parsed by
+    /// hand: the common case, without building a DateFormatter.
+    static func parseISO(_ text: String, zone: TimeZone) -> (Date, TimeZone)? {
+        let b = Array(text.utf8)
+        func number(_ at: Int, _ count: Int) -> Int? {
+            guard at + count <= b.count else { return nil }
+            var value = 0
+            for i in at..<at + count {
+                guard b[i] >= 48 && b[i] <= 57 else { return nil }
+                value = value * 10 + Int(b[i] - 48)
+            }
+            return value
+        }
+        guard b.count >= 10, let year = number(0, 4), b[4] == UInt8(ascii: "-"), let month = number(5, 2),
+              b[7] == UInt8(ascii: "-"), let day = number(8, 2), (1...12).contains(month), (1...31).contains(day) else { return nil }
+        var hour = 0, minute = 0, second = 0, fraction = 0.0
+        var i = 10
+        if i < b.count && (b[i] == UInt8(ascii: "T") || b[i] == UInt8(ascii: " ")) {
+            guard let h = number(i + 1, 2), i + 3 < b.count, b[i + 3] == UInt8(ascii: ":"), let m = number(i + 4, 2) else { return nil }
+            hour = h
+            minute = m
+            i += 6
+            if i < b.count && b[i] == UInt8(ascii: ":") {
+                guard let s = number(i + 1, 2) else { return nil }
+                second = s
+                i += 3
+                if i < b.count && b[i] == UInt8(ascii: ".") {
+                    var j = i + 1, scale = 0.1
+                    while j < b.count && b[j] >= 48 && b[j] <= 57 { fraction += Double(b[j] - 48) * scale; scale /= 10; j += 1 }
+                    i = j
+                }
+            }
+        }
+        var offset: Int?
+        if i < b.count && b[i] == UInt8(ascii: " ") { i += 1 }
+        if i < b.count {
+            if b[i] == UInt8(ascii: "Z") && i + 1 == b.count {
+                offset = 0
+            } else if b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") {
+                let sign = b[i] == UInt8(ascii: "-") ? -1 : 1
+                guard let hours = number(i + 1, 2) else { return nil }
+                var minutesAt = i + 3
+                if minutesAt < b.count && b[minutesAt] == UInt8(ascii: ":") { minutesAt += 1 }
+                guard let minutes = number(minutesAt, 2), minutesAt + 2 == b.count else { return nil }
+                offset = sign * (hours * 3600 + minutes * 60)
+            } else {
+                return nil
+            }
+        }
+        let days = CivilDate.days(year: year, month: month, day: day)
+        let local = Double(days * 86_400 + hour * 3600 + minute * 60 + second) + fraction
+        if let offset {
+            return (Date(timeIntervalSince1970: local - Double(offset)), TimeZone(secondsFromGMT: offset) ?? zone)
+        }
+        // A local time in `zone`: correct by the zone's offset at about that instant.
+        let guess = Date(timeIntervalSince1970: local)
+        let zoneOffset = zone.secondsFromGMT(for: guess.addingTimeInterval(-Double(zone.secondsFromGMT(for: guess))))
+        return (Date(timeIntervalSince1970: local - Double(zoneOffset)), zone)
     }
 
     /// The UTC offset written at the end of a date string (`Z`, `+02:00`, `-0500`).
@@ -67,14 +128,16 @@ enum DateFilter {
 
     // swiftlint:disable:next cyclomatic_complexity function_body_length
     static func strftime(_ format: String, _ date: Date, _ zone: TimeZone) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = zone
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second, .weekday, .nanosecond], from: date)
-        let year = c.year ?? 1970, month = c.month ?? 1, day = c.day ?? 1
-        let hour = c.hour ?? 0, minute = c.minute ?? 0, second = c.second ?? 0
-        let weekday = (c.weekday ?? 1) - 1
-        let dayOfYear = calendar.ordinality(of: .day, in: .year, for: date) ?? 1
         let offset = zone.secondsFromGMT(for: date)
+        let interval = date.timeIntervalSince1970 + Double(offset)
+        let whole = Int(interval.rounded(.down))
+        let nanosecond = Int(((interval - Double(whole)) * 1e9).rounded())
+        let days = whole >= 0 ? whole / 86_400 : (whole - 86_399) / 86_400
+        let secondsOfDay = whole - days * 86_400
+        let (year, month, day) = CivilDate.civil(days: days)
+        let hour = secondsOfDay / 3600, minute = secondsOfDay % 3600 / 60, second = secondsOfDay % 60
+        let weekday = ((days % 7) + 11) % 7  // 1970-01-01 was a Thursday (4)
+        let dayOfYear = days - CivilDate.days(year: year, month: 1, day: 1) + 1
 
         var out = ""
         var characters = Array(format)
@@ -117,8 +180,8 @@ enum DateFilter {
             case "l": piece = pad(hour % 12 == 0 ? 12 : hour % 12, 2, flag ?? "_", " ")
             case "M": piece = pad(minute, 2, flag)
             case "S": piece = pad(second, 2, flag)
-            case "L": piece = pad((c.nanosecond ?? 0) / 1_000_000, 3, flag)
-            case "N": piece = pad(c.nanosecond ?? 0, 9, flag)
+            case "L": piece = pad(nanosecond / 1_000_000, 3, flag)
+            case "N": piece = pad(nanosecond, 9, flag)
             case "p": piece = hour < 12 ? "AM" : "PM"
             case "P": piece = hour < 12 ? "am" : "pm"
             case "A": piece = dayNames[weekday]
@@ -146,5 +209,29 @@ enum DateFilter {
         }
         characters.removeAll()
         return out
+    }
+}
+
+/// Days since 1970-01-01 to and from a proleptic Gregorian date (H. Hinnant's algorithms).
+enum CivilDate {
+    static func days(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
+    static func civil(days: Int) -> (year: Int, month: Int, day: Int) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }

@@ -58,7 +58,18 @@ public struct LiquidError: Error, Sendable, CustomStringConvertible, Equatable {
         var copy = self
         copy.line = position.line
         copy.column = position.column
-        copy.snippet = position.snippet
+        return copy
+    }
+
+    /// Fills in the snippet from the template source, at the error's line and column.
+    func withSnippet(from source: String) -> LiquidError {
+        guard snippet == nil, let line, line >= 1 else { return self }
+        let lines = source.utf8.split(separator: 10, omittingEmptySubsequences: false)
+        guard line <= lines.count else { return self }
+        let bytes = Array(lines[line - 1])
+        let start = min(bytes.count, max(0, (column ?? 1) - 1))
+        var copy = self
+        copy.snippet = String(decoding: bytes[start..<min(bytes.count, start + 60)], as: UTF8.self)
         return copy
     }
 }
@@ -67,5 +78,4 @@ public struct LiquidError: Error, Sendable, CustomStringConvertible, Equatable {
 struct SourcePosition: Sendable, Equatable {
     var line: Int
     var column: Int
-    var snippet: String
 }

@@ -81,42 +81,69 @@ public enum LiquidValue: Sendable, Equatable {
 }
 
 /// An ordered string-keyed map (JSON objects keep their key order for loops).
+///
+/// Small objects (most: loop variables, records) are a plain array searched in order,
+/// which is faster to build and to read than a hash table; larger ones add an index.
 public struct LiquidObject: Sendable, Equatable {
-    public private(set) var keys: [String]
-    private var storage: [String: LiquidValue]
+    private var entries: [(key: String, value: LiquidValue)] = []
+    private var index: [String: Int]?
+    private static let indexThreshold = 12
 
     /// Creates an empty object.
-    public init() {
-        keys = []
-        storage = [:]
-    }
+    public init() {}
 
     /// Creates an object from ordered pairs; a repeated key keeps its last value.
     public init(_ pairs: [(String, LiquidValue)]) {
-        self.init()
+        entries.reserveCapacity(pairs.count)
         for (key, value) in pairs { self[key] = value }
     }
 
     /// The number of keys.
-    public var count: Int { keys.count }
+    public var count: Int { entries.count }
+
+    /// The keys in order.
+    public var keys: [String] { entries.map(\.key) }
+
+    private func position(of key: String) -> Int? {
+        if let index { return index[key] }
+        return entries.firstIndex { $0.key == key }
+    }
 
     /// The value for `key`, or nil.
     public subscript(key: String) -> LiquidValue? {
-        get { storage[key] }
+        get { position(of: key).map { entries[$0].value } }
         set {
-            if let newValue {
-                if storage.updateValue(newValue, forKey: key) == nil { keys.append(key) }
-            } else if storage.removeValue(forKey: key) != nil {
-                keys.removeAll { $0 == key }
+            if let at = position(of: key) {
+                if let newValue {
+                    entries[at].value = newValue
+                } else {
+                    entries.remove(at: at)
+                    rebuildIndex()
+                }
+            } else if let newValue {
+                entries.append((key, newValue))
+                if index != nil {
+                    index?[key] = entries.count - 1
+                } else if entries.count > Self.indexThreshold {
+                    rebuildIndex()
+                }
             }
         }
     }
 
+    private mutating func rebuildIndex() {
+        guard entries.count > Self.indexThreshold else { index = nil; return }
+        var map: [String: Int] = [:]
+        map.reserveCapacity(entries.count)
+        for (offset, entry) in entries.enumerated() { map[entry.key] = offset }
+        index = map
+    }
+
     /// The pairs in key order.
-    public var pairs: [(String, LiquidValue)] { keys.map { ($0, storage[$0] ?? .nil) } }
+    public var pairs: [(String, LiquidValue)] { entries.map { ($0.key, $0.value) } }
 
     public static func == (lhs: LiquidObject, rhs: LiquidObject) -> Bool {
-        lhs.storage == rhs.storage
+        lhs.count == rhs.count && lhs.entries.allSatisfy { rhs[$0.key] == $0.value }
     }
 }
 

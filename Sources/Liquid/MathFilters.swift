@@ -88,10 +88,15 @@ enum MathFilters {
         },
     ]
 
-    private static func fractionDigits(_ value: Double) -> Int {
-        let text = "\(value)"
-        guard let dot = text.firstIndex(of: "."), !text.contains("e") else { return 0 }
-        return text.distance(from: dot, to: text.endIndex) - 1
+    /// How many decimal places a double has in its short form (at most 15).
+    static func fractionDigits(_ value: Double) -> Int {
+        var x = abs(value)
+        var digits = 0
+        while digits < 15 && abs(x - x.rounded()) > 1e-9 * max(1, x) {
+            x *= 10
+            digits += 1
+        }
+        return digits
     }
 
     private static func arithmetic(
@@ -107,19 +112,22 @@ enum MathFilters {
         }
     }
 
-    /// Float math on the numbers' shortest decimal forms, as Shopify's Liquid does with
-    /// BigDecimal, so `10.0 | minus: 2.1` is `7.9`, not `7.8999999999999995`.
+    /// Float math as Shopify's Liquid does it with BigDecimal, so `10.0 | minus: 2.1` is
+    /// `7.9`, not `7.8999999999999995`: sums, differences and products are rounded to
+    /// the decimal places their operands have between them.
     static func decimal(_ a: Double, _ b: Double, _ operation: (Double, Double) -> Double) -> Double {
         let plain = operation(a, b)
-        guard a.isFinite, b.isFinite, let x = Decimal(string: "\(a)"), let y = Decimal(string: "\(b)") else { return plain }
-        let result: Decimal
-        switch (operation(6, 3)) {
-        case 9: result = x + y
-        case 3: result = x - y
-        case 18: result = x * y
-        case 2: result = x / y
+        guard plain.isFinite, abs(plain) < 1e15 else { return plain }
+        let places: Int
+        switch operation(6, 3) {
+        case 9, 3: places = max(fractionDigits(a), fractionDigits(b))
+        case 18: places = fractionDigits(a) + fractionDigits(b)
         default: return plain
         }
-        return Double(truncating: result as NSDecimalNumber)
+        guard places < 15 else { return plain }
+        let scale = pow(10.0, Double(places))
+        let rounded = (plain * scale).rounded() / scale
+        return abs(rounded - plain) < 1e-9 * max(1, abs(plain)) ? rounded : plain
     }
+
 }

@@ -39,18 +39,20 @@ public struct Template: Sendable {
     public let dialect: Dialect
     let root: Block
     let environment: ParseEnvironment
+    let source: String
 
     /// Parses `source`.
     public init(_ source: String, dialect: Dialect = .liquid, name: String? = nil, limits: LiquidLimits = LiquidLimits()) throws(LiquidError) {
         self.name = name
         self.dialect = dialect
+        self.source = source
         environment = ParseEnvironment(filters: StandardFilters.all, dialect: dialect)
         do {
             let tokens = try TemplateLexer(source).tokens()
             var parser = TemplateParser(tokens: tokens, environment: environment, maxDepth: limits.maxDepth)
             root = try parser.parseDocument()
         } catch {
-            var error = error
+            var error = error.withSnippet(from: source)
             if error.templateName == nil { error.templateName = name }
             throw error
         }
@@ -66,7 +68,7 @@ public struct Template: Sendable {
             try state.render(root)
         } catch {
             if error.kind == .abortSignal, let reason = state.abortReason { return .aborted(reason: reason) }
-            var error = error
+            var error = error.templateName == nil || error.templateName == name ? error.withSnippet(from: source) : error
             if error.templateName == nil { error.templateName = name }
             throw error
         }

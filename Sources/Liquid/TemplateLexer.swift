@@ -33,10 +33,7 @@ struct TemplateLexer {
                 let mid = (low + high + 1) / 2
                 if lineStarts[mid] <= offset { low = mid } else { high = mid - 1 }
             }
-            let end = min(n, offset + 40)
-            var snippet = String(decoding: source[offset..<end], as: UTF8.self)
-            if let newline = snippet.firstIndex(of: "\n") { snippet = String(snippet[..<newline]) }
-            return SourcePosition(line: low + 1, column: offset - lineStarts[low] + 1, snippet: snippet)
+            return SourcePosition(line: low + 1, column: offset - lineStarts[low] + 1)
         }
         func flushText(upTo end: Int) {
             if end > textStart {
@@ -80,7 +77,7 @@ struct TemplateLexer {
             guard let close = findClose(contentStart, isOutput ? UInt8(ascii: "}") : UInt8(ascii: "%")) else {
                 let pos = position(start)
                 throw LiquidError(.syntax, isOutput ? "'{{' is not closed by '}}'" : "'{%' is not closed by '%}'",
-                                  line: pos.line, column: pos.column, snippet: pos.snippet)
+                                  line: pos.line, column: pos.column)
             }
             var contentEnd = close
             var trimRight = false
@@ -100,7 +97,7 @@ struct TemplateLexer {
                     // The body is verbatim up to the matching end tag (comments nest).
                     let found = name == "comment" ? try findCommentEnd(from: end, position: pos) : findEnd(of: name, from: end, position: pos)
                     guard let (bodyEnd, endTrimLeft, endTrimRight, after) = found else {
-                        throw LiquidError(.syntax, "'\(name)' is not closed by 'end\(name)'", line: pos.line, column: pos.column, snippet: pos.snippet)
+                        throw LiquidError(.syntax, "'\(name)' is not closed by 'end\(name)'", line: pos.line, column: pos.column)
                     }
                     let body = String(decoding: source[end..<bodyEnd], as: UTF8.self)
                     tokens.append(TemplateToken(kind: .tag(name: name, markup: rest), position: pos, trimLeft: trimLeft, trimRight: trimRight))
@@ -175,7 +172,7 @@ struct TemplateLexer {
             find(UInt8(ascii: "{"), UInt8(ascii: "%"), from: range.lowerBound).map { $0 + 1 < range.upperBound } == true
                 || find(UInt8(ascii: "{"), UInt8(ascii: "{"), from: range.lowerBound).map { $0 + 1 < range.upperBound } == true
         }
-        let error = LiquidError(.syntax, "a malformed tag or output inside a comment", line: position.line, column: position.column, snippet: position.snippet)
+        let error = LiquidError(.syntax, "a malformed tag or output inside a comment", line: position.line, column: position.column)
         while j + 1 < n {
             guard source[j] == UInt8(ascii: "{"), source[j + 1] == UInt8(ascii: "{") || source[j + 1] == UInt8(ascii: "%") else {
                 j += 1
