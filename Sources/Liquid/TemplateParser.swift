@@ -72,8 +72,8 @@ struct TemplateParser {
             }
         }
         if !ends.isEmpty {
-            let opener = ends.sorted().first ?? ""
-            throw LiquidError(.syntax, "the block is not closed: expected '\(opener)' before the end of the template")
+            let closer = ends.first { $0.hasPrefix("end") } ?? ends.sorted().first ?? ""
+            throw LiquidError(.syntax, "a block is not closed: expected '{% \(closer) %}' before the end of the template")
         }
         return (Block(nodes: nodes, isBlank: blank), nil)
     }
