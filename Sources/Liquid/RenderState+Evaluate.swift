@@ -99,10 +99,14 @@ extension RenderState {
         var value = try evaluate(filtered.base)
         for call in filtered.filters {
             var arguments: [LiquidValue] = []
-            arguments.reserveCapacity(call.arguments.count)
-            for argument in call.arguments { arguments.append(try evaluate(argument)) }
+            if !call.arguments.isEmpty {
+                arguments.reserveCapacity(call.arguments.count)
+                for argument in call.arguments { arguments.append(try evaluate(argument)) }
+            }
             var keywords: [String: LiquidValue] = [:]
-            for (key, argument) in call.keywordArguments { keywords[key] = try evaluate(argument) }
+            if !call.keywordArguments.isEmpty {
+                for (key, argument) in call.keywordArguments { keywords[key] = try evaluate(argument) }
+            }
             do {
                 value = try call.function(value, FilterArguments(positional: arguments, keywords: keywords, state: self))
             } catch {

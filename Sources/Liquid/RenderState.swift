@@ -50,10 +50,12 @@ final class RenderState {
 
     /// Looks a top-level name up: local scopes from the innermost, then the data.
     func lookup(_ name: String) -> LiquidValue? {
-        for scope in scopes.reversed() {
-            if let value = scope[name] { return value }
+        var index = scopes.count - 1
+        while index >= 0 {
+            if !scopes[index].isEmpty, let value = scopes[index][name] { return value }
+            index -= 1
         }
-        if let counter = counters[name] { return .int(counter) }
+        if !counters.isEmpty, let counter = counters[name] { return .int(counter) }
         return globals[name]
     }
 

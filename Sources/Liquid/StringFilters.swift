@@ -95,12 +95,16 @@ enum StringFilters {
         },
         "truncate": { value, arguments throws(LiquidError) in
             try arguments.expect(0...2)
+            // Lengths count Unicode scalars, as Ruby counts characters.
             let text = value.text
             let length = try integerArgument(arguments[0], default: 50)
             let ellipsis = arguments[1]?.text ?? "..."
-            guard text.count > length else { return .string(text) }
-            let keep = max(0, length - ellipsis.count)
-            return .string(String(text.prefix(keep)) + ellipsis)
+            if text.utf8.count <= length { return .string(text) }  // never more scalars than bytes
+            guard text.unicodeScalars.count > length else { return .string(text) }
+            let keep = max(0, length - ellipsis.unicodeScalars.count)
+            var kept = String.UnicodeScalarView()
+            kept.append(contentsOf: text.unicodeScalars.prefix(keep))
+            return .string(String(kept) + ellipsis)
         },
         "truncatewords": { value, arguments throws(LiquidError) in
             try arguments.expect(0...2)
@@ -212,22 +216,51 @@ enum StringFilters {
             .replacingOccurrences(of: "&amp;", with: "&")
     }
 
+    /// Removes `<script>`/`<style>` elements, comments and tags, on bytes.
     static func stripHTML(_ text: String) -> String {
-        var out = text
-        for (open, close) in [("<script", "</script>"), ("<style", "</style>"), ("<!--", "-->")] {
-            while let start = out.range(of: open, options: .caseInsensitive),
-                  let end = out.range(of: close, options: .caseInsensitive, range: start.upperBound..<out.endIndex) {
-                out.removeSubrange(start.lowerBound..<end.upperBound)
+        let bytes = Array(text.utf8)
+        guard bytes.contains(UInt8(ascii: "<")) else { return text }
+        func matches(_ word: [UInt8], at index: Int) -> Bool {
+            guard index + word.count <= bytes.count else { return false }
+            for (offset, letter) in word.enumerated() {
+                var byte = bytes[index + offset]
+                if byte >= 65 && byte <= 90 { byte += 32 }
+                if byte != letter { return false }
             }
+            return true
         }
-        var result = ""
-        var inTag = false
-        for character in out {
-            if character == "<" { inTag = true; continue }
-            if character == ">" && inTag { inTag = false; continue }
-            if !inTag { result.append(character) }
+        func find(_ word: [UInt8], from index: Int) -> Int? {
+            var position = index
+            while position < bytes.count {
+                if matches(word, at: position) { return position }
+                position += 1
+            }
+            return nil
         }
-        return result
+        let blocks: [([UInt8], [UInt8])] = [
+            (Array("<script".utf8), Array("</script>".utf8)), (Array("<style".utf8), Array("</style>".utf8)),
+            (Array("<!--".utf8), Array("-->".utf8)),
+        ]
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var index = 0
+        outer: while index < bytes.count {
+            if bytes[index] == UInt8(ascii: "<") {
+                for (open, close) in blocks where matches(open, at: index) {
+                    if let end = find(close, from: index + open.count) {
+                        index = end + close.count
+                        continue outer
+                    }
+                }
+                if let end = bytes[index...].firstIndex(of: UInt8(ascii: ">")) {
+                    index = end + 1
+                    continue
+                }
+            }
+            out.append(bytes[index])
+            index += 1
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func replaceFirst(_ text: String, _ target: String, _ replacement: String) -> String {
