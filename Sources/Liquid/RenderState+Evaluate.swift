@@ -23,42 +23,57 @@ extension RenderState {
 
     private func resolve(_ segments: [PathSegment]) throws(LiquidError) -> LiquidValue {
         var value: LiquidValue
-        var description: String
         switch segments[0] {
         case .key(let name):
-            description = name
             guard let found = lookup(name) else {
-                if options.strictVariables {
-                    throw LiquidError(.undefinedVariable, "'\(name)' is not defined")
-                }
+                if options.strictVariables { throw LiquidError(.undefinedVariable, "'\(name)' is not defined") }
                 return .nil
             }
             value = found
         case .index(let expression):
             let key = try evaluate(expression)
-            description = "[\(key.inspected)]"
             guard case .string(let name) = key, let found = lookup(name) else {
-                if options.strictVariables { throw LiquidError(.undefinedVariable, "\(description) is not defined") }
+                if options.strictVariables { throw LiquidError(.undefinedVariable, "[\(key.inspected)] is not defined") }
                 return .nil
             }
             value = found
         }
-        for segment in segments.dropFirst() {
-            let key: LiquidValue
-            switch segment {
-            case .key(let name): key = .string(name)
-            case .index(let expression): key = try evaluate(expression)
+        var depth = 1
+        while depth < segments.count {
+            let next: LiquidValue?
+            switch segments[depth] {
+            case .key(let name): next = Self.member(of: value, name: name)
+            case .index(let expression): next = Self.member(of: value, try evaluate(expression), dotted: false)
             }
-            guard let next = Self.member(of: value, key, dotted: { if case .key = segment { return true } else { return false } }()) else {
+            guard let next else {
                 if options.strictVariables {
-                    throw LiquidError(.undefinedVariable, "'\(description)' has no \(key.inspected)")
+                    throw LiquidError(.undefinedVariable, "'\(Self.describe(segments.prefix(depth + 1)))' is not defined")
                 }
                 return .nil
             }
-            description += ".\(key.renderedString)"
             value = next
+            depth += 1
         }
         return value
+    }
+
+    /// A path as written, for error messages.
+    private static func describe(_ segments: ArraySlice<PathSegment>) -> String {
+        var text = ""
+        for segment in segments {
+            switch segment {
+            case .key(let name): text += text.isEmpty ? name : ".\(name)"
+            case .index(let expression):
+                if case .literal(let value) = expression { text += "[\(value.inspected)]" } else { text += "[...]" }
+            }
+        }
+        return text
+    }
+
+    /// `value.name`: an object's key, or the special `size`, `first`, `last`.
+    static func member(of value: LiquidValue, name: String) -> LiquidValue? {
+        if case .object(let object) = value, let found = object[name] { return found }
+        return member(of: value, .string(name), dotted: true)
     }
 
     /// `value.key` or `value[key]`, with the special `size`, `first` and `last`.

@@ -164,7 +164,7 @@ extension RenderState {
             if let otherwise = loop.otherwise { try render(otherwise) }
             return
         }
-        scopes.append([:])
+        scopes.append(LiquidObject())
         defer { scopes.removeLast() }
         let parent = loopStack.last
         let length = items.count
@@ -193,7 +193,7 @@ extension RenderState {
         let items = try slice(loop)
         let length = items.count
         let columnCount = try integer(columns).map { max(1, $0) } ?? max(1, length)
-        scopes.append([:])
+        scopes.append(LiquidObject())
         defer { scopes.removeLast() }
         try write("<tr class=\"row1\">\n")
         for (index, item) in items.enumerated() {
@@ -231,18 +231,20 @@ extension RenderState {
             throw LiquidError(.limitExceeded, "partials nested more than \(options.limits.maxDepth) deep (is '\(name)' including itself?)")
         }
         let body = try partial(named: name)
-        var locals: [String: LiquidValue] = [:]
+        var locals = LiquidObject()
         for (key, expression) in inclusion.arguments { locals[key] = try evaluate(expression) }
         let variable = inclusion.alias ?? name.split(separator: "/").last.map(String.init) ?? name
         let value = try inclusion.value.map { (expression: Expression) throws(LiquidError) in try evaluate(expression) }
 
-        func renderOnce(_ bindings: [String: LiquidValue], forloop: LiquidObject?) throws(LiquidError) {
+        func renderOnce(_ bindings: LiquidObject, forloop: LiquidObject?) throws(LiquidError) {
             if inclusion.isolated {
                 let child = RenderState(globals: globals, options: options, environment: environment,
                                         templateName: name, partialCache: partialCache)
                 child.includeDepth = includeDepth + 1
                 child.iterations = iterations
-                child.scopes = [bindings.merging(forloop.map { ["forloop": .object($0)] } ?? [:]) { $1 }]
+                var scope = bindings
+                if let forloop { scope["forloop"] = .object(forloop) }
+                child.scopes = [scope]
                 try child.render(body)
                 iterations = child.iterations
                 partialCache = child.partialCache

@@ -10,7 +10,7 @@ final class RenderState {
 
     var output = ""
     /// Local scopes; `scopes[0]` is where `assign` and `capture` write.
-    var scopes: [[String: LiquidValue]]
+    var scopes: [LiquidObject]
     let globals: LiquidObject
     var counters: [String: Int] = [:]
     var cycles: [String: Int] = [:]
@@ -31,7 +31,7 @@ final class RenderState {
         self.environment = environment
         self.templateName = templateName
         self.partialCache = partialCache
-        scopes = [[:]]
+        scopes = [LiquidObject()]
     }
 
     func write(_ text: String) throws(LiquidError) {
@@ -52,7 +52,7 @@ final class RenderState {
     func lookup(_ name: String) -> LiquidValue? {
         var index = scopes.count - 1
         while index >= 0 {
-            if !scopes[index].isEmpty, let value = scopes[index][name] { return value }
+            if scopes[index].count > 0, let value = scopes[index][name] { return value }
             index -= 1
         }
         if !counters.isEmpty, let counter = counters[name] { return .int(counter) }

@@ -102,9 +102,8 @@ enum StringFilters {
             if text.utf8.count <= length { return .string(text) }  // never more scalars than bytes
             guard text.unicodeScalars.count > length else { return .string(text) }
             let keep = max(0, length - ellipsis.unicodeScalars.count)
-            var kept = String.UnicodeScalarView()
-            kept.append(contentsOf: text.unicodeScalars.prefix(keep))
-            return .string(String(kept) + ellipsis)
+            let end = text.unicodeScalars.index(text.startIndex, offsetBy: keep)
+            return .string(String(text[..<end]) + ellipsis)
         },
         "truncatewords": { value, arguments throws(LiquidError) in
             try arguments.expect(0...2)
