@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "CurlTransport", targets: ["CurlTransport"]),
         .library(name: "Liquid", targets: ["Liquid"]),
+        .library(name: "ConnectorCore", targets: ["ConnectorCore"]),
         .executable(name: "connector", targets: ["connector"]),
         .executable(name: "liquid", targets: ["LiquidCLI"]),
     ],
@@ -31,6 +32,8 @@ let package = Package(
         ),
         // Liquid templates with Braze's extensions.
         .target(name: "Liquid"),
+        // The model and the pure decision engine (spec rules R1-R21).
+        .target(name: "ConnectorCore"),
         // `liquid`: render templates from the command line or over JSON Lines.
         .executableTarget(
             name: "LiquidCLI",
@@ -69,6 +72,10 @@ let package = Package(
         .testTarget(
             name: "CurlTransportTests",
             dependencies: ["CurlTransport"]
+        ),
+        .testTarget(
+            name: "ConnectorCoreTests",
+            dependencies: ["ConnectorCore"]
         ),
         .testTarget(
             name: "LiquidTests",

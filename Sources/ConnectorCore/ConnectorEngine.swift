@@ -1,0 +1,164 @@
+import Foundation
+
+/// What the engine needs to know about one user to decide on one of their events.
+public struct UserState: Sendable, Equatable {
+    /// The user, if known (an unknown user is matched as one with no attributes).
+    public var user: User?
+    /// The user's waiting entries (any follow-up).
+    public var waiting: [WaitingEntry]
+    /// When the user last received each follow-up (R7 counts receipts, not triggers).
+    public var lastReceipts: [CampaignID: Date]
+
+    public init(user: User? = nil, waiting: [WaitingEntry] = [], lastReceipts: [CampaignID: Date] = [:]) {
+        self.user = user
+        self.waiting = waiting
+        self.lastReceipts = lastReceipts
+    }
+}
+
+/// The connector's decision function: (event, the user's state, now) -> decisions.
+///
+/// Pure: no I/O, no clock of its own; the store applies the decisions in the event's
+/// transaction. Follow-ups are found through an index on (interaction kind, target
+/// campaign), never by scanning all campaigns.
+public struct ConnectorEngine: Sendable {
+    private struct TriggerKey: Hashable {
+        var kind: InteractionKind
+        var target: CampaignID
+    }
+
+    /// The campaigns by id.
+    public let campaigns: [CampaignID: Campaign]
+    /// The time zone for users without one, and for campaigns that ask for it (R11).
+    public let workspaceTimeZone: TimeZone
+    private let followUps: [TriggerKey: [CampaignID]]
+    private let withExceptions: [CampaignID]
+
+    public init(campaigns: [Campaign], workspaceTimeZone: TimeZone) {
+        var byID: [CampaignID: Campaign] = [:]
+        var index: [TriggerKey: [CampaignID]] = [:]
+        for campaign in campaigns {
+            byID[campaign.id] = campaign
+            if let trigger = campaign.trigger {
+                index[TriggerKey(kind: trigger.kind, target: trigger.target), default: []].append(campaign.id)
+            }
+        }
+        self.campaigns = byID
+        self.workspaceTimeZone = workspaceTimeZone
+        followUps = index.mapValues { $0.sorted() }
+        withExceptions = campaigns.filter { !$0.exceptions.isEmpty }.map(\.id).sorted()
+    }
+
+    /// The follow-ups an interaction of `kind` with `target` can trigger.
+    public func followUps(of kind: InteractionKind, on target: CampaignID) -> [CampaignID] {
+        followUps[TriggerKey(kind: kind, target: target)] ?? []
+    }
+
+    /// Decides what `event` does: cancels waiting entries it is an exception for
+    /// (R13-R15), then schedules the follow-ups it triggers (R2-R12).
+    public func decide(_ event: Event, state: UserState, now: Date) -> [Decision] {
+        var decisions: [Decision] = []
+        var cancelled: Set<String> = []
+
+        // R13-R15: an exception cancels a waiting entry only strictly after its trigger and before it is due.
+        for entry in state.waiting where entry.userID == event.userID {
+            guard let followUp = campaigns[entry.followUp],
+                  let exception = followUp.exceptions.first(where: { $0.matches(event) }) else { continue }
+            guard event.time > entry.triggerTime else { continue }  // R14: before the wait began
+            guard event.time < entry.dueAt else { continue }
+            cancelled.insert(entry.id)
+            decisions.append(.cancel(entryID: entry.id, followUp: entry.followUp,
+                                     reason: "cancelled: exception \(describe(exception)) at \(iso(event.time))"))
+        }
+
+        guard case .interaction(let interaction) = event.payload else { return decisions }
+        for followUpID in followUps(of: interaction.kind, on: interaction.campaign) {
+            guard let followUp = campaigns[followUpID], let trigger = followUp.trigger else { continue }
+            if let decision = decideTrigger(followUp, trigger, interaction, event, state, cancelled, now) {
+                decisions.append(decision)
+            }
+        }
+        return decisions
+    }
+
+    // swiftlint:disable:next function_parameter_count
+    private func decideTrigger(
+        _ followUp: Campaign, _ trigger: Trigger, _ interaction: Interaction, _ event: Event,
+        _ state: UserState, _ cancelled: Set<String>, _ now: Date
+    ) -> Decision? {
+        let id = followUp.id
+        // R2: detail narrows the trigger.
+        guard trigger.matches(interaction) else { return nil }
+        // R3: only events after the follow-up was published, and not while it was stopped.
+        guard followUp.history.publishedTime(covering: event.time) != nil else {
+            return .skip(followUp: id, reason: "skipped: \(id) was not active when \(interaction.kind.rawValue) happened at \(iso(event.time))")
+        }
+        guard followUp.history.status(at: now) == .active else {
+            return .skip(followUp: id, reason: "skipped: \(id) is \(followUp.history.status(at: now).rawValue) now")
+        }
+        // R4: the target must have been active or stopped; archived targets never trigger.
+        guard let target = campaigns[interaction.campaign] else {
+            return .skip(followUp: id, reason: "skipped: unknown target campaign \(interaction.campaign)")
+        }
+        let targetStatus = target.history.status(at: event.time)
+        guard targetStatus == .active || targetStatus == .stopped else {
+            return .skip(followUp: id, reason: "skipped: target \(target.id) was \(targetStatus.rawValue) at \(iso(event.time))")
+        }
+        // R5: audience at trigger time.
+        let user = state.user ?? User(id: event.userID)
+        if let failure = followUp.audience.failure(for: user, now: event.time) {
+            return .skip(followUp: id, reason: "skipped: not in audience (\(failure))")
+        }
+        // R7: eligibility counts receipts.
+        if let last = state.lastReceipts[id] {
+            switch followUp.reEligibility {
+            case .never:
+                return .skip(followUp: id, reason: "skipped: already received \(id) at \(iso(last)) (not re-eligible)")
+            case .after(let seconds) where event.time.timeIntervalSince(last) < TimeInterval(seconds):
+                let again = last.addingTimeInterval(TimeInterval(seconds))
+                return .skip(followUp: id, reason: "skipped: received \(id) at \(iso(last)), re-eligible from \(iso(again))")
+            case .after:
+                break
+            }
+        }
+        // R6: one pending entry; a new trigger restarts it only when it is itself an exception.
+        if let waiting = state.waiting.first(where: { $0.followUp == id && $0.userID == event.userID }),
+           !cancelled.contains(waiting.id) {
+            return .skip(followUp: id, reason: "skipped: already waiting for \(id) (due \(iso(waiting.dueAt)))")
+        }
+        // R9-R12.
+        let zone = timeZone(for: user, followUp)
+        let due = followUp.delay.dueDate(trigger: event.time, processedAt: now, zone: zone)
+        let entry = WaitingEntry(followUp: id, campaignVersion: followUp.version, userID: event.userID,
+                                 triggerEventID: event.id, triggerTime: event.time, dueAt: due)
+        return .schedule(entry, reason: "scheduled \(id) for \(local(due, zone)) \(zone.identifier) because \(interaction.kind.rawValue) on \(interaction.campaign) at \(iso(event.time))")
+    }
+
+    /// The user's zone, or the workspace's when the user has none (or an unknown one) or
+    /// the campaign asks for it (R11).
+    public func timeZone(for user: User, _ campaign: Campaign) -> TimeZone {
+        if campaign.useWorkspaceTimeZone { return workspaceTimeZone }
+        return user.timeZone.flatMap(TimeZone.init(identifier:)) ?? workspaceTimeZone
+    }
+
+    private func describe(_ exception: ExceptionMatcher) -> String {
+        switch exception {
+        case .interaction(let kind, let campaign, _): return "\(kind.rawValue)" + (campaign.map { " on \($0)" } ?? "")
+        case .customEvent(let name, _): return "custom event \(name)"
+        case .purchase(let product): return "purchase" + (product.map { " of \($0)" } ?? "")
+        case .sessionStart: return "session start"
+        }
+    }
+
+    private func iso(_ date: Date) -> String {
+        ISO8601DateFormatter().string(from: date)
+    }
+
+    private func local(_ date: Date, _ zone: TimeZone) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = zone
+        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm"
+        return formatter.string(from: date)
+    }
+}

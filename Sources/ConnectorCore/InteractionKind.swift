@@ -1,0 +1,39 @@
+/// The interactions a user can have with, or receive from, a campaign (R1).
+///
+/// Raw values are the stable snake_case names used in events, campaign files and the API.
+public enum InteractionKind: String, CaseIterable, Codable, Sendable {
+    case inAppMessageViewed = "in_app_message_viewed"
+    case inAppMessageClicked = "in_app_message_clicked"
+    /// Detail: the button id (1, 2, ... or a name).
+    case inAppMessageButtonClicked = "in_app_message_button_clicked"
+    /// Detail: optionally the URL.
+    case emailClicked = "email_clicked"
+    /// Detail: the link alias (required on a trigger).
+    case emailAliasClicked = "email_alias_clicked"
+    /// Detail: `machine` for a machine open, else any other open.
+    case emailOpened = "email_opened"
+    /// A direct open: the user tapped the notification.
+    case pushOpened = "push_opened"
+    /// Detail: the button id.
+    case pushButtonClicked = "push_button_clicked"
+    /// Detail: the page id.
+    case pushStoryPageClicked = "push_story_page_clicked"
+    /// Detail: the conversion event's index or name.
+    case conversionPerformed = "conversion_performed"
+    case emailReceived = "email_received"
+    case smsReceived = "sms_received"
+    /// Detail: the short link id.
+    case smsLinkClicked = "sms_link_clicked"
+    case pushReceived = "push_received"
+    case webhookReceived = "webhook_received"
+    case controlGroupEnrolled = "control_group_enrolled"
+    /// Detail: the card id.
+    case contentCardViewed = "content_card_viewed"
+    /// Detail: the card id.
+    case contentCardClicked = "content_card_clicked"
+    /// Detail: the card id.
+    case contentCardDismissed = "content_card_dismissed"
+
+    /// Whether a trigger on this kind must name a detail (R1: the alias of `email_alias_clicked`).
+    public var triggerRequiresDetail: Bool { self == .emailAliasClicked }
+}
