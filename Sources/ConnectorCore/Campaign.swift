@@ -28,6 +28,12 @@ public struct Campaign: Codable, Sendable, Equatable {
     public var controlGroupPercent: Double
     /// Sends outside this window are skipped (R16).
     public var window: DateInterval?
+    /// At most this many sends per minute per channel; more wait for a slot (R18).
+    public var rateLimitPerMinute: Int?
+    /// A send held (rate limit, quiet hours) longer than this is dropped (R18). Default 72 h.
+    public var maxHoldSeconds: Int
+    /// Local hours in which nothing is sent (R20).
+    public var quietHours: QuietHours?
 
     public init(
         id: CampaignID,
@@ -43,7 +49,10 @@ public struct Campaign: Codable, Sendable, Equatable {
         recheckAudienceAtSend: Bool? = nil,
         useWorkspaceTimeZone: Bool = false,
         controlGroupPercent: Double = 0,
-        window: DateInterval? = nil
+        window: DateInterval? = nil,
+        rateLimitPerMinute: Int? = nil,
+        maxHoldSeconds: Int = 72 * 3600,
+        quietHours: QuietHours? = nil
     ) {
         self.id = id
         self.name = name ?? id.rawValue
@@ -59,6 +68,9 @@ public struct Campaign: Codable, Sendable, Equatable {
         self.useWorkspaceTimeZone = useWorkspaceTimeZone
         self.controlGroupPercent = controlGroupPercent
         self.window = window
+        self.rateLimitPerMinute = rateLimitPerMinute
+        self.maxHoldSeconds = maxHoldSeconds
+        self.quietHours = quietHours
     }
 
     /// Whether the audience is checked again when the entry is due (R5).
@@ -116,5 +128,26 @@ public enum ExceptionMatcher: Codable, Sendable, Equatable {
         default:
             return false
         }
+    }
+}
+
+/// Local hours in which a campaign sends nothing (R20), e.g. 22 to 8.
+public struct QuietHours: Codable, Sendable, Equatable {
+    /// The first quiet hour (0-23).
+    public var startHour: Int
+    /// The first hour that is not quiet (0-23); may be smaller than `startHour` (overnight).
+    public var endHour: Int
+    /// Whether a send inside them is dropped instead of held until they end.
+    public var drop: Bool
+
+    public init(startHour: Int, endHour: Int, drop: Bool = false) {
+        self.startHour = startHour
+        self.endHour = endHour
+        self.drop = drop
+    }
+
+    /// Whether the local hour `hour` is quiet.
+    public func contains(hour: Int) -> Bool {
+        startHour <= endHour ? (hour >= startHour && hour < endHour) : (hour >= startHour || hour < endHour)
     }
 }

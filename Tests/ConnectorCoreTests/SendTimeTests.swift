@@ -1,0 +1,142 @@
+import ConnectorCore
+import Foundation
+import Testing
+
+@Suite("At send time (R16-R20, R24-R25)")
+struct SendTimeTests {
+    let planner = SendPlanner(workspaceTimeZone: TimeZone(identifier: "UTC") ?? .current)
+    let entry = WaitingEntry(followUp: "F", campaignVersion: 1, userID: "u1", triggerEventID: "e1", triggerTime: monday, dueAt: at(hour))
+    let reachable = User(id: "u1", addresses: [.push: "tok", .email: "ada@example.com"])
+
+    func campaign(_ configure: (inout Campaign) -> Void = { _ in }) -> Campaign {
+        var campaign = followUp(delay: .relative(seconds: 3600))
+        campaign.channels = [.push, .email]
+        configure(&campaign)
+        return campaign
+    }
+
+    @Test("R16: a stop while waiting cancels for good; window, audience and addresses are checked")
+    func R16_sendTimeChecks() {
+        guard case .send(let dispatches, _) = planner.plan(entry, campaign: campaign(), user: reachable, now: at(hour)) else {
+            Issue.record("expected a send")
+            return
+        }
+        #expect(dispatches.map(\.channel) == [.push, .email])
+
+        let stoppedAndResumed = campaign { $0.history.record(.stopped, at: at(10 * 60)); $0.history.record(.active, at: at(20 * 60)) }
+        #expect(planner.plan(entry, campaign: stoppedAndResumed, user: reachable, now: at(hour)) ==
+            .skip(reason: "skipped: F was stopped while the user waited; resuming does not replay entries"))
+
+        let windowed = campaign { $0.window = DateInterval(start: at(-day), end: at(30 * 60)) }
+        guard case .skip(let windowReason) = planner.plan(entry, campaign: windowed, user: reachable, now: at(hour)) else {
+            Issue.record("expected a skip outside the window")
+            return
+        }
+        #expect(windowReason.contains("outside the campaign window"))
+
+        let proOnly = campaign { $0.audience = .attribute("plan", .equals(.string("pro"))) }
+        guard case .skip(let audienceReason) = planner.plan(entry, campaign: proOnly, user: reachable, now: at(hour)) else {
+            Issue.record("expected an audience skip (re-checked because the campaign has a delay)")
+            return
+        }
+        #expect(audienceReason.contains("no longer in audience"))
+
+        var unsubscribed = reachable
+        unsubscribed.subscriptions[.email] = .unsubscribed
+        guard case .send(let pushOnly, let skipped) = planner.plan(entry, campaign: campaign(), user: unsubscribed, now: at(hour)) else {
+            Issue.record("expected a push send")
+            return
+        }
+        #expect(pushOnly.map(\.channel) == [.push])
+        #expect(skipped[.email] == "unsubscribed from email")
+        guard case .skip = planner.plan(entry, campaign: campaign(), user: User(id: "u1"), now: at(hour)) else {
+            Issue.record("a user with no addresses is skipped")
+            return
+        }
+    }
+
+    @Test("R17: control groups are deterministic per (campaign, user), near the percentage, and enrol the user")
+    func R17_controlGroup() {
+        let users = (0..<10_000).map { UserID("user-\($0)") }
+        let held = users.filter { ControlGroup.contains($0, campaign: "F", percent: 10) }
+        #expect(held.count > 900 && held.count < 1100, "\(held.count) of 10,000 at 10%")
+        #expect(held == users.filter { ControlGroup.contains($0, campaign: "F", percent: 10) })
+        #expect(users.filter { ControlGroup.contains($0, campaign: "G", percent: 10) } != held, "other campaigns draw other users")
+        #expect(!users.contains { ControlGroup.contains($0, campaign: "F", percent: 0) })
+
+        let everyone = campaign { $0.controlGroupPercent = 100 }
+        guard case .control(let enrolled) = planner.plan(entry, campaign: everyone, user: reachable, now: at(hour)) else {
+            Issue.record("expected a control outcome")
+            return
+        }
+        #expect(enrolled.payload == .interaction(Interaction(kind: .controlGroupEnrolled, campaign: "F")))
+    }
+
+    @Test("R18: sends over the per-minute cap wait for the next minute; held too long, they are dropped")
+    func R18_rateLimit() {
+        let limited = campaign { $0.rateLimitPerMinute = 100 }
+        let now = at(hour + 30)
+        #expect(planner.plan(entry, campaign: limited, user: reachable, now: now, sendsThisMinute: [.push: 100]) ==
+            .hold(until: at(hour + 60), reason: "held: rate limit 100/min on push"))
+        let late = at(hour + 73 * 3600)
+        guard case .skip(let reason) = planner.plan(entry, campaign: limited, user: reachable, now: late, sendsThisMinute: [.push: 100]) else {
+            Issue.record("expected a drop after 72 h")
+            return
+        }
+        #expect(reason.hasPrefix("dropped: held longer than 72 h"))
+    }
+
+    @Test("R19: frequency caps count calendar days in the user's zone; in-app and content cards do not count")
+    func R19_frequencyCaps() {
+        let capped = SendPlanner(workspaceTimeZone: TimeZone(identifier: "UTC") ?? .current,
+                                 frequencyCaps: [FrequencyCap(channel: nil, maximum: 2, period: .days(1))])
+        var tokyo = reachable
+        tokyo.timeZone = "Asia/Tokyo"
+        let pushOnly = campaign { $0.channels = [.push] }
+        let now = at(hour)  // 11:00 UTC = 20:00 in Tokyo
+        // Two receipts today in Tokyo (after 15:00 UTC yesterday = 00:00 Tokyo): capped.
+        let today: [(Date, Channel)] = [(at(-18 * 60 * 60 + 6 * 3600), .email), (at(-3600), .sms)]
+        guard case .skip(let reason) = capped.plan(entry, campaign: pushOnly, user: tokyo, now: now, receipts: today) else {
+            Issue.record("expected the cap to skip")
+            return
+        }
+        #expect(reason.contains("frequency cap"))
+        // One of them was yesterday in Tokyo (14:00 UTC yesterday = 23:00 Tokyo): not capped.
+        let yesterday: [(Date, Channel)] = [(at(-20 * 3600), .email), (at(-3600), .sms)]
+        guard case .send = capped.plan(entry, campaign: pushOnly, user: tokyo, now: now, receipts: yesterday) else {
+            Issue.record("expected a send: one receipt was on the previous local day")
+            return
+        }
+        let inApp: [(Date, Channel)] = [(at(-60), .inAppMessage), (at(-120), .contentCard)]
+        guard case .send = capped.plan(entry, campaign: pushOnly, user: tokyo, now: now, receipts: inApp) else {
+            Issue.record("in-app messages and content cards do not count")
+            return
+        }
+    }
+
+    @Test("R20: quiet hours hold until they end in the user's time, or drop")
+    func R20_quietHours() {
+        var berlin = reachable
+        berlin.timeZone = "Europe/Berlin"
+        // 2026-03-02 22:30 UTC = 23:30 Berlin, inside 22-8.
+        let night = monday.addingTimeInterval(12.5 * 3600)
+        let held = campaign { $0.quietHours = QuietHours(startHour: 22, endHour: 8) }
+        #expect(planner.plan(entry, campaign: held, user: berlin, now: night) ==
+            .hold(until: ISO8601DateFormatter().date(from: "2026-03-03T07:00:00Z") ?? .distantPast, reason: "held: quiet hours until 8:00 local"))
+        let dropped = campaign { $0.quietHours = QuietHours(startHour: 22, endHour: 8, drop: true) }
+        guard case .skip(let reason) = planner.plan(entry, campaign: dropped, user: berlin, now: night) else {
+            Issue.record("expected a drop")
+            return
+        }
+        #expect(reason.contains("quiet hours"))
+    }
+
+    @Test("R24-R25: dispatch ids and idempotency keys are deterministic, one per channel")
+    func R25_idempotencyKeys() {
+        let push = Dispatch(entry: entry, channel: .push)
+        #expect(push == Dispatch(entry: entry, channel: .push))
+        #expect(push.idempotencyKey == "F|u1|e1|push")
+        #expect(push.id != Dispatch(entry: entry, channel: .email).id)
+        #expect(push.id.hasPrefix("d_") && push.id.count == 18)
+    }
+}
