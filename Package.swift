@@ -14,6 +14,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // libcurl, through a header-only shim for its variadic C functions.
@@ -33,7 +34,7 @@ let package = Package(
         // Liquid templates with Braze's extensions.
         .target(name: "Liquid"),
         // The model and the pure decision engine (spec rules R1-R21).
-        .target(name: "ConnectorCore"),
+        .target(name: "ConnectorCore", dependencies: [.product(name: "Yams", package: "Yams")]),
         // `liquid`: render templates from the command line or over JSON Lines.
         .executableTarget(
             name: "LiquidCLI",

@@ -1,0 +1,330 @@
+import Foundation
+import Yams
+
+/// A problem in a campaign definition: which file, which field, what is wrong.
+public struct CampaignDefinitionError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The file (or source name) the definition came from.
+    public var file: String
+    /// The field path, such as `delay.after` or `exceptions[1].purchase`.
+    public var path: String
+    /// What is wrong and how to fix it.
+    public var message: String
+
+    public init(file: String, path: String, message: String) {
+        self.file = file
+        self.path = path
+        self.message = message
+    }
+
+    public var description: String { "\(file): \(path.isEmpty ? "(top level)" : path): \(message)" }
+}
+
+/// Reads campaigns as code: YAML or JSON files, one campaign per file.
+///
+/// ```yaml
+/// id: cart-reminder
+/// status: active
+/// published_at: 2026-03-01T00:00:00Z
+/// channels: [push]
+/// trigger: { kind: push_received, campaign: cart-abandoned }
+/// delay: { after: 1d }                 # or { next_weekday: tuesday, at: "09:00" } / { calendar_days: 3, at: "09:00" }
+/// exceptions:
+///   - { interaction: push_opened, campaign: cart-abandoned }
+///   - { purchase: any }
+/// re_eligible_after: 7d               # never (default) | always | a duration
+/// audience: { attribute: plan, equals: pro }
+/// control_group_percent: 10
+/// quiet_hours: { start: 22, end: 8 }
+/// ```
+public enum CampaignFileReader {
+    /// Parses one campaign from YAML (JSON is YAML too). Errors name `file` and the field.
+    public static func campaign(from text: String, file: String) throws(CampaignDefinitionError) -> Campaign {
+        let root: Any?
+        do {
+            root = try Yams.load(yaml: text)
+        } catch {
+            throw CampaignDefinitionError(file: file, path: "", message: "not valid YAML or JSON: \(error)")
+        }
+        let node = Node(value: root, path: "", file: file)
+        return try node.campaign()
+    }
+
+    /// Reads every `.yaml`, `.yml` and `.json` file of a folder; collects all errors.
+    public static func campaigns(inFolder folder: URL) -> (campaigns: [Campaign], errors: [CampaignDefinitionError]) {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
+        var campaigns: [Campaign] = []
+        var errors: [CampaignDefinitionError] = []
+        for name in names where [".yaml", ".yml", ".json"].contains(where: { name.hasSuffix($0) }) {
+            let url = folder.appendingPathComponent(name)
+            guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+                errors.append(CampaignDefinitionError(file: name, path: "", message: "cannot read the file"))
+                continue
+            }
+            do { campaigns.append(try campaign(from: text, file: name)) } catch { errors.append(error) }
+        }
+        return (campaigns, errors)
+    }
+}
+
+/// A value in a definition with its field path, for precise errors.
+private struct Node {
+    let value: Any?
+    let path: String
+    let file: String
+
+    func fail(_ message: String) -> CampaignDefinitionError {
+        CampaignDefinitionError(file: file, path: path, message: message)
+    }
+
+    func child(_ key: String) -> Node {
+        Node(value: (value as? [String: Any])?[key], path: path.isEmpty ? key : "\(path).\(key)", file: file)
+    }
+
+    var isMissing: Bool { value == nil || value is NSNull }
+
+    func object() throws(CampaignDefinitionError) -> [String: Any] {
+        guard let object = value as? [String: Any] else { throw fail("expected a mapping of fields") }
+        return object
+    }
+
+    func string() throws(CampaignDefinitionError) -> String {
+        if let text = value as? String { return text }
+        if let number = value as? Int { return String(number) }
+        throw fail(isMissing ? "is required" : "expected text")
+    }
+
+    func int() throws(CampaignDefinitionError) -> Int {
+        if let number = value as? Int { return number }
+        if let text = value as? String, let number = Int(text) { return number }
+        throw fail(isMissing ? "is required" : "expected a whole number")
+    }
+
+    func double() throws(CampaignDefinitionError) -> Double {
+        if let number = value as? Double { return number }
+        if let number = value as? Int { return Double(number) }
+        throw fail(isMissing ? "is required" : "expected a number")
+    }
+
+    func bool() throws(CampaignDefinitionError) -> Bool {
+        guard let flag = value as? Bool else { throw fail("expected true or false") }
+        return flag
+    }
+
+    func list() throws(CampaignDefinitionError) -> [Node] {
+        guard let items = value as? [Any] else { throw fail("expected a list") }
+        return items.enumerated().map { Node(value: $0.element, path: "\(path)[\($0.offset)]", file: file) }
+    }
+
+    func date() throws(CampaignDefinitionError) -> Date {
+        if let date = value as? Date { return date }
+        if let text = value as? String, let date = ISO8601DateFormatter().date(from: text) { return date }
+        throw fail("expected an ISO 8601 time such as 2026-03-01T09:00:00Z")
+    }
+
+    /// `90s`, `15m`, `36h`, `2d`, `1w` or plain seconds.
+    func duration() throws(CampaignDefinitionError) -> Int {
+        if let seconds = value as? Int { return seconds }
+        guard let text = value as? String, let unit = text.last, let amount = Int(text.dropLast()) else {
+            throw fail("expected a duration such as 90s, 15m, 36h, 2d or 1w")
+        }
+        let scale: Int
+        switch unit {
+        case "s": scale = 1
+        case "m": scale = 60
+        case "h": scale = 3600
+        case "d": scale = 86_400
+        case "w": scale = 7 * 86_400
+        default: throw fail("'\(text)' is not a duration: use 90s, 15m, 36h, 2d or 1w")
+        }
+        return amount * scale
+    }
+
+    /// `"09:00"` -> (9, 0).
+    func timeOfDay() throws(CampaignDefinitionError) -> (Int, Int) {
+        let text = try string()
+        let parts = text.split(separator: ":")
+        guard parts.count == 2, let hour = Int(parts[0]), let minute = Int(parts[1]), (0..<24).contains(hour), (0..<60).contains(minute) else {
+            throw fail("'\(text)' is not a time of day: use HH:MM, e.g. \"09:00\"")
+        }
+        return (hour, minute)
+    }
+
+    func interactionKind() throws(CampaignDefinitionError) -> InteractionKind {
+        let name = try string()
+        guard let kind = InteractionKind(rawValue: name) else {
+            throw fail("unknown interaction '\(name)'; expected one of: \(InteractionKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return kind
+    }
+
+    // MARK: The campaign
+
+    func campaign() throws(CampaignDefinitionError) -> Campaign {
+        _ = try object()
+        let id = CampaignID(try child("id").string())
+        var campaign = Campaign(id: id, name: child("name").isMissing ? nil : try child("name").string())
+        if !child("version").isMissing { campaign.version = try child("version").int() }
+        campaign.history = try history()
+        if !child("channels").isMissing {
+            campaign.channels = []
+            for item in try child("channels").list() {
+                let name = try item.string()
+                guard let channel = Channel(rawValue: name) else {
+                    throw item.fail("unknown channel '\(name)'; expected one of: \(Channel.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                campaign.channels.append(channel)
+            }
+        }
+        if !child("trigger").isMissing {
+            let trigger = child("trigger")
+            let detail = trigger.child("detail")
+            campaign.trigger = Trigger(kind: try trigger.child("kind").interactionKind(),
+                                       target: CampaignID(try trigger.child("campaign").string()),
+                                       detail: detail.isMissing ? nil : try detail.string())
+        }
+        campaign.delay = try delay()
+        if child("time_zone").value as? String == "workspace" { campaign.useWorkspaceTimeZone = true }
+        if !child("exceptions").isMissing {
+            campaign.exceptions = []
+            for item in try child("exceptions").list() { campaign.exceptions.append(try item.exception()) }
+        }
+        let eligibility = child("re_eligible_after")
+        switch eligibility.value as? String {
+        case nil where eligibility.isMissing, "never"?: campaign.reEligibility = .never
+        case "always"?: campaign.reEligibility = .after(seconds: 0)
+        default: campaign.reEligibility = .after(seconds: try eligibility.duration())
+        }
+        if !child("audience").isMissing { campaign.audience = try child("audience").segment() }
+        if !child("recheck_audience_at_send").isMissing { campaign.recheckAudienceAtSend = try child("recheck_audience_at_send").bool() }
+        if !child("control_group_percent").isMissing {
+            let percent = try child("control_group_percent").double()
+            guard (0...100).contains(percent) else { throw child("control_group_percent").fail("must be between 0 and 100") }
+            campaign.controlGroupPercent = percent
+        }
+        if !child("window").isMissing {
+            let start = try child("window").child("start").date(), end = try child("window").child("end").date()
+            guard start <= end else { throw child("window").fail("start is after end") }
+            campaign.window = DateInterval(start: start, end: end)
+        }
+        if !child("rate_limit_per_minute").isMissing { campaign.rateLimitPerMinute = try child("rate_limit_per_minute").int() }
+        if !child("max_hold").isMissing { campaign.maxHoldSeconds = try child("max_hold").duration() }
+        if !child("quiet_hours").isMissing {
+            let quiet = child("quiet_hours")
+            let start = try quiet.child("start").int(), end = try quiet.child("end").int()
+            guard (0..<24).contains(start), (0..<24).contains(end) else { throw quiet.fail("hours must be 0-23") }
+            campaign.quietHours = QuietHours(startHour: start, endHour: end, drop: quiet.child("drop").isMissing ? false : try quiet.child("drop").bool())
+        }
+        return campaign
+    }
+
+    private func history() throws(CampaignDefinitionError) -> StatusHistory {
+        if !child("history").isMissing {
+            var changes: [StatusChange] = []
+            for item in try child("history").list() {
+                let name = try item.child("status").string()
+                guard let status = CampaignStatus(rawValue: name) else { throw item.child("status").fail("unknown status '\(name)'") }
+                changes.append(StatusChange(status, at: try item.child("at").date()))
+            }
+            return StatusHistory(changes)
+        }
+        let statusName = child("status").isMissing ? "draft" : try child("status").string()
+        guard let status = CampaignStatus(rawValue: statusName) else {
+            throw child("status").fail("unknown status '\(statusName)'; expected draft, active, stopped or archived")
+        }
+        if status == .draft { return StatusHistory() }
+        return StatusHistory([StatusChange(status, at: try child("published_at").date())])
+    }
+
+    private func delay() throws(CampaignDefinitionError) -> ScheduleDelay {
+        let delay = child("delay")
+        if delay.isMissing || delay.value as? String == "none" { return .immediate }
+        if !delay.child("after").isMissing {
+            let seconds = try delay.child("after").duration()
+            guard seconds >= 0 else { throw delay.child("after").fail("a delay cannot be negative") }
+            return seconds == 0 ? .immediate : .relative(seconds: seconds)
+        }
+        if !delay.child("next_weekday").isMissing {
+            let names = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"]
+            let name = try delay.child("next_weekday").string().lowercased()
+            guard let index = names.firstIndex(of: name) else { throw delay.child("next_weekday").fail("'\(name)' is not a weekday") }
+            let (hour, minute) = try delay.child("at").timeOfDay()
+            return .nextWeekday(weekday: index + 1, hour: hour, minute: minute)
+        }
+        if !delay.child("calendar_days").isMissing {
+            let days = try delay.child("calendar_days").int()
+            guard days >= 1 else { throw delay.child("calendar_days").fail("must be at least 1") }
+            let (hour, minute) = try delay.child("at").timeOfDay()
+            return .calendarDays(days: days, hour: hour, minute: minute)
+        }
+        throw delay.fail("expected { after: DURATION }, { next_weekday: DAY, at: \"HH:MM\" } or { calendar_days: N, at: \"HH:MM\" }")
+    }
+
+    func exception() throws(CampaignDefinitionError) -> ExceptionMatcher {
+        if value as? String == "session_start" { return .sessionStart }
+        if !child("interaction").isMissing {
+            let campaign = child("campaign"), detail = child("detail")
+            return .interaction(kind: try child("interaction").interactionKind(),
+                                campaign: campaign.isMissing ? nil : CampaignID(try campaign.string()),
+                                detail: detail.isMissing ? nil : try detail.string())
+        }
+        if !child("purchase").isMissing {
+            let product = try child("purchase").string()
+            return .purchase(productID: product == "any" ? nil : product)
+        }
+        if !child("custom_event").isMissing {
+            var properties: [String: AttributeValue] = [:]
+            if !child("properties").isMissing {
+                for (key, raw) in try child("properties").object() { properties[key] = AttributeValue(any: raw) }
+            }
+            return .customEvent(name: try child("custom_event").string(), properties: properties)
+        }
+        throw fail("expected session_start, { interaction: KIND }, { purchase: any|PRODUCT } or { custom_event: NAME }")
+    }
+
+    func segment() throws(CampaignDefinitionError) -> Segment {
+        if value as? String == "everyone" { return .everyone }
+        if !child("all").isMissing { return .all(try child("all").list().map { (node: Node) throws(CampaignDefinitionError) in try node.segment() }) }
+        if !child("any").isMissing { return .any(try child("any").list().map { (node: Node) throws(CampaignDefinitionError) in try node.segment() }) }
+        if !child("not").isMissing { return .not(try child("not").segment()) }
+        if !child("reachable").isMissing {
+            let name = try child("reachable").string()
+            guard let channel = Channel(rawValue: name) else { throw child("reachable").fail("unknown channel '\(name)'") }
+            return .reachable(channel)
+        }
+        let name = try child("attribute").string()
+        let tests: [(String, (Node) throws(CampaignDefinitionError) -> AttributeCondition)] = [
+            ("equals", { .equals(AttributeValue(any: $0.value)) }),
+            ("not_equals", { .notEquals(AttributeValue(any: $0.value)) }),
+            ("exists", { node throws(CampaignDefinitionError) in try node.bool() ? .exists : .notExists }),
+            ("greater_than", { node throws(CampaignDefinitionError) in .greaterThan(try node.double()) }),
+            ("less_than", { node throws(CampaignDefinitionError) in .lessThan(try node.double()) }),
+            ("at_least", { node throws(CampaignDefinitionError) in .atLeast(try node.double()) }),
+            ("at_most", { node throws(CampaignDefinitionError) in .atMost(try node.double()) }),
+            ("in", { node throws(CampaignDefinitionError) in .inList(try node.list().map { AttributeValue(any: $0.value) }) }),
+            ("contains", { node throws(CampaignDefinitionError) in .contains(try node.string()) }),
+            ("before", { node throws(CampaignDefinitionError) in .before(try node.date()) }),
+            ("after", { node throws(CampaignDefinitionError) in .after(try node.date()) }),
+            ("within_last", { node throws(CampaignDefinitionError) in .withinLast(seconds: Double(try node.duration())) }),
+        ]
+        for (key, make) in tests where !child(key).isMissing {
+            return .attribute(name, try make(child(key)))
+        }
+        throw fail("attribute '\(name)' needs a test: \(tests.map(\.0).joined(separator: ", "))")
+    }
+}
+
+extension AttributeValue {
+    /// Converts a YAML/JSON scalar or collection.
+    init(any value: Any?) {
+        switch value {
+        case nil, is NSNull: self = .null
+        case let flag as Bool: self = .bool(flag)
+        case let number as Int: self = .number(Double(number))
+        case let number as Double: self = .number(number)
+        case let text as String: self = .string(text)
+        case let list as [Any]: self = .array(list.map { AttributeValue(any: $0) })
+        case let map as [String: Any]: self = .object(map.mapValues { AttributeValue(any: $0) })
+        default: self = .string("\(value ?? "")")
+        }
+    }
+}

@@ -1,0 +1,104 @@
+/// A problem found when a campaign is published.
+public struct CampaignIssue: Sendable, Equatable, CustomStringConvertible {
+    public enum Severity: String, Sendable { case error, warning }
+
+    public var severity: Severity
+    public var campaign: CampaignID
+    /// The field, such as `trigger.campaign` or `exceptions`.
+    public var field: String
+    public var message: String
+
+    public var description: String { "\(severity): \(campaign): \(field): \(message)" }
+}
+
+/// Publish-time checks: errors block publishing, warnings are shown (R4, R8, R13, R26).
+public enum CampaignValidator {
+    /// Checks every campaign against the others.
+    public static func validate(_ campaigns: [Campaign]) -> [CampaignIssue] {
+        let byID = Dictionary(campaigns.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        var issues: [CampaignIssue] = []
+        func error(_ campaign: Campaign, _ field: String, _ message: String) {
+            issues.append(CampaignIssue(severity: .error, campaign: campaign.id, field: field, message: message))
+        }
+        for campaign in campaigns {
+            if let trigger = campaign.trigger {
+                if let target = byID[trigger.target] {
+                    if target.history.current == .archived {
+                        error(campaign, "trigger.campaign", "the target \(target.id) is archived; archived campaigns never trigger follow-ups (R4)")
+                    }
+                } else {
+                    error(campaign, "trigger.campaign", "no campaign '\(trigger.target)' exists to follow up (R4)")
+                }
+                if trigger.kind.triggerRequiresDetail && trigger.detail == nil {
+                    error(campaign, "trigger.detail", "\(trigger.kind.rawValue) needs the link alias as detail (R1)")
+                }
+            }
+            if !campaign.exceptions.isEmpty && campaign.delay == .immediate {
+                error(campaign, "exceptions", "exception events need a schedule delay: without one nothing can happen while the user waits (R13)")
+            }
+            switch campaign.delay {
+            case .relative(let seconds) where seconds < 0:
+                error(campaign, "delay.after", "a delay cannot be negative")
+            case .nextWeekday(let weekday, let hour, let minute):
+                if !(1...7).contains(weekday) { error(campaign, "delay.next_weekday", "weekday must be 1 (Sunday) to 7 (Saturday)") }
+                if !(0..<24).contains(hour) || !(0..<60).contains(minute) { error(campaign, "delay.at", "not a time of day") }
+            case .calendarDays(let days, let hour, let minute):
+                if days < 1 { error(campaign, "delay.calendar_days", "must be at least 1 (R12)") }
+                if !(0..<24).contains(hour) || !(0..<60).contains(minute) { error(campaign, "delay.at", "not a time of day") }
+            default:
+                break
+            }
+            if !(0...100).contains(campaign.controlGroupPercent) {
+                error(campaign, "control_group_percent", "must be between 0 and 100")
+            }
+        }
+        issues += cycles(in: campaigns)
+        return issues
+    }
+
+    /// R8: follow-ups that trigger each other in a loop (F1 -> F2 -> F1) are a warning;
+    /// re-eligibility and frequency caps stop them at run time.
+    public static func cycles(in campaigns: [Campaign]) -> [CampaignIssue] {
+        // Edge: target -> follow-up (a send of the target can trigger the follow-up).
+        var next: [CampaignID: [CampaignID]] = [:]
+        for campaign in campaigns {
+            if let target = campaign.trigger?.target { next[target, default: []].append(campaign.id) }
+        }
+        var issues: [CampaignIssue] = []
+        var reported: Set<[CampaignID]> = []
+        for start in campaigns.map(\.id).sorted() {
+            var stack: [(CampaignID, [CampaignID])] = [(start, [start])]
+            var seen: Set<CampaignID> = []
+            while let (node, path) = stack.popLast() {
+                for successor in next[node, default: []].sorted() {
+                    if successor == start {
+                        let cycle = path
+                        let canonical = rotateToMinimum(cycle)
+                        if reported.insert(canonical).inserted {
+                            issues.append(CampaignIssue(
+                                severity: .warning, campaign: canonical[0], field: "trigger",
+                                message: "follow-ups trigger each other in a loop: \((canonical + [canonical[0]]).map(\.rawValue).joined(separator: " -> ")); re-eligibility and frequency caps limit it (R8)"))
+                        }
+                    } else if seen.insert(successor).inserted {
+                        stack.append((successor, path + [successor]))
+                    }
+                }
+            }
+        }
+        return issues
+    }
+
+    /// R26: publishing an original whose follow-ups are still drafts misses the users who
+    /// interact before those follow-ups are published.
+    public static func publishWarnings(publishing original: CampaignID, among campaigns: [Campaign]) -> [CampaignIssue] {
+        campaigns.filter { $0.trigger?.target == original && $0.history.current == .draft }.map {
+            CampaignIssue(severity: .warning, campaign: original, field: "status",
+                          message: "follow-up \($0.id) is still a draft: interactions before it is published will never trigger it. Publish follow-ups first, then the original (R26)")
+        }
+    }
+
+    private static func rotateToMinimum(_ cycle: [CampaignID]) -> [CampaignID] {
+        guard let minimum = cycle.min(), let index = cycle.firstIndex(of: minimum) else { return cycle }
+        return Array(cycle[index...] + cycle[..<index])
+    }
+}

@@ -1,0 +1,113 @@
+import ConnectorCore
+import Foundation
+import Testing
+
+@Suite("Campaigns as code and publish-time checks")
+struct CampaignDefinitionTests {
+    let cartReminder = """
+        id: cart-reminder
+        status: active
+        published_at: 2026-03-01T00:00:00Z
+        channels: [push]
+        trigger: { kind: push_received, campaign: cart-abandoned }
+        delay: { after: 1d }
+        exceptions:
+          - { interaction: push_opened, campaign: cart-abandoned }
+          - { purchase: any }
+        re_eligible_after: 7d
+        audience: { all: [ { attribute: plan, equals: pro }, { reachable: push } ] }
+        control_group_percent: 10
+        quiet_hours: { start: 22, end: 8 }
+        """
+
+    @Test("a YAML campaign reads into the model")
+    func readsYAML() throws {
+        let campaign = try CampaignFileReader.campaign(from: cartReminder, file: "cart-reminder.yaml")
+        #expect(campaign.id == "cart-reminder")
+        #expect(campaign.history.current == .active)
+        #expect(campaign.trigger == Trigger(kind: .pushReceived, target: "cart-abandoned"))
+        #expect(campaign.delay == .relative(seconds: 86_400))
+        #expect(campaign.exceptions == [.interaction(kind: .pushOpened, campaign: "cart-abandoned", detail: nil), .purchase(productID: nil)])
+        #expect(campaign.reEligibility == .after(seconds: 7 * 86_400))
+        #expect(campaign.audience == .all([.attribute("plan", .equals(.string("pro"))), .reachable(.push)]))
+        #expect(campaign.controlGroupPercent == 10)
+        #expect(campaign.quietHours == QuietHours(startHour: 22, endHour: 8))
+    }
+
+    @Test("JSON works too, with weekday delays")
+    func readsJSON() throws {
+        let json = #"{"id": "weekly", "trigger": {"kind": "email_opened", "campaign": "news"}, "delay": {"next_weekday": "Tuesday", "at": "09:30"}}"#
+        let campaign = try CampaignFileReader.campaign(from: json, file: "weekly.json")
+        #expect(campaign.delay == .nextWeekday(weekday: 3, hour: 9, minute: 30))
+        #expect(campaign.history.current == .draft)
+    }
+
+    @Test("errors name the file, the field path and what is wrong", arguments: [
+        ("delay: { after: 3x }", "delay.after", "not a duration"),
+        ("trigger: { kind: push_tapped, campaign: T }", "trigger.kind", "unknown interaction 'push_tapped'"),
+        ("exceptions: [ session_start, { refund: any } ]", "exceptions[1]", "expected session_start"),
+        ("delay: { calendar_days: 0, at: \"09:00\" }", "delay.calendar_days", "at least 1"),
+        ("delay: { next_weekday: tuesday, at: \"25:00\" }", "delay.at", "not a time of day"),
+        ("channels: [push, pigeon]", "channels[1]", "unknown channel 'pigeon'"),
+        ("status: active", "published_at", "ISO 8601"),
+    ])
+    func errorsArePrecise(snippet: String, path: String, message: String) {
+        do {
+            _ = try CampaignFileReader.campaign(from: "id: x\n" + snippet, file: "x.yaml")
+            Issue.record("expected an error for \(snippet)")
+        } catch {
+            #expect(error.file == "x.yaml")
+            #expect(error.path == path)
+            #expect(error.message.contains(message), "\(error)")
+        }
+    }
+
+    @Test("a folder of campaigns reads all files and collects every error")
+    func folder() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("campaigns-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try cartReminder.write(to: folder.appendingPathComponent("a.yaml"), atomically: true, encoding: .utf8)
+        try "id: b\ndelay: { after: soon }".write(to: folder.appendingPathComponent("b.yml"), atomically: true, encoding: .utf8)
+        try "not a campaign".write(to: folder.appendingPathComponent("notes.txt"), atomically: true, encoding: .utf8)
+        let (campaigns, errors) = CampaignFileReader.campaigns(inFolder: folder)
+        #expect(campaigns.map(\.id) == ["cart-reminder"])
+        #expect(errors.map(\.description) == ["b.yml: delay.after: expected a duration such as 90s, 15m, 36h, 2d or 1w"])
+    }
+
+    @Test("R4 and R13: unknown or archived targets and exceptions without a delay block publishing")
+    func R4_R13_publishErrors() {
+        var archivedHistory = activeSince(at(-day))
+        archivedHistory.record(.archived, at: at(-hour))
+        let archived = Campaign(id: "old", history: archivedHistory)
+        let campaigns = [
+            archived,
+            followUp("F1", target: "old"),
+            followUp("F2", target: "nowhere"),
+            followUp("F3", delay: .immediate, exceptions: [.sessionStart], target: "old"),
+            Campaign(id: "F4", trigger: Trigger(kind: .emailAliasClicked, target: "old")),
+        ]
+        let issues = CampaignValidator.validate(campaigns).filter { $0.severity == .error }
+        #expect(issues.contains { $0.campaign == "F1" && $0.message.contains("archived") })
+        #expect(issues.contains { $0.campaign == "F2" && $0.field == "trigger.campaign" && $0.message.contains("nowhere") })
+        #expect(issues.contains { $0.campaign == "F3" && $0.field == "exceptions" && $0.message.contains("R13") })
+        #expect(issues.contains { $0.campaign == "F4" && $0.field == "trigger.detail" })
+    }
+
+    @Test("R8: a loop of follow-ups is reported once, as a warning")
+    func R8_cycleDetection() {
+        let campaigns = [original, followUp("F1", target: "F2"), followUp("F2", target: "F1"), followUp("F3", target: "T")]
+        let warnings = CampaignValidator.validate(campaigns).filter { $0.severity == .warning }
+        #expect(warnings.count == 1)
+        #expect(warnings.first?.message.contains("F1 -> F2 -> F1") == true)
+    }
+
+    @Test("R26: publishing an original whose follow-ups are drafts warns")
+    func R26_publishOrder() {
+        let draft = followUp("F", history: StatusHistory())
+        let warnings = CampaignValidator.publishWarnings(publishing: "T", among: [original, draft])
+        #expect(warnings.count == 1)
+        #expect(warnings.first?.message.contains("Publish follow-ups first") == true)
+        #expect(CampaignValidator.publishWarnings(publishing: "T", among: [original, followUp()]).isEmpty)
+    }
+}
