@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "CurlTransport", targets: ["CurlTransport"]),
         .library(name: "Liquid", targets: ["Liquid"]),
         .library(name: "ConnectorCore", targets: ["ConnectorCore"]),
+        .library(name: "ConnectorStore", targets: ["ConnectorStore"]),
         .executable(name: "connector", targets: ["connector"]),
         .executable(name: "liquid", targets: ["LiquidCLI"]),
     ],
@@ -15,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // libcurl, through a header-only shim for its variadic C functions.
@@ -35,6 +37,11 @@ let package = Package(
         .target(name: "Liquid"),
         // The model and the pure decision engine (spec rules R1-R21).
         .target(name: "ConnectorCore", dependencies: [.product(name: "Yams", package: "Yams")]),
+        // The Store protocol and its SQLite implementation (GRDB), and the scheduler.
+        .target(
+            name: "ConnectorStore",
+            dependencies: ["ConnectorCore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         // `liquid`: render templates from the command line or over JSON Lines.
         .executableTarget(
             name: "LiquidCLI",
@@ -77,6 +84,10 @@ let package = Package(
         .testTarget(
             name: "ConnectorCoreTests",
             dependencies: ["ConnectorCore"]
+        ),
+        .testTarget(
+            name: "ConnectorStoreTests",
+            dependencies: ["ConnectorStore", "ConnectorCore"]
         ),
         .testTarget(
             name: "LiquidTests",

@@ -8,11 +8,15 @@ public struct UserState: Sendable, Equatable {
     public var waiting: [WaitingEntry]
     /// When the user last received each follow-up (R7 counts receipts, not triggers).
     public var lastReceipts: [CampaignID: Date]
+    /// The user's events already ingested that happened after the event being decided
+    /// (out-of-order arrival): an exception among them cancels the wait before it begins.
+    public var laterEvents: [Event]
 
-    public init(user: User? = nil, waiting: [WaitingEntry] = [], lastReceipts: [CampaignID: Date] = [:]) {
+    public init(user: User? = nil, waiting: [WaitingEntry] = [], lastReceipts: [CampaignID: Date] = [:], laterEvents: [Event] = []) {
         self.user = user
         self.waiting = waiting
         self.lastReceipts = lastReceipts
+        self.laterEvents = laterEvents
     }
 }
 
@@ -131,6 +135,13 @@ public struct ConnectorEngine: Sendable {
         let due = followUp.delay.dueDate(trigger: event.time, processedAt: now, zone: zone)
         let entry = WaitingEntry(followUp: id, campaignVersion: followUp.version, userID: event.userID,
                                  triggerEventID: event.id, triggerTime: event.time, dueAt: due)
+        // Events can arrive out of order: an exception that happened during this wait but
+        // was ingested before its trigger still cancels it (R14).
+        if let later = state.laterEvents.first(where: { later in
+            later.time > event.time && later.time < due && followUp.exceptions.contains { $0.matches(later) }
+        }) {
+            return .skip(followUp: id, reason: "cancelled before it began: exception at \(iso(later.time)) (event \(later.id)) arrived before its trigger")
+        }
         return .schedule(entry, reason: "scheduled \(id) for \(local(due, zone)) \(zone.identifier) because \(interaction.kind.rawValue) on \(interaction.campaign) at \(iso(event.time))")
     }
 

@@ -1,0 +1,286 @@
+import ConnectorCore
+import Foundation
+import GRDB
+
+/// The embedded default store: one SQLite file in WAL mode, through GRDB.
+///
+/// Internal keys are time-ordered (events get an increasing integer key) so inserts
+/// append to the B-trees. Deduplication by the client's event id uses a separate
+/// `event_ids` table keyed by a 64-bit hash of the id (then the id itself), which stays
+/// small; entries older than ``dedupeWindow`` can be pruned with ``pruneDedupe(before:)``.
+public final class SQLiteStore: Store {
+    private let pool: DatabasePool
+    /// How long event ids are remembered for deduplication. Default 30 days.
+    public let dedupeWindow: TimeInterval
+
+    /// Opens (creating and migrating) the database at `path`.
+    public init(path: String, dedupeWindow: TimeInterval = 30 * 86_400) throws {
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        self.dedupeWindow = dedupeWindow
+        try Self.migrator.migrate(pool)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("001 campaigns, users, events, waiting, outbox, trace") { db in
+            try db.execute(sql: """
+                CREATE TABLE campaign (id TEXT PRIMARY KEY, version INTEGER NOT NULL, json BLOB NOT NULL);
+                CREATE TABLE user (id TEXT PRIMARY KEY, json BLOB NOT NULL);
+                CREATE TABLE event (
+                    seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL, user_id TEXT NOT NULL,
+                    time REAL NOT NULL, json BLOB NOT NULL);
+                CREATE INDEX event_user_time ON event (user_id, time);
+                CREATE TABLE event_ids (
+                    hash INTEGER NOT NULL, event_id TEXT NOT NULL, seen_at REAL NOT NULL,
+                    PRIMARY KEY (hash, event_id)) WITHOUT ROWID;
+                CREATE TABLE waiting (
+                    id TEXT PRIMARY KEY, follow_up TEXT NOT NULL, user_id TEXT NOT NULL,
+                    due_at REAL NOT NULL, json BLOB NOT NULL);
+                CREATE INDEX waiting_due ON waiting (due_at);
+                CREATE INDEX waiting_user ON waiting (user_id);
+                CREATE TABLE receipt (
+                    user_id TEXT NOT NULL, campaign_id TEXT NOT NULL, channel TEXT NOT NULL, at REAL NOT NULL);
+                CREATE INDEX receipt_user ON receipt (user_id, at);
+                CREATE TABLE outbox (
+                    seq INTEGER PRIMARY KEY, dispatch_id TEXT NOT NULL UNIQUE, idempotency_key TEXT NOT NULL UNIQUE,
+                    campaign_id TEXT NOT NULL, channel TEXT NOT NULL, created_at REAL NOT NULL, json BLOB NOT NULL);
+                CREATE INDEX outbox_rate ON outbox (campaign_id, channel, created_at);
+                CREATE TABLE trace (
+                    seq INTEGER PRIMARY KEY, user_id TEXT NOT NULL, time REAL NOT NULL,
+                    campaign_id TEXT NOT NULL, action TEXT NOT NULL, reason TEXT NOT NULL);
+                CREATE INDEX trace_user ON trace (user_id, seq);
+                """)
+        }
+        return migrator
+    }
+
+    // MARK: Campaigns and users
+
+    public func save(_ campaign: Campaign) throws {
+        let json = try JSONEncoder().encode(campaign)
+        try pool.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO campaign (id, version, json) VALUES (?, ?, ?)",
+                           arguments: [campaign.id.rawValue, campaign.version, json])
+        }
+    }
+
+    public func campaigns() throws -> [Campaign] {
+        try pool.read { db in
+            try Data.fetchAll(db, sql: "SELECT json FROM campaign ORDER BY id").map { try JSONDecoder().decode(Campaign.self, from: $0) }
+        }
+    }
+
+    public func save(_ user: User) throws {
+        try pool.write { db in try Self.write(user, db) }
+    }
+
+    public func user(_ id: UserID) throws -> User? {
+        try pool.read { db in try Self.readUser(id, db) }
+    }
+
+    private static func write(_ user: User, _ db: Database) throws {
+        try db.execute(sql: "INSERT OR REPLACE INTO user (id, json) VALUES (?, ?)",
+                       arguments: [user.id.rawValue, try JSONEncoder().encode(user)])
+    }
+
+    private static func readUser(_ id: UserID, _ db: Database) throws -> User? {
+        try Data.fetchOne(db, sql: "SELECT json FROM user WHERE id = ?", arguments: [id.rawValue])
+            .map { try JSONDecoder().decode(User.self, from: $0) }
+    }
+
+    // MARK: Ingestion
+
+    public func ingest(_ events: [Event], engine: ConnectorEngine, now: Date) throws -> IngestReport {
+        try pool.write { db in
+            var report = IngestReport()
+            for event in events {
+                do {
+                    try db.inSavepoint {
+                        if try self.apply(event, engine: engine, now: now, db, &report) {
+                            report.accepted += 1
+                        } else {
+                            report.duplicates.append(event.id)
+                        }
+                        return .commit
+                    }
+                } catch {
+                    report.failures.append(EventFailure(eventID: event.id, reason: "\(error)"))
+                }
+            }
+            return report
+        }
+    }
+
+    /// Stores one event and applies its decisions; false when it is a duplicate.
+    private func apply(_ event: Event, engine: ConnectorEngine, now: Date, _ db: Database, _ report: inout IngestReport) throws -> Bool {
+        let hash = Int64(bitPattern: StableHash.value(event.id.rawValue))
+        try db.cachedStatement(sql: "INSERT OR IGNORE INTO event_ids (hash, event_id, seen_at) VALUES (?, ?, ?)")
+            .execute(arguments: [hash, event.id.rawValue, now.timeIntervalSince1970])
+        guard db.changesCount > 0 else { return false }
+        try db.cachedStatement(sql: "INSERT INTO event (event_id, user_id, time, json) VALUES (?, ?, ?, ?)")
+            .execute(arguments: [event.id.rawValue, event.userID.rawValue, event.time.timeIntervalSince1970, try JSONEncoder().encode(event)])
+
+        var user = try Self.readUser(event.userID, db)
+        switch event.payload {
+        case .attributeUpdate(let changes):
+            var updated = user ?? User(id: event.userID)
+            for (key, value) in changes { updated.attributes[key] = value }
+            try Self.write(updated, db)
+            user = updated
+        case .interaction(let interaction):
+            if let channel = Self.receiptChannel(interaction.kind) {
+                try db.cachedStatement(sql: "INSERT INTO receipt (user_id, campaign_id, channel, at) VALUES (?, ?, ?, ?)")
+                    .execute(arguments: [event.userID.rawValue, interaction.campaign.rawValue, channel.rawValue, event.time.timeIntervalSince1970])
+            }
+        default:
+            break
+        }
+
+        let laterEvents = try Data.fetchAll(
+            db.cachedStatement(sql: "SELECT json FROM event WHERE user_id = ? AND time > ? ORDER BY time LIMIT 1000"),
+            arguments: [event.userID.rawValue, event.time.timeIntervalSince1970]
+        ).map { try JSONDecoder().decode(Event.self, from: $0) }
+        let state = UserState(user: user, waiting: try waiting(event.userID, db), lastReceipts: try lastReceipts(event.userID, db),
+                              laterEvents: laterEvents)
+        let decisions = engine.decide(event, state: state, now: now)
+        for decision in decisions {
+            switch decision {
+            case .schedule(let entry, let reason):
+                try db.cachedStatement(sql: "INSERT OR REPLACE INTO waiting (id, follow_up, user_id, due_at, json) VALUES (?, ?, ?, ?, ?)")
+                    .execute(arguments: [entry.id, entry.followUp.rawValue, entry.userID.rawValue, entry.dueAt.timeIntervalSince1970, try JSONEncoder().encode(entry)])
+                try Self.trace(db, event.userID, now, entry.followUp, "scheduled", reason)
+            case .cancel(let entryID, let followUp, let reason):
+                try db.execute(sql: "DELETE FROM waiting WHERE id = ?", arguments: [entryID])
+                try Self.trace(db, event.userID, now, followUp, "cancelled", reason)
+            case .skip(let followUp, let reason):
+                try Self.trace(db, event.userID, now, followUp, "skipped", reason)
+            }
+        }
+        report.decisions += decisions
+        return true
+    }
+
+    /// R22: which interactions are receipts, and on which channel.
+    static func receiptChannel(_ kind: InteractionKind) -> Channel? {
+        switch kind {
+        case .emailReceived: return .email
+        case .smsReceived: return .sms
+        case .pushReceived: return .push
+        case .webhookReceived: return .webhook
+        case .inAppMessageViewed: return .inAppMessage
+        case .contentCardViewed: return .contentCard
+        default: return nil
+        }
+    }
+
+    private func waiting(_ user: UserID, _ db: Database) throws -> [WaitingEntry] {
+        try Data.fetchAll(db.cachedStatement(sql: "SELECT json FROM waiting WHERE user_id = ?"), arguments: [user.rawValue])
+            .map { try JSONDecoder().decode(WaitingEntry.self, from: $0) }
+    }
+
+    private func lastReceipts(_ user: UserID, _ db: Database) throws -> [CampaignID: Date] {
+        var result: [CampaignID: Date] = [:]
+        let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT campaign_id, MAX(at) AS at FROM receipt WHERE user_id = ? GROUP BY campaign_id"),
+                                    arguments: [user.rawValue])
+        for row in rows {
+            let campaign: String = row["campaign_id"]
+            let at: Double = row["at"]
+            result[CampaignID(campaign)] = Date(timeIntervalSince1970: at)
+        }
+        return result
+    }
+
+    private static func trace(_ db: Database, _ user: UserID, _ time: Date, _ campaign: CampaignID, _ action: String, _ reason: String) throws {
+        try db.cachedStatement(sql: "INSERT INTO trace (user_id, time, campaign_id, action, reason) VALUES (?, ?, ?, ?, ?)")
+            .execute(arguments: [user.rawValue, time.timeIntervalSince1970, campaign.rawValue, action, reason])
+    }
+
+    /// Forgets event ids seen before `date` (they can then be ingested again).
+    public func pruneDedupe(before date: Date) throws {
+        try pool.write { db in
+            try db.execute(sql: "DELETE FROM event_ids WHERE seen_at < ?", arguments: [date.timeIntervalSince1970])
+        }
+    }
+
+    // MARK: Scheduling
+
+    public func dueEntries(at now: Date, limit: Int) throws -> [WaitingEntry] {
+        try pool.read { db in
+            try Data.fetchAll(db, sql: "SELECT json FROM waiting WHERE due_at <= ? ORDER BY due_at LIMIT ?",
+                              arguments: [now.timeIntervalSince1970, limit])
+                .map { try JSONDecoder().decode(WaitingEntry.self, from: $0) }
+        }
+    }
+
+    public func complete(_ entry: WaitingEntry, outcome: SendOutcome, now: Date) throws {
+        try pool.write { db in
+            switch outcome {
+            case .hold(let until, let reason):
+                var held = entry
+                held.dueAt = until
+                try db.execute(sql: "UPDATE waiting SET due_at = ?, json = ? WHERE id = ?",
+                               arguments: [until.timeIntervalSince1970, try JSONEncoder().encode(held), entry.id])
+                try Self.trace(db, entry.userID, now, entry.followUp, "held", reason)
+                return
+            case .send(let dispatches, let skipped):
+                for dispatch in dispatches {
+                    // INSERT OR IGNORE on the idempotency key: a retry never queues a send twice (R25).
+                    try db.execute(sql: """
+                        INSERT OR IGNORE INTO outbox (dispatch_id, idempotency_key, campaign_id, channel, created_at, json)
+                        VALUES (?, ?, ?, ?, ?, ?)
+                        """, arguments: [dispatch.id, dispatch.idempotencyKey, dispatch.followUp.rawValue, dispatch.channel.rawValue,
+                                         now.timeIntervalSince1970, try JSONEncoder().encode(dispatch)])
+                }
+                let channels = dispatches.map(\.channel.rawValue).joined(separator: ", ")
+                let note = skipped.isEmpty ? "" : " (not on " + skipped.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue): \($0.value)" }.joined(separator: "; ") + ")"
+                try Self.trace(db, entry.userID, now, entry.followUp, "sent", "dispatched \(entry.followUp) on \(channels)\(note)")
+            case .control:
+                try Self.trace(db, entry.userID, now, entry.followUp, "control", "held back in the control group (R17)")
+            case .skip(let reason):
+                try Self.trace(db, entry.userID, now, entry.followUp, "skipped", reason)
+            }
+            try db.execute(sql: "DELETE FROM waiting WHERE id = ?", arguments: [entry.id])
+        }
+    }
+
+    public func waitingEntries(for user: UserID) throws -> [WaitingEntry] {
+        try pool.read { db in try waiting(user, db) }
+    }
+
+    public func trace(for user: UserID) throws -> [TraceRecord] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT time, campaign_id, action, reason FROM trace WHERE user_id = ? ORDER BY seq", arguments: [user.rawValue])
+                .map { row in
+                    TraceRecord(time: Date(timeIntervalSince1970: row["time"]), userID: user,
+                                campaign: CampaignID(row["campaign_id"] as String), action: row["action"], reason: row["reason"])
+                }
+        }
+    }
+
+    public func outbox() throws -> [Dispatch] {
+        try pool.read { db in
+            try Data.fetchAll(db, sql: "SELECT json FROM outbox ORDER BY seq").map { try JSONDecoder().decode(Dispatch.self, from: $0) }
+        }
+    }
+
+    public func receipts(for user: UserID, since: Date) throws -> [(Date, Channel)] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT at, channel FROM receipt WHERE user_id = ? AND at >= ? ORDER BY at",
+                             arguments: [user.rawValue, since.timeIntervalSince1970])
+                .compactMap { row in
+                    Channel(rawValue: row["channel"]).map { (Date(timeIntervalSince1970: row["at"]), $0) }
+                }
+        }
+    }
+
+    public func dispatchCount(campaign: CampaignID, channel: Channel, since: Date) throws -> Int {
+        try pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE campaign_id = ? AND channel = ? AND created_at >= ?",
+                             arguments: [campaign.rawValue, channel.rawValue, since.timeIntervalSince1970]) ?? 0
+        }
+    }
+}

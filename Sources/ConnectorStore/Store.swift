@@ -1,0 +1,63 @@
+import ConnectorCore
+import Foundation
+
+/// Durable state of the connector: campaigns, users, events, waiting entries, the outbox
+/// of dispatches and the decision trace.
+///
+/// An event and the decisions it causes are applied in one transaction; a batch of
+/// events shares a transaction, with a savepoint per event so one bad event is reported
+/// and the rest are kept.
+public protocol Store: Sendable {
+    func save(_ campaign: Campaign) throws
+    func campaigns() throws -> [Campaign]
+    func save(_ user: User) throws
+    func user(_ id: UserID) throws -> User?
+
+    /// Deduplicates, stores and decides a batch of events (R25).
+    func ingest(_ events: [Event], engine: ConnectorEngine, now: Date) throws -> IngestReport
+    /// Waiting entries due at `now`, earliest first.
+    func dueEntries(at now: Date, limit: Int) throws -> [WaitingEntry]
+    /// Applies what happened to a due entry: dispatches into the outbox (never twice per
+    /// idempotency key), a hold (new due time), or a skip; the entry leaves the wait.
+    func complete(_ entry: WaitingEntry, outcome: SendOutcome, now: Date) throws
+    func waitingEntries(for user: UserID) throws -> [WaitingEntry]
+    /// The decision trace of a user, oldest first.
+    func trace(for user: UserID) throws -> [TraceRecord]
+    /// Dispatches in the outbox, oldest first.
+    func outbox() throws -> [Dispatch]
+    /// The user's receipts since `since`, as (time, channel), for frequency caps (R19).
+    func receipts(for user: UserID, since: Date) throws -> [(Date, Channel)]
+    /// Dispatches of `campaign` on `channel` created at or after `since` (R18 rate limits).
+    func dispatchCount(campaign: CampaignID, channel: Channel, since: Date) throws -> Int
+}
+
+/// What a batch did.
+public struct IngestReport: Sendable, Equatable {
+    /// Events stored and decided.
+    public var accepted = 0
+    /// Events whose id was seen before: no further effect (R25).
+    public var duplicates: [EventID] = []
+    /// Events that failed, with the reason; the rest of the batch was kept.
+    public var failures: [EventFailure] = []
+    /// All decisions made, in order.
+    public var decisions: [Decision] = []
+
+    public init() {}
+}
+
+/// An event that could not be applied.
+public struct EventFailure: Sendable, Equatable, CustomStringConvertible {
+    public var eventID: EventID
+    public var reason: String
+    public var description: String { "event \(eventID): \(reason)" }
+}
+
+/// One line of the decision trace.
+public struct TraceRecord: Sendable, Equatable {
+    public var time: Date
+    public var userID: UserID
+    public var campaign: CampaignID
+    /// `scheduled`, `cancelled`, `skipped`, `sent`, `held`, `control`.
+    public var action: String
+    public var reason: String
+}

@@ -1,0 +1,42 @@
+import ConnectorCore
+import ConnectorStore
+import Foundation
+import Synchronization
+
+/// A store in a fresh SQLite file, removed when the test ends.
+final class TemporaryStore {
+    let folder: URL
+    let store: SQLiteStore
+
+    init() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        store = try SQLiteStore(path: folder.appendingPathComponent("connector.sqlite").path)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: folder) }
+}
+
+/// A virtual clock: tests move time by hand.
+final class VirtualClock: Sendable {
+    private let seconds: Mutex<TimeInterval>
+    init(_ start: Date) { seconds = Mutex(start.timeIntervalSince1970) }
+    var now: Date { Date(timeIntervalSince1970: seconds.withLock { $0 }) }
+    func advance(_ interval: TimeInterval) { seconds.withLock { $0 += interval } }
+}
+
+let scenarioStart = ISO8601DateFormatter().date(from: "2026-03-02T10:00:00Z") ?? Date()
+let eventNumber = Atomic<Int>(0)
+
+func makeEvent(_ payload: Event.Payload, user: UserID, at time: Date, id: String? = nil) -> Event {
+    let n = eventNumber.wrappingAdd(1, ordering: .relaxed).newValue
+    return Event(id: EventID(id ?? "evt-\(n)"), userID: user, time: time, payload: payload)
+}
+
+func interact(_ kind: InteractionKind, _ campaign: CampaignID, user: UserID, at time: Date, detail: String? = nil) -> Event {
+    makeEvent(.interaction(Interaction(kind: kind, campaign: campaign, detail: detail)), user: user, at: time)
+}
+
+func active(_ id: CampaignID, channels: [Channel] = [.push]) -> Campaign {
+    Campaign(id: id, history: StatusHistory([StatusChange(.active, at: scenarioStart.addingTimeInterval(-7 * 86_400))]), channels: channels)
+}

@@ -1,0 +1,182 @@
+import ConnectorCore
+import ConnectorStore
+import Foundation
+import Testing
+
+/// The four use cases of R27: events in, dispatches out, on a virtual clock, through the
+/// real SQLite store in a temporary file.
+@Suite("R27 use cases end to end through the SQLite store")
+struct UseCaseTests {
+    let utc = TimeZone(identifier: "UTC") ?? .current
+
+    func world(_ campaigns: [Campaign], users: [User]) throws -> (TemporaryStore, ConnectorEngine, Scheduler) {
+        let temporary = try TemporaryStore()
+        for campaign in campaigns { try temporary.store.save(campaign) }
+        for user in users { try temporary.store.save(user) }
+        let engine = ConnectorEngine(campaigns: try temporary.store.campaigns(), workspaceTimeZone: utc)
+        return (temporary, engine, Scheduler(store: temporary.store, planner: SendPlanner(workspaceTimeZone: utc)))
+    }
+
+    func pushUser(_ id: UserID) -> User { User(id: id, addresses: [.push: "token-\(id)", .email: "\(id)@example.com"]) }
+
+    @Test("R27_1: users who clicked the free-shipping push get a push with 15% off")
+    func R27_1_freeShippingClickers() throws {
+        var followUp = active("fifteen-off")
+        followUp.trigger = Trigger(kind: .pushOpened, target: "free-shipping")
+        let (temporary, engine, scheduler) = try world([active("free-shipping"), followUp], users: ["ada", "bob"].map(pushUser))
+        let clock = VirtualClock(scenarioStart)
+        let report = try temporary.store.ingest([
+            interact(.pushReceived, "free-shipping", user: "ada", at: clock.now),
+            interact(.pushReceived, "free-shipping", user: "bob", at: clock.now),
+            interact(.pushOpened, "free-shipping", user: "ada", at: clock.now.addingTimeInterval(60)),
+        ], engine: engine, now: clock.now.addingTimeInterval(60))
+        #expect(report.accepted == 3)
+        clock.advance(61)
+        try scheduler.runDue(at: clock.now, engine: engine)
+        let outbox = try temporary.store.outbox()
+        #expect(outbox.map(\.userID) == ["ada"])
+        #expect(outbox.first?.followUp == "fifteen-off" && outbox.first?.channel == .push)
+        #expect(try temporary.store.trace(for: "ada").map(\.action) == ["scheduled", "sent"])
+    }
+
+    @Test("R27_2: users who clicked the onboarding deep link get another in-app message")
+    func R27_2_onboardingDeepLink() throws {
+        var more = active("more-features", channels: [.inAppMessage])
+        more.trigger = Trigger(kind: .inAppMessageButtonClicked, target: "onboarding", detail: "deep-link")
+        let (temporary, engine, scheduler) = try world([active("onboarding", channels: [.inAppMessage]), more], users: [User(id: "cy"), User(id: "di")])
+        let now = scenarioStart
+        _ = try temporary.store.ingest([
+            interact(.inAppMessageButtonClicked, "onboarding", user: "cy", at: now, detail: "deep-link"),
+            interact(.inAppMessageButtonClicked, "onboarding", user: "di", at: now, detail: "close"),
+        ], engine: engine, now: now)
+        try scheduler.runDue(at: now, engine: engine)
+        let outbox = try temporary.store.outbox()
+        #expect(outbox.map(\.userID) == ["cy"])
+        #expect(outbox.first?.channel == .inAppMessage)
+    }
+
+    @Test("R27_3: the abandoned-cart push again after a day, except for those who opened it or bought")
+    func R27_3_abandonedCart() throws {
+        var again = active("cart-again")
+        again.trigger = Trigger(kind: .pushReceived, target: "cart")
+        again.delay = .relative(seconds: 86_400)
+        again.exceptions = [.interaction(kind: .pushOpened, campaign: "cart", detail: nil), .purchase(productID: nil)]
+        let (temporary, engine, scheduler) = try world([active("cart"), again], users: ["eve", "fay", "gus"].map(pushUser))
+        let clock = VirtualClock(scenarioStart)
+        _ = try temporary.store.ingest(["eve", "fay", "gus"].map { interact(.pushReceived, "cart", user: UserID($0), at: clock.now) },
+                                       engine: engine, now: clock.now)
+        clock.advance(2 * 3600)
+        let report = try temporary.store.ingest([
+            interact(.pushOpened, "cart", user: "fay", at: clock.now),
+            makeEvent(.purchase(productID: "tent", price: 199, currency: "EUR", quantity: 1), user: "gus", at: clock.now),
+        ], engine: engine, now: clock.now)
+        #expect(report.decisions.filter { if case .cancel = $0 { return true } else { return false } }.count == 2)
+
+        clock.advance(20 * 3600)  // 22 h after the receipt: nothing is due yet
+        try scheduler.runDue(at: clock.now, engine: engine)
+        #expect(try temporary.store.outbox().isEmpty)
+
+        clock.advance(2 * 3600)  // 24 h: eve's reminder is due
+        try scheduler.runDue(at: clock.now, engine: engine)
+        let outbox = try temporary.store.outbox()
+        #expect(outbox.map(\.userID) == ["eve"])
+        #expect(try temporary.store.trace(for: "gus").last?.reason.contains("purchase") == true)
+        #expect(try temporary.store.waitingEntries(for: "eve").isEmpty)
+    }
+
+    @Test("R27_4: users who received an email and did not open it within a week get it again")
+    func R27_4_unopenedEmail() throws {
+        var resend = active("newsletter-resend", channels: [.email])
+        resend.trigger = Trigger(kind: .emailReceived, target: "newsletter")
+        resend.delay = .relative(seconds: 7 * 86_400)
+        resend.exceptions = [.interaction(kind: .emailOpened, campaign: "newsletter", detail: nil)]
+        let (temporary, engine, scheduler) = try world([active("newsletter", channels: [.email]), resend], users: ["hal", "ivy"].map(pushUser))
+        let clock = VirtualClock(scenarioStart)
+        _ = try temporary.store.ingest([
+            interact(.emailReceived, "newsletter", user: "hal", at: clock.now),
+            interact(.emailReceived, "newsletter", user: "ivy", at: clock.now),
+        ], engine: engine, now: clock.now)
+        clock.advance(3 * 86_400)
+        _ = try temporary.store.ingest([interact(.emailOpened, "newsletter", user: "ivy", at: clock.now)], engine: engine, now: clock.now)
+        clock.advance(4 * 86_400)
+        try scheduler.runDue(at: clock.now, engine: engine)
+        #expect(try temporary.store.outbox().map(\.userID) == ["hal"])
+        #expect(try temporary.store.outbox().first?.channel == .email)
+    }
+}
+
+@Suite("SQLite store behaviour")
+struct SQLiteStoreTests {
+    let utc = TimeZone(identifier: "UTC") ?? .current
+
+    @Test("R25: an event id ingested twice has no further effect")
+    func R25_duplicates() throws {
+        let temporary = try TemporaryStore()
+        var followUp = active("F")
+        followUp.trigger = Trigger(kind: .pushOpened, target: "T")
+        let engine = ConnectorEngine(campaigns: [active("T"), followUp], workspaceTimeZone: utc)
+        let event = interact(.pushOpened, "T", user: "u1", at: scenarioStart)
+        let first = try temporary.store.ingest([event], engine: engine, now: scenarioStart)
+        let second = try temporary.store.ingest([event, event], engine: engine, now: scenarioStart)
+        #expect(first.accepted == 1 && first.decisions.count == 1)
+        #expect(second.accepted == 0 && second.duplicates == [event.id, event.id] && second.decisions.isEmpty)
+        #expect(try temporary.store.waitingEntries(for: "u1").count == 1)
+    }
+
+    @Test("R14: an exception that arrives before its (earlier) trigger still cancels the wait")
+    func R14_outOfOrder() throws {
+        let temporary = try TemporaryStore()
+        var followUp = active("F")
+        followUp.trigger = Trigger(kind: .pushReceived, target: "T")
+        followUp.delay = .relative(seconds: 86_400)
+        followUp.exceptions = [.purchase(productID: nil)]
+        let engine = ConnectorEngine(campaigns: [active("T"), followUp], workspaceTimeZone: utc)
+        let purchase = makeEvent(.purchase(productID: "x", price: 1, currency: "EUR", quantity: 1), user: "u1", at: scenarioStart.addingTimeInterval(3600))
+        let trigger = interact(.pushReceived, "T", user: "u1", at: scenarioStart)
+        _ = try temporary.store.ingest([purchase], engine: engine, now: scenarioStart.addingTimeInterval(7200))
+        let report = try temporary.store.ingest([trigger], engine: engine, now: scenarioStart.addingTimeInterval(7200))
+        #expect(report.decisions.count == 1)
+        #expect(report.decisions.first?.reason.hasPrefix("cancelled before it began") == true)
+        #expect(try temporary.store.waitingEntries(for: "u1").isEmpty)
+    }
+
+    @Test("a stop cancels waiting users for good; resuming does not replay them (R16)")
+    func R16_stopWhileWaiting() throws {
+        let temporary = try TemporaryStore()
+        var followUp = active("F")
+        followUp.trigger = Trigger(kind: .pushReceived, target: "T")
+        followUp.delay = .relative(seconds: 3600)
+        let engine = ConnectorEngine(campaigns: [active("T"), followUp], workspaceTimeZone: utc)
+        try temporary.store.save(User(id: "u1", addresses: [.push: "tok"]))
+        _ = try temporary.store.ingest([interact(.pushReceived, "T", user: "u1", at: scenarioStart)], engine: engine, now: scenarioStart)
+        followUp.history.record(.stopped, at: scenarioStart.addingTimeInterval(600))
+        followUp.history.record(.active, at: scenarioStart.addingTimeInterval(1200))
+        let resumed = ConnectorEngine(campaigns: [active("T"), followUp], workspaceTimeZone: utc)
+        try Scheduler(store: temporary.store, planner: SendPlanner(workspaceTimeZone: utc)).runDue(at: scenarioStart.addingTimeInterval(3600), engine: resumed)
+        #expect(try temporary.store.outbox().isEmpty)
+        #expect(try temporary.store.trace(for: "u1").last?.reason.contains("stopped while the user waited") == true)
+    }
+
+    @Test("the database survives reopening: state is durable")
+    func durability() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("durable-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("c.sqlite").path
+        var followUp = active("F")
+        followUp.trigger = Trigger(kind: .pushOpened, target: "T")
+        followUp.delay = .relative(seconds: 3600)
+        do {
+            let store = try SQLiteStore(path: path)
+            try store.save(followUp)
+            try store.save(active("T"))
+            let engine = ConnectorEngine(campaigns: try store.campaigns(), workspaceTimeZone: utc)
+            _ = try store.ingest([interact(.pushOpened, "T", user: "u1", at: scenarioStart, detail: nil)], engine: engine, now: scenarioStart)
+        }
+        let reopened = try SQLiteStore(path: path)
+        #expect(try reopened.campaigns().map(\.id) == ["F", "T"])
+        #expect(try reopened.waitingEntries(for: "u1").first?.dueAt == scenarioStart.addingTimeInterval(3600))
+        #expect(try reopened.dueEntries(at: scenarioStart.addingTimeInterval(3600), limit: 10).count == 1)
+        #expect(try reopened.dueEntries(at: scenarioStart.addingTimeInterval(3599), limit: 10).isEmpty)
+    }
+}
