@@ -71,6 +71,12 @@ let package = Package(
             dependencies: ["Liquid"],
             path: "Benchmarks/LiquidBenchmark"
         ),
+        // Engine + store benchmark: `swift build -c release && .build/release/engine-bench`.
+        .executableTarget(
+            name: "engine-bench",
+            dependencies: ["ConnectorCore", "ConnectorStore", .product(name: "GRDB", package: "GRDB.swift")],
+            path: "Benchmarks/EngineBenchmark"
+        ),
         // libcurl's own ceiling in plain C, which transport-bench runs for comparison.
         .executableTarget(
             name: "curl-multi-reference",

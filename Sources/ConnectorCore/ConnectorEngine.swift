@@ -37,6 +37,11 @@ public struct ConnectorEngine: Sendable {
     public let workspaceTimeZone: TimeZone
     private let followUps: [TriggerKey: [CampaignID]]
     private let withExceptions: [CampaignID]
+    /// What any exception can match, to rule most events out cheaply.
+    private let exceptionInteractions: Set<InteractionKind>
+    private let exceptionCustomNames: Set<String>
+    private let purchaseIsException: Bool
+    private let sessionStartIsException: Bool
 
     public init(campaigns: [Campaign], workspaceTimeZone: TimeZone) {
         var byID: [CampaignID: Campaign] = [:]
@@ -51,6 +56,40 @@ public struct ConnectorEngine: Sendable {
         self.workspaceTimeZone = workspaceTimeZone
         followUps = index.mapValues { $0.sorted() }
         withExceptions = campaigns.filter { !$0.exceptions.isEmpty }.map(\.id).sorted()
+        var kinds: Set<InteractionKind> = [], names: Set<String> = [], purchase = false, session = false
+        for exception in campaigns.flatMap(\.exceptions) {
+            switch exception {
+            case .interaction(let kind, _, _): kinds.insert(kind)
+            case .customEvent(let name, _): names.insert(name)
+            case .purchase: purchase = true
+            case .sessionStart: session = true
+            }
+        }
+        exceptionInteractions = kinds
+        exceptionCustomNames = names
+        purchaseIsException = purchase
+        sessionStartIsException = session
+    }
+
+    /// Whether `event` can lead to any decision: it may trigger a follow-up or be some
+    /// follow-up's exception. Others are stored without loading the user's state.
+    public func mayDecide(_ event: Event) -> Bool {
+        if case .interaction(let interaction) = event.payload,
+           followUps[TriggerKey(kind: interaction.kind, target: interaction.campaign)] != nil {
+            return true
+        }
+        return mayBeException(event)
+    }
+
+    /// Whether `event` is of a kind some follow-up lists as an exception.
+    public func mayBeException(_ event: Event) -> Bool {
+        switch event.payload {
+        case .interaction(let interaction): return exceptionInteractions.contains(interaction.kind)
+        case .custom(let name, _): return exceptionCustomNames.contains(name)
+        case .purchase: return purchaseIsException
+        case .sessionStart: return sessionStartIsException
+        case .attributeUpdate: return false
+        }
     }
 
     /// The follow-ups an interaction of `kind` with `target` can trigger.
@@ -161,15 +200,7 @@ public struct ConnectorEngine: Sendable {
         }
     }
 
-    private func iso(_ date: Date) -> String {
-        ISO8601DateFormatter().string(from: date)
-    }
+    private func iso(_ date: Date) -> String { TraceTime.iso(date) }
 
-    private func local(_ date: Date, _ zone: TimeZone) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = zone
-        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm"
-        return formatter.string(from: date)
-    }
+    private func local(_ date: Date, _ zone: TimeZone) -> String { TraceTime.local(date, zone) }
 }

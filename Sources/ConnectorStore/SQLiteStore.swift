@@ -17,7 +17,10 @@ public final class SQLiteStore: Store {
     public init(path: String, dedupeWindow: TimeInterval = 30 * 86_400) throws {
         var configuration = Configuration()
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // WAL (set by DatabasePool) + NORMAL sync: durable at checkpoints, never corrupt.
+            // A larger page cache and memory-mapped reads keep the indexes hot without
+            // a copy per page read (measured: half the ingestion time was pread copies).
+            try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768; PRAGMA mmap_size = 268435456")
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         self.dedupeWindow = dedupeWindow
@@ -31,15 +34,16 @@ public final class SQLiteStore: Store {
                 CREATE TABLE campaign (id TEXT PRIMARY KEY, version INTEGER NOT NULL, json BLOB NOT NULL);
                 CREATE TABLE user (id TEXT PRIMARY KEY, json BLOB NOT NULL);
                 CREATE TABLE event (
-                    seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL, user_id TEXT NOT NULL,
-                    time REAL NOT NULL, json BLOB NOT NULL);
-                CREATE INDEX event_user_time ON event (user_id, time);
+                    seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL, user_id TEXT NOT NULL, time REAL NOT NULL,
+                    type TEXT NOT NULL, kind TEXT, campaign TEXT, detail TEXT, data TEXT);
+                CREATE TABLE exception_event (user_id TEXT NOT NULL, time REAL NOT NULL, seq INTEGER NOT NULL);
+                CREATE INDEX exception_event_user ON exception_event (user_id, time);
                 CREATE TABLE event_ids (
                     hash INTEGER NOT NULL, event_id TEXT NOT NULL, seen_at REAL NOT NULL,
                     PRIMARY KEY (hash, event_id)) WITHOUT ROWID;
                 CREATE TABLE waiting (
-                    id TEXT PRIMARY KEY, follow_up TEXT NOT NULL, user_id TEXT NOT NULL,
-                    due_at REAL NOT NULL, json BLOB NOT NULL);
+                    id TEXT PRIMARY KEY, follow_up TEXT NOT NULL, version INTEGER NOT NULL, user_id TEXT NOT NULL,
+                    trigger_event_id TEXT NOT NULL, trigger_time REAL NOT NULL, due_at REAL NOT NULL);
                 CREATE INDEX waiting_due ON waiting (due_at);
                 CREATE INDEX waiting_user ON waiting (user_id);
                 CREATE TABLE receipt (
@@ -95,23 +99,38 @@ public final class SQLiteStore: Store {
     // MARK: Ingestion
 
     public func ingest(_ events: [Event], engine: ConnectorEngine, now: Date) throws -> IngestReport {
-        try pool.write { db in
-            var report = IngestReport()
-            for event in events {
-                do {
-                    try db.inSavepoint {
-                        if try self.apply(event, engine: engine, now: now, db, &report) {
-                            report.accepted += 1
-                        } else {
-                            report.duplicates.append(event.id)
-                        }
-                        return .commit
-                    }
-                } catch {
-                    report.failures.append(EventFailure(eventID: event.id, reason: "\(error)"))
-                }
+        // Fast path: the whole batch in one transaction. If an event fails, the batch is
+        // rolled back and applied again with a savepoint per event, so the failing event
+        // is reported and the others are kept.
+        do {
+            return try pool.write { db in
+                var report = IngestReport()
+                for event in events { try self.record(event, engine: engine, now: now, db, &report) }
+                return report
             }
-            return report
+        } catch {
+            return try pool.write { db in
+                var report = IngestReport()
+                for event in events {
+                    do {
+                        try db.inSavepoint {
+                            try self.record(event, engine: engine, now: now, db, &report)
+                            return .commit
+                        }
+                    } catch {
+                        report.failures.append(EventFailure(eventID: event.id, reason: "\(error)"))
+                    }
+                }
+                return report
+            }
+        }
+    }
+
+    private func record(_ event: Event, engine: ConnectorEngine, now: Date, _ db: Database, _ report: inout IngestReport) throws {
+        if try apply(event, engine: engine, now: now, db, &report) {
+            report.accepted += 1
+        } else {
+            report.duplicates.append(event.id)
         }
     }
 
@@ -121,16 +140,19 @@ public final class SQLiteStore: Store {
         try db.cachedStatement(sql: "INSERT OR IGNORE INTO event_ids (hash, event_id, seen_at) VALUES (?, ?, ?)")
             .execute(arguments: [hash, event.id.rawValue, now.timeIntervalSince1970])
         guard db.changesCount > 0 else { return false }
-        try db.cachedStatement(sql: "INSERT INTO event (event_id, user_id, time, json) VALUES (?, ?, ?, ?)")
-            .execute(arguments: [event.id.rawValue, event.userID.rawValue, event.time.timeIntervalSince1970, try JSONEncoder().encode(event)])
+        try db.cachedStatement(sql: "INSERT INTO event (\(EventRow.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+            .execute(arguments: EventRow.arguments(event))
+        if engine.mayBeException(event) {
+            // Indexed by user, for exceptions that arrive before their trigger (R14).
+            try db.cachedStatement(sql: "INSERT INTO exception_event (user_id, time, seq) VALUES (?, ?, ?)")
+                .execute(arguments: [event.userID.rawValue, event.time.timeIntervalSince1970, db.lastInsertedRowID])
+        }
 
-        var user = try Self.readUser(event.userID, db)
         switch event.payload {
         case .attributeUpdate(let changes):
-            var updated = user ?? User(id: event.userID)
+            var updated = try Self.readUser(event.userID, db) ?? User(id: event.userID)
             for (key, value) in changes { updated.attributes[key] = value }
             try Self.write(updated, db)
-            user = updated
         case .interaction(let interaction):
             if let channel = Self.receiptChannel(interaction.kind) {
                 try db.cachedStatement(sql: "INSERT INTO receipt (user_id, campaign_id, channel, at) VALUES (?, ?, ?, ?)")
@@ -140,18 +162,22 @@ public final class SQLiteStore: Store {
             break
         }
 
-        let laterEvents = try Data.fetchAll(
-            db.cachedStatement(sql: "SELECT json FROM event WHERE user_id = ? AND time > ? ORDER BY time LIMIT 1000"),
+        guard engine.mayDecide(event) else { return true }
+        let laterEvents = try Row.fetchAll(
+            db.cachedStatement(sql: """
+                SELECT \(EventRow.qualifiedColumns) FROM exception_event JOIN event ON event.seq = exception_event.seq
+                WHERE exception_event.user_id = ? AND exception_event.time > ? ORDER BY exception_event.time LIMIT 1000
+                """),
             arguments: [event.userID.rawValue, event.time.timeIntervalSince1970]
-        ).map { try JSONDecoder().decode(Event.self, from: $0) }
-        let state = UserState(user: user, waiting: try waiting(event.userID, db), lastReceipts: try lastReceipts(event.userID, db),
-                              laterEvents: laterEvents)
+        ).map(EventRow.event)
+        let state = UserState(user: try Self.readUser(event.userID, db), waiting: try waiting(event.userID, db),
+                              lastReceipts: try lastReceipts(event.userID, db), laterEvents: laterEvents)
         let decisions = engine.decide(event, state: state, now: now)
         for decision in decisions {
             switch decision {
             case .schedule(let entry, let reason):
-                try db.cachedStatement(sql: "INSERT OR REPLACE INTO waiting (id, follow_up, user_id, due_at, json) VALUES (?, ?, ?, ?, ?)")
-                    .execute(arguments: [entry.id, entry.followUp.rawValue, entry.userID.rawValue, entry.dueAt.timeIntervalSince1970, try JSONEncoder().encode(entry)])
+                try db.cachedStatement(sql: "INSERT OR REPLACE INTO waiting (\(WaitingRow.columns)) VALUES (?, ?, ?, ?, ?, ?, ?)")
+                    .execute(arguments: WaitingRow.arguments(entry))
                 try Self.trace(db, event.userID, now, entry.followUp, "scheduled", reason)
             case .cancel(let entryID, let followUp, let reason):
                 try db.execute(sql: "DELETE FROM waiting WHERE id = ?", arguments: [entryID])
@@ -178,8 +204,8 @@ public final class SQLiteStore: Store {
     }
 
     private func waiting(_ user: UserID, _ db: Database) throws -> [WaitingEntry] {
-        try Data.fetchAll(db.cachedStatement(sql: "SELECT json FROM waiting WHERE user_id = ?"), arguments: [user.rawValue])
-            .map { try JSONDecoder().decode(WaitingEntry.self, from: $0) }
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT \(WaitingRow.columns) FROM waiting WHERE user_id = ?"), arguments: [user.rawValue])
+            .map(WaitingRow.entry)
     }
 
     private func lastReceipts(_ user: UserID, _ db: Database) throws -> [CampaignID: Date] {
@@ -210,9 +236,9 @@ public final class SQLiteStore: Store {
 
     public func dueEntries(at now: Date, limit: Int) throws -> [WaitingEntry] {
         try pool.read { db in
-            try Data.fetchAll(db, sql: "SELECT json FROM waiting WHERE due_at <= ? ORDER BY due_at LIMIT ?",
-                              arguments: [now.timeIntervalSince1970, limit])
-                .map { try JSONDecoder().decode(WaitingEntry.self, from: $0) }
+            try Row.fetchAll(db, sql: "SELECT \(WaitingRow.columns) FROM waiting WHERE due_at <= ? ORDER BY due_at LIMIT ?",
+                             arguments: [now.timeIntervalSince1970, limit])
+                .map(WaitingRow.entry)
         }
     }
 
@@ -220,10 +246,7 @@ public final class SQLiteStore: Store {
         try pool.write { db in
             switch outcome {
             case .hold(let until, let reason):
-                var held = entry
-                held.dueAt = until
-                try db.execute(sql: "UPDATE waiting SET due_at = ?, json = ? WHERE id = ?",
-                               arguments: [until.timeIntervalSince1970, try JSONEncoder().encode(held), entry.id])
+                try db.execute(sql: "UPDATE waiting SET due_at = ? WHERE id = ?", arguments: [until.timeIntervalSince1970, entry.id])
                 try Self.trace(db, entry.userID, now, entry.followUp, "held", reason)
                 return
             case .send(let dispatches, let skipped):

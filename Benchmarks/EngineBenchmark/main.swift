@@ -1,0 +1,155 @@
+// Engine + store benchmark (issue 3):
+//   swift build -c release && .build/release/engine-bench [--events 1000000] [--batch 1000]
+// 1. ingest N events (20% triggering follow-ups, 5% exceptions, 75% other; random UUIDv4
+//    ids; 100 campaigns; 100,000 users) through ConnectorEngine + SQLiteStore;
+// 2. the same rows inserted with raw GRDB, in two row shapes, for the ratio;
+// 3. RSS and the due-entry query with 1,000,000 waiting entries, 1% due.
+import ConnectorCore
+import ConnectorStore
+import Foundation
+import GRDB
+
+
+
+var eventCount = 1_000_000
+var batchSize = 1000
+var onlyIngest = false
+var arguments = CommandLine.arguments.dropFirst().makeIterator()
+while let argument = arguments.next() {
+    switch argument {
+    case "--events": eventCount = Int(arguments.next() ?? "") ?? eventCount
+    case "--batch": batchSize = Int(arguments.next() ?? "") ?? batchSize
+    case "--only-ingest": onlyIngest = true
+    default: print("unknown argument \(argument)"); exit(2)
+    }
+}
+
+func residentMegabytes() -> Double {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+          let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+    return kilobytes / 1024
+}
+
+func seconds(_ body: () throws -> Void) rethrows -> Double {
+    let start = ContinuousClock.now
+    try body()
+    let elapsed = start.duration(to: .now)
+    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+}
+
+let folder = FileManager.default.temporaryDirectory.appendingPathComponent("engine-bench-\(UUID().uuidString)")
+try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+defer { try? FileManager.default.removeItem(at: folder) }
+let utc = TimeZone(identifier: "UTC") ?? .current
+let start = Date(timeIntervalSince1970: 1_772_445_600)
+
+// 100 campaigns: 50 originals and a follow-up for each (push_opened, 1 day, purchase cancels).
+var campaigns: [Campaign] = []
+let history = StatusHistory([StatusChange(.active, at: start.addingTimeInterval(-86_400))])
+for i in 0..<50 {
+    campaigns.append(Campaign(id: CampaignID("O\(i)"), history: history))
+    campaigns.append(Campaign(id: CampaignID("F\(i)"), history: history, trigger: Trigger(kind: .pushOpened, target: CampaignID("O\(i)")),
+                              delay: .relative(seconds: 86_400), exceptions: [.purchase(productID: nil)], reEligibility: .after(seconds: 0)))
+}
+let engine = ConnectorEngine(campaigns: campaigns, workspaceTimeZone: utc)
+
+func makeEvents(_ count: Int) -> [Event] {
+    var generator = SystemRandomNumberGenerator()
+    return (0..<count).map { index in
+        let user = UserID("user-\(Int.random(in: 0..<100_000, using: &generator))")
+        let campaign = CampaignID("O\(Int.random(in: 0..<50, using: &generator))")
+        let time = start.addingTimeInterval(Double(index) * 0.01)
+        let roll = Int.random(in: 0..<100, using: &generator)
+        let payload: Event.Payload
+        switch roll {
+        case 0..<20: payload = .interaction(Interaction(kind: .pushOpened, campaign: campaign))
+        case 20..<25: payload = .purchase(productID: "sku-\(roll)", price: 9.99, currency: "EUR", quantity: 1)
+        case 25..<60: payload = .interaction(Interaction(kind: .pushReceived, campaign: campaign))
+        case 60..<80: payload = .custom(name: "viewed_product", properties: ["sku": .string("sku-\(roll)")])
+        default: payload = .sessionStart
+        }
+        return Event(id: EventID(UUID().uuidString.lowercased()), userID: user, time: time, payload: payload)
+    }
+}
+
+print("engine + store benchmark: \(eventCount) events, batches of \(batchSize)")
+let events = makeEvents(eventCount)
+let store = try SQLiteStore(path: folder.appendingPathComponent("connector.sqlite").path)
+for campaign in campaigns { try store.save(campaign) }
+var decisions = 0
+let ingestSeconds = try seconds {
+    var index = 0
+    while index < events.count {
+        let batch = Array(events[index..<min(events.count, index + batchSize)])
+        let report = try store.ingest(batch, engine: engine, now: batch.last?.time ?? start)
+        decisions += report.decisions.count
+        if let failure = report.failures.first {
+            print("ingestion failed: \(report.failures.count) events, first: \(failure)")
+            exit(1)
+        }
+        index += batchSize
+    }
+}
+let ingestRate = Double(eventCount) / ingestSeconds
+print(String(format: "end to end: %.0f events/s (%.1f s, %d decisions), RSS %.0f MB", ingestRate, ingestSeconds, decisions, residentMegabytes()))
+
+if onlyIngest { exit(0) }
+
+// Raw GRDB: the same event rows, batched the same way, in two row shapes: keyed by the
+// client's random UUID, and time-ordered (the shape the store uses, without the dedupe
+// index, the decisions and the indexes the engine needs).
+let rawBatchSize = batchSize
+let rawEventCount = eventCount
+func rawInsert(_ name: String, schema: String, insert: String, arguments: @escaping (Event, Int) -> StatementArguments) throws -> Double {
+    let batchSize = rawBatchSize
+    var configuration = Configuration()
+    configuration.prepareDatabase { try $0.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768") }
+    let pool = try DatabasePool(path: folder.appendingPathComponent("\(name).sqlite").path, configuration: configuration)
+    try pool.write { try $0.execute(sql: schema) }
+    let elapsed = try seconds {
+        var index = 0
+        while index < events.count {
+            let end = min(events.count, index + batchSize)
+            try pool.write { db in
+                let statement = try db.cachedStatement(sql: insert)
+                for position in index..<end { try statement.execute(arguments: arguments(events[position], position)) }
+            }
+            index = end
+        }
+    }
+    return Double(rawEventCount) / elapsed
+}
+func columns(_ event: Event) -> StatementArguments {
+    var kind: String?, campaign: String?
+    if case .interaction(let interaction) = event.payload {
+        kind = interaction.kind.rawValue
+        campaign = interaction.campaign.rawValue
+    }
+    return [event.id.rawValue, event.userID.rawValue, event.time.timeIntervalSince1970, "interaction", kind, campaign]
+}
+let uuidKeyed = try rawInsert("uuid", schema: "CREATE TABLE event (event_id TEXT PRIMARY KEY, user_id TEXT, time REAL, type TEXT, kind TEXT, campaign TEXT)",
+                              insert: "INSERT INTO event VALUES (?, ?, ?, ?, ?, ?)") { event, _ in columns(event) }
+let timeOrdered = try rawInsert("ordered", schema: "CREATE TABLE event (seq INTEGER PRIMARY KEY, event_id TEXT, user_id TEXT, time REAL, type TEXT, kind TEXT, campaign TEXT)",
+                                insert: "INSERT INTO event VALUES (?, ?, ?, ?, ?, ?, ?)") { event, position in [position] + columns(event) }
+let best = max(uuidKeyed, timeOrdered)
+print(String(format: "raw GRDB inserts of the event rows: UUID primary key %.0f rows/s, time-ordered key %.0f rows/s; end to end / best = %.2fx", uuidKeyed, timeOrdered, ingestRate / best))
+
+// 1,000,000 waiting entries, 1% due.
+let waitingPool = try DatabasePool(path: folder.appendingPathComponent("connector.sqlite").path)
+let waitingCount = 1_000_000
+try waitingPool.write { db in
+    let statement = try db.cachedStatement(sql: """
+        INSERT OR REPLACE INTO waiting (id, follow_up, version, user_id, trigger_event_id, trigger_time, due_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+        """)
+    for index in 0..<waitingCount {
+        let due = index % 100 == 0 ? start.addingTimeInterval(-60) : start.addingTimeInterval(86_400 + Double(index))
+        let entry = WaitingEntry(followUp: CampaignID("F\(index % 50)"), campaignVersion: 1, userID: UserID("bulk-\(index)"),
+                                 triggerEventID: EventID("t-\(index)"), triggerTime: start, dueAt: due)
+        try statement.execute(arguments: [entry.id, entry.followUp.rawValue, 1, entry.userID.rawValue, entry.triggerEventID.rawValue,
+                                          start.timeIntervalSince1970, due.timeIntervalSince1970])
+    }
+}
+var due: [WaitingEntry] = []
+let dueSeconds = try seconds { due = try store.dueEntries(at: start, limit: 20_000) }
+print(String(format: "waiting entries: %d (+ those from ingestion), RSS %.0f MB; due query found %d in %.1f ms", waitingCount, residentMegabytes(), due.count, dueSeconds * 1000))
