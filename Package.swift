@@ -55,6 +55,8 @@ let package = Package(
             name: "connector",
             dependencies: [
                 "CurlTransport",
+                "ConnectorCore",
+                "ConnectorStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

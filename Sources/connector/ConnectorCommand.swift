@@ -10,7 +10,7 @@ struct ConnectorCommand: AsyncParsableCommand {
             The service, the engine and the channel adapters are being built; today the tool \
             exercises the libcurl transport every channel adapter sends through.
             """,
-        subcommands: [DemoCommand.self, SendCommand.self],
+        subcommands: [DemoCommand.self, SendCommand.self, IngestSyntheticCommand.self],
         defaultSubcommand: DemoCommand.self
     )
 }

@@ -1,0 +1,58 @@
+import ConnectorCore
+import ConnectorStore
+import Foundation
+import GRDB
+import Testing
+
+@Suite("Crash safety")
+struct CrashSafetyTests {
+    /// The `connector` executable built next to the test bundle.
+    static var connectorPath: String {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("connector").path
+    }
+
+    @Test("a process killed (-9) in the middle of a large batch leaves a database that opens and is consistent")
+    func killedMidBatch() async throws {
+        let path = Self.connectorPath
+        try #require(FileManager.default.isExecutableFile(atPath: path), "build the connector executable first (swift build): \(path)")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("crash-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let database = folder.appendingPathComponent("connector.sqlite").path
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = ["ingest-synthetic", "--database", database, "--events", "2000000", "--batch", "20000"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Wait for two committed batches, then kill it while it writes the third.
+        let handle = output.fileHandleForReading
+        var seen = ""
+        while seen.components(separatedBy: "committed").count < 3 {
+            let chunk = handle.availableData
+            if chunk.isEmpty { break }
+            seen += String(decoding: chunk, as: UTF8.self)
+        }
+        try await Task.sleep(for: .milliseconds(150))
+        kill(process.processIdentifier, SIGKILL)
+        try await Task.sleep(for: .milliseconds(200))
+
+        let store = try SQLiteStore(path: database)  // opens (and recovers the WAL)
+        let queue = try DatabaseQueue(path: database)
+        let (events, ids, waiting, scheduled, integrity) = try await queue.read { db in
+            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event") ?? -1,
+             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event_ids") ?? -1,
+             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM waiting") ?? -1,
+             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM trace WHERE action = 'scheduled'") ?? -1,
+             try String.fetchOne(db, sql: "PRAGMA integrity_check") ?? "")
+        }
+        #expect(integrity == "ok")
+        #expect(events >= 40_000, "at least the two reported batches are durable: \(events)")
+        #expect(events % 20_000 == 0, "only whole batches: \(events) events")
+        #expect(ids == events, "every stored event has its dedupe row")
+        #expect(waiting == events && scheduled == events, "every stored event has its decision applied")
+        #expect(try store.dueEntries(at: Date.distantFuture, limit: 1).count == 1)
+    }
+}
