@@ -42,10 +42,10 @@ public final class SQLiteStore: Store {
                     hash INTEGER NOT NULL, event_id TEXT NOT NULL, seen_at REAL NOT NULL,
                     PRIMARY KEY (hash, event_id)) WITHOUT ROWID;
                 CREATE TABLE waiting (
-                    id TEXT PRIMARY KEY, follow_up TEXT NOT NULL, version INTEGER NOT NULL, user_id TEXT NOT NULL,
-                    trigger_event_id TEXT NOT NULL, trigger_time REAL NOT NULL, due_at REAL NOT NULL);
+                    user_id TEXT NOT NULL, follow_up TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL,
+                    trigger_event_id TEXT NOT NULL, trigger_time REAL NOT NULL, due_at REAL NOT NULL,
+                    PRIMARY KEY (user_id, follow_up)) WITHOUT ROWID;  -- R6: one entry per user and follow-up
                 CREATE INDEX waiting_due ON waiting (due_at);
-                CREATE INDEX waiting_user ON waiting (user_id);
                 CREATE TABLE receipt (
                     user_id TEXT NOT NULL, campaign_id TEXT NOT NULL, channel TEXT NOT NULL, at REAL NOT NULL);
                 CREATE INDEX receipt_user ON receipt (user_id, at);
@@ -180,7 +180,8 @@ public final class SQLiteStore: Store {
                     .execute(arguments: WaitingRow.arguments(entry))
                 try Self.trace(db, event.userID, now, entry.followUp, "scheduled", reason)
             case .cancel(let entryID, let followUp, let reason):
-                try db.execute(sql: "DELETE FROM waiting WHERE id = ?", arguments: [entryID])
+                try db.execute(sql: "DELETE FROM waiting WHERE user_id = ? AND follow_up = ? AND id = ?",
+                               arguments: [event.userID.rawValue, followUp.rawValue, entryID])
                 try Self.trace(db, event.userID, now, followUp, "cancelled", reason)
             case .skip(let followUp, let reason):
                 try Self.trace(db, event.userID, now, followUp, "skipped", reason)
@@ -246,7 +247,8 @@ public final class SQLiteStore: Store {
         try pool.write { db in
             switch outcome {
             case .hold(let until, let reason):
-                try db.execute(sql: "UPDATE waiting SET due_at = ? WHERE id = ?", arguments: [until.timeIntervalSince1970, entry.id])
+                try db.execute(sql: "UPDATE waiting SET due_at = ? WHERE user_id = ? AND follow_up = ? AND id = ?",
+                               arguments: [until.timeIntervalSince1970, entry.userID.rawValue, entry.followUp.rawValue, entry.id])
                 try Self.trace(db, entry.userID, now, entry.followUp, "held", reason)
                 return
             case .send(let dispatches, let skipped):
@@ -266,7 +268,8 @@ public final class SQLiteStore: Store {
             case .skip(let reason):
                 try Self.trace(db, entry.userID, now, entry.followUp, "skipped", reason)
             }
-            try db.execute(sql: "DELETE FROM waiting WHERE id = ?", arguments: [entry.id])
+            try db.execute(sql: "DELETE FROM waiting WHERE user_id = ? AND follow_up = ? AND id = ?",
+                           arguments: [entry.userID.rawValue, entry.followUp.rawValue, entry.id])
         }
     }
 
