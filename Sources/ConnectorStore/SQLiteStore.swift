@@ -20,7 +20,9 @@ public final class SQLiteStore: Store {
             // WAL (set by DatabasePool) + NORMAL sync: durable at checkpoints, never corrupt.
             // A larger page cache and memory-mapped reads keep the indexes hot without
             // a copy per page read (measured: half the ingestion time was pread copies).
-            try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768; PRAGMA mmap_size = 268435456")
+            // Checkpoints every 16,384 pages (64 MB of WAL) instead of 1,000: each one
+            // syncs and rewrites pages; fewer of them gave +20% ingestion.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768; PRAGMA mmap_size = 268435456; PRAGMA wal_autocheckpoint = 16384")
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         self.dedupeWindow = dedupeWindow
