@@ -1,17 +1,23 @@
 import ConnectorCore
 import Foundation
 import GRDB
+import Synchronization
 
 /// The embedded default store: one SQLite file in WAL mode, through GRDB.
 ///
 /// Internal keys are time-ordered (events get an increasing integer key) so inserts
-/// append to the B-trees. Deduplication by the client's event id uses a separate
-/// `event_ids` table keyed by a 64-bit hash of the id (then the id itself), which stays
-/// small; entries older than ``dedupeWindow`` can be pruned with ``pruneDedupe(before:)``.
+/// append to the B-trees. Deduplication by the client's event id does not use an index:
+/// an index on random ids (UUIDv4) turns every insert into a random B-tree write, which
+/// dominated ingestion. Instead the store keeps the 64-bit FNV-1a hashes of the ids of
+/// the events of the last ``dedupeWindow`` in memory (16 bytes an event), rebuilt from
+/// the event rows when the store opens and updated only after a batch commits. Two ids
+/// with the same 64-bit hash would be taken as one (about one chance in 10^13 per event
+/// with a million ids remembered). One process writes a database at a time.
 public final class SQLiteStore: Store {
     private let pool: DatabasePool
-    /// How long event ids are remembered for deduplication. Default 30 days.
+    /// How far back (by event time) ids are remembered for deduplication. Default 30 days.
     public let dedupeWindow: TimeInterval
+    private let seen = Mutex(Set<UInt64>())
 
     /// Opens (creating and migrating) the database at `path`.
     public init(path: String, dedupeWindow: TimeInterval = 30 * 86_400) throws {
@@ -27,6 +33,21 @@ public final class SQLiteStore: Store {
         pool = try DatabasePool(path: path, configuration: configuration)
         self.dedupeWindow = dedupeWindow
         try Self.migrator.migrate(pool)
+        try loadSeenIDs(since: nil)
+    }
+
+    /// Loads the ids of events since `date`, or (nil) within ``dedupeWindow`` of the
+    /// newest stored event (event time, so a virtual clock works too).
+    private func loadSeenIDs(since date: Date?) throws {
+        let hashes = try pool.read { db in
+            var hashes = Set<UInt64>()
+            let newest = try Double.fetchOne(db, sql: "SELECT MAX(time) FROM event") ?? 0
+            let from = date?.timeIntervalSince1970 ?? (newest - dedupeWindow)
+            let cursor = try String.fetchCursor(db, sql: "SELECT event_id FROM event WHERE time >= ?", arguments: [from])
+            while let id = try cursor.next() { hashes.insert(StableHash.value(id)) }
+            return hashes
+        }
+        seen.withLock { $0 = hashes }
     }
 
     static var migrator: DatabaseMigrator {
@@ -40,9 +61,6 @@ public final class SQLiteStore: Store {
                     type TEXT NOT NULL, kind TEXT, campaign TEXT, detail TEXT, data TEXT);
                 CREATE TABLE exception_event (user_id TEXT NOT NULL, time REAL NOT NULL, seq INTEGER NOT NULL);
                 CREATE INDEX exception_event_user ON exception_event (user_id, time);
-                CREATE TABLE event_ids (
-                    hash INTEGER NOT NULL, event_id TEXT NOT NULL, seen_at REAL NOT NULL,
-                    PRIMARY KEY (hash, event_id)) WITHOUT ROWID;
                 CREATE TABLE waiting (
                     user_id TEXT NOT NULL, follow_up TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL,
                     trigger_event_id TEXT NOT NULL, trigger_time REAL NOT NULL, due_at REAL NOT NULL,
@@ -104,21 +122,28 @@ public final class SQLiteStore: Store {
         // Fast path: the whole batch in one transaction. If an event fails, the batch is
         // rolled back and applied again with a savepoint per event, so the failing event
         // is reported and the others are kept.
+        let known = seen.withLock { $0 }
+        var accepted = Set<UInt64>()
+        let report: IngestReport
         do {
-            return try pool.write { db in
+            report = try pool.write { db in
                 var report = IngestReport()
-                for event in events { try self.record(event, engine: engine, now: now, db, &report) }
+                accepted = []
+                for event in events { try self.record(event, known, &accepted, engine: engine, now: now, db, &report) }
                 return report
             }
         } catch {
-            return try pool.write { db in
+            report = try pool.write { db in
                 var report = IngestReport()
+                accepted = []
                 for event in events {
+                    var acceptedHere = accepted
                     do {
                         try db.inSavepoint {
-                            try self.record(event, engine: engine, now: now, db, &report)
+                            try self.record(event, known, &acceptedHere, engine: engine, now: now, db, &report)
                             return .commit
                         }
+                        accepted = acceptedHere
                     } catch {
                         report.failures.append(EventFailure(eventID: event.id, reason: "\(error)"))
                     }
@@ -126,22 +151,27 @@ public final class SQLiteStore: Store {
                 return report
             }
         }
+        // Only ids of committed events are remembered.
+        seen.withLock { $0.formUnion(accepted) }
+        return report
     }
 
-    private func record(_ event: Event, engine: ConnectorEngine, now: Date, _ db: Database, _ report: inout IngestReport) throws {
-        if try apply(event, engine: engine, now: now, db, &report) {
-            report.accepted += 1
-        } else {
+    // swiftlint:disable:next function_parameter_count
+    private func record(
+        _ event: Event, _ known: Set<UInt64>, _ accepted: inout Set<UInt64>,
+        engine: ConnectorEngine, now: Date, _ db: Database, _ report: inout IngestReport
+    ) throws {
+        let hash = StableHash.value(event.id.rawValue)
+        guard !known.contains(hash), accepted.insert(hash).inserted else {
             report.duplicates.append(event.id)
+            return
         }
+        try apply(event, engine: engine, now: now, db, &report)
+        report.accepted += 1
     }
 
-    /// Stores one event and applies its decisions; false when it is a duplicate.
-    private func apply(_ event: Event, engine: ConnectorEngine, now: Date, _ db: Database, _ report: inout IngestReport) throws -> Bool {
-        let hash = Int64(bitPattern: StableHash.value(event.id.rawValue))
-        try db.cachedStatement(sql: "INSERT OR IGNORE INTO event_ids (hash, event_id, seen_at) VALUES (?, ?, ?)")
-            .execute(arguments: [hash, event.id.rawValue, now.timeIntervalSince1970])
-        guard db.changesCount > 0 else { return false }
+    /// Stores one (new) event and applies its decisions.
+    private func apply(_ event: Event, engine: ConnectorEngine, now: Date, _ db: Database, _ report: inout IngestReport) throws {
         try db.cachedStatement(sql: "INSERT INTO event (\(EventRow.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
             .execute(arguments: EventRow.arguments(event))
         if engine.mayBeException(event) {
@@ -164,7 +194,7 @@ public final class SQLiteStore: Store {
             break
         }
 
-        guard engine.mayDecide(event) else { return true }
+        guard engine.mayDecide(event) else { return }
         let laterEvents = try Row.fetchAll(
             db.cachedStatement(sql: """
                 SELECT \(EventRow.qualifiedColumns) FROM exception_event JOIN event ON event.seq = exception_event.seq
@@ -190,7 +220,6 @@ public final class SQLiteStore: Store {
             }
         }
         report.decisions += decisions
-        return true
     }
 
     /// R22: which interactions are receipts, and on which channel.
@@ -228,11 +257,9 @@ public final class SQLiteStore: Store {
             .execute(arguments: [user.rawValue, time.timeIntervalSince1970, campaign.rawValue, action, reason])
     }
 
-    /// Forgets event ids seen before `date` (they can then be ingested again).
+    /// Forgets the ids of events that happened before `date` (they can then be ingested again).
     public func pruneDedupe(before date: Date) throws {
-        try pool.write { db in
-            try db.execute(sql: "DELETE FROM event_ids WHERE seen_at < ?", arguments: [date.timeIntervalSince1970])
-        }
+        try loadSeenIDs(since: date)
     }
 
     // MARK: Scheduling

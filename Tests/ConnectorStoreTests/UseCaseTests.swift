@@ -166,14 +166,17 @@ struct SQLiteStoreTests {
         var followUp = active("F")
         followUp.trigger = Trigger(kind: .pushOpened, target: "T")
         followUp.delay = .relative(seconds: 3600)
+        let event = interact(.pushOpened, "T", user: "u1", at: scenarioStart, detail: nil)
         do {
             let store = try SQLiteStore(path: path)
             try store.save(followUp)
             try store.save(active("T"))
             let engine = ConnectorEngine(campaigns: try store.campaigns(), workspaceTimeZone: utc)
-            _ = try store.ingest([interact(.pushOpened, "T", user: "u1", at: scenarioStart, detail: nil)], engine: engine, now: scenarioStart)
+            _ = try store.ingest([event], engine: engine, now: scenarioStart)
         }
         let reopened = try SQLiteStore(path: path)
+        let engine = ConnectorEngine(campaigns: try reopened.campaigns(), workspaceTimeZone: utc)
+        #expect(try reopened.ingest([event], engine: engine, now: scenarioStart).duplicates == [event.id], "dedupe survives a restart (R25)")
         #expect(try reopened.campaigns().map(\.id) == ["F", "T"])
         #expect(try reopened.waitingEntries(for: "u1").first?.dueAt == scenarioStart.addingTimeInterval(3600))
         #expect(try reopened.dueEntries(at: scenarioStart.addingTimeInterval(3600), limit: 10).count == 1)
