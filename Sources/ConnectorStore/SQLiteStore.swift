@@ -18,6 +18,11 @@ public final class SQLiteStore: Store {
     /// How far back (by event time) ids are remembered for deduplication. Default 30 days.
     public let dedupeWindow: TimeInterval
     private let seen = Mutex(Set<UInt64>())
+    /// The latest time of any possible-exception event written (committed or not: an
+    /// over-estimate only costs a query): an event at or after it cannot have exceptions
+    /// that arrived before it, so the out-of-order query is skipped (the common case:
+    /// events arrive roughly in order).
+    private let latestExceptionTime = Mutex(-Double.infinity)
 
     /// Opens (creating and migrating) the database at `path`.
     public init(path: String, dedupeWindow: TimeInterval = 30 * 86_400) throws {
@@ -34,6 +39,8 @@ public final class SQLiteStore: Store {
         self.dedupeWindow = dedupeWindow
         try Self.migrator.migrate(pool)
         try loadSeenIDs(since: nil)
+        let latest = try pool.read { db in try Double.fetchOne(db, sql: "SELECT MAX(time) FROM exception_event") }
+        latestExceptionTime.withLock { $0 = latest ?? -Double.infinity }
     }
 
     /// Loads the ids of events since `date`, or (nil) within ``dedupeWindow`` of the
@@ -178,6 +185,8 @@ public final class SQLiteStore: Store {
             // Indexed by user, for exceptions that arrive before their trigger (R14).
             try db.cachedStatement(sql: "INSERT INTO exception_event (user_id, time, seq) VALUES (?, ?, ?)")
                 .execute(arguments: [event.userID.rawValue, event.time.timeIntervalSince1970, db.lastInsertedRowID])
+            let time = event.time.timeIntervalSince1970
+            latestExceptionTime.withLock { $0 = max($0, time) }
         }
 
         switch event.payload {
@@ -195,7 +204,8 @@ public final class SQLiteStore: Store {
         }
 
         guard engine.mayDecide(event) else { return }
-        let laterEvents = try Row.fetchAll(
+        let mayHaveLaterExceptions = event.time.timeIntervalSince1970 < latestExceptionTime.withLock { $0 }
+        let laterEvents = !mayHaveLaterExceptions ? [] : try Row.fetchAll(
             db.cachedStatement(sql: """
                 SELECT \(EventRow.qualifiedColumns) FROM exception_event JOIN event ON event.seq = exception_event.seq
                 WHERE exception_event.user_id = ? AND exception_event.time > ? ORDER BY exception_event.time LIMIT 1000
