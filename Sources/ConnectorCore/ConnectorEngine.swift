@@ -36,7 +36,6 @@ public struct ConnectorEngine: Sendable {
     /// The time zone for users without one, and for campaigns that ask for it (R11).
     public let workspaceTimeZone: TimeZone
     private let followUps: [TriggerKey: [CampaignID]]
-    private let withExceptions: [CampaignID]
     /// What any exception can match, to rule most events out cheaply.
     private let exceptionInteractions: Set<InteractionKind>
     private let exceptionCustomNames: Set<String>
@@ -55,7 +54,6 @@ public struct ConnectorEngine: Sendable {
         self.campaigns = byID
         self.workspaceTimeZone = workspaceTimeZone
         followUps = index.mapValues { $0.sorted() }
-        withExceptions = campaigns.filter { !$0.exceptions.isEmpty }.map(\.id).sorted()
         var kinds: Set<InteractionKind> = [], names: Set<String> = [], purchase = false, session = false
         for exception in campaigns.flatMap(\.exceptions) {
             switch exception {

@@ -20,7 +20,6 @@ extension CurlClient {
         case .finished(let result):
             code = result
         }
-        if code == CURLE_OK { return }
 
         let curlText = transfer.errorMessage ?? String(cString: curl_easy_strerror(code))
         let isSMTP = url.hasPrefix("smtp")
@@ -73,7 +72,7 @@ extension CurlClient {
             throw error(.tooManyRedirects, "too many redirects: \(curlText)")
         case CURLE_GOT_NOTHING, CURLE_SEND_ERROR, CURLE_RECV_ERROR, CURLE_PARTIAL_FILE, CURLE_HTTP2, CURLE_HTTP2_STREAM:
             throw error(.connectionClosed, "the connection broke: \(curlText)", processed: fullySent)
-        case CURLE_WEIRD_SERVER_REPLY, CURLE_UNSUPPORTED_PROTOCOL:
+        case CURLE_WEIRD_SERVER_REPLY:
             throw error(.protocolError, "the server's reply broke the protocol: \(curlText)")
         default:
             throw error(.unknown, curlText, processed: fullySent)

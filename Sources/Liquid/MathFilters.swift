@@ -9,31 +9,20 @@ enum MathFilters {
         "minus": { value, arguments throws(LiquidError) in try arithmetic(value, arguments, { $0.subtractingReportingOverflow($1) }, -) },
         "times": { value, arguments throws(LiquidError) in try arithmetic(value, arguments, { $0.multipliedReportingOverflow(by: $1) }, *) },
         "divided_by": { value, arguments throws(LiquidError) in
-            try arguments.expect(1...1)
-            let left = value.numberForMath, right = arguments.positional[0].numberForMath
-            switch (left, right) {
-            case (_, .int(0)):
-                throw LiquidError(.filterArgument, "divided by 0")
+            switch try divisionOperands(value, arguments) {
             case (.int(let a), .int(let b)):
                 return .int(Int((Double(a) / Double(b)).rounded(.down)))
-            default:
-                let b = right.numericValue ?? 0
-                guard b != 0 else { throw LiquidError(.filterArgument, "divided by 0") }
-                return .double(decimal(left.numericValue ?? 0, b, /))
+            case (let left, let right):
+                return .double(decimal(left.numericValue ?? 0, right.numericValue ?? 0, /))
             }
         },
         "modulo": { value, arguments throws(LiquidError) in
-            try arguments.expect(1...1)
-            let left = value.numberForMath, right = arguments.positional[0].numberForMath
-            switch (left, right) {
-            case (_, .int(0)):
-                throw LiquidError(.filterArgument, "divided by 0")
+            switch try divisionOperands(value, arguments) {
             case (.int(let a), .int(let b)):
                 let remainder = a % b
                 return .int(remainder != 0 && (remainder < 0) != (b < 0) ? remainder + b : remainder)
-            default:
+            case (let left, let right):
                 let a = left.numericValue ?? 0, b = right.numericValue ?? 0
-                guard b != 0 else { throw LiquidError(.filterArgument, "divided by 0") }
                 var remainder = fmod(a, b)
                 if remainder != 0 && (remainder < 0) != (b < 0) { remainder += b }
                 // Through decimal text, as Shopify's BigDecimal does: 10.1 % 7 is 3.1.
@@ -97,6 +86,14 @@ enum MathFilters {
             digits += 1
         }
         return digits
+    }
+
+    /// The two numbers of `divided_by`/`modulo`; a zero divisor is an error.
+    private static func divisionOperands(_ value: LiquidValue, _ arguments: FilterArguments) throws(LiquidError) -> (LiquidValue, LiquidValue) {
+        try arguments.expect(1...1)
+        let left = value.numberForMath, right = arguments.positional[0].numberForMath
+        guard (right.numericValue ?? 0) != 0 else { throw LiquidError(.filterArgument, "divided by 0") }
+        return (left, right)
     }
 
     private static func arithmetic(
