@@ -72,11 +72,15 @@ public struct ConnectorEngine: Sendable {
     /// Whether `event` can lead to any decision: it may trigger a follow-up or be some
     /// follow-up's exception. Others are stored without loading the user's state.
     public func mayDecide(_ event: Event) -> Bool {
-        if case .interaction(let interaction) = event.payload,
-           followUps[TriggerKey(kind: interaction.kind, target: interaction.campaign)] != nil {
-            return true
-        }
-        return mayBeException(event)
+        mayTrigger(event) || mayBeException(event)
+    }
+
+    /// Whether `event` is an interaction some follow-up is triggered by. Only then does a
+    /// decision need the user's attributes and receipts; an exception needs only the
+    /// user's waiting entries.
+    public func mayTrigger(_ event: Event) -> Bool {
+        guard case .interaction(let interaction) = event.payload else { return false }
+        return followUps[TriggerKey(kind: interaction.kind, target: interaction.campaign)] != nil
     }
 
     /// Whether `event` is of a kind some follow-up lists as an exception.

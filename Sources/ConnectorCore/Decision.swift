@@ -39,6 +39,12 @@ public enum Decision: Sendable, Equatable {
         }
     }
 
+    /// The entry a `.schedule` decision starts; nil for the others.
+    public var entry: WaitingEntry? {
+        if case .schedule(let entry, _) = self { return entry }
+        return nil
+    }
+
     /// The reason, as the decision trace records it.
     public var reason: String {
         switch self {

@@ -46,10 +46,6 @@ func event(_ payload: Event.Payload, user: UserID = "u1", time: Date) -> Event {
 }
 
 extension Decision {
-    var entry: WaitingEntry? {
-        if case .schedule(let entry, _) = self { return entry }
-        return nil
-    }
     var isSkip: Bool {
         if case .skip = self { return true }
         return false

@@ -1,0 +1,161 @@
+import ConnectorCore
+import Foundation
+import GRDB
+
+extension SQLiteStore {
+    public func ingest(_ events: [Event], engine: ConnectorEngine, now: Date) throws -> IngestReport {
+        // Fast path: the whole batch in one transaction. If an event fails, the batch is
+        // rolled back and applied again with a savepoint per event, so the failing event
+        // is reported and the others are kept.
+        let known = seen.withLock { $0 }
+        var accepted = Set<UInt64>()
+        let report: IngestReport
+        do {
+            report = try pool.write { db in
+                var report = IngestReport()
+                accepted = []
+                for event in events { try self.record(event, known, &accepted, engine: engine, now: now, db, &report) }
+                return report
+            }
+        } catch {
+            report = try pool.write { db in
+                var report = IngestReport()
+                accepted = []
+                for event in events {
+                    var acceptedHere = accepted
+                    do {
+                        try db.inSavepoint {
+                            try self.record(event, known, &acceptedHere, engine: engine, now: now, db, &report)
+                            return .commit
+                        }
+                        accepted = acceptedHere
+                    } catch {
+                        report.failures.append(EventFailure(eventID: event.id, reason: "\(error)"))
+                    }
+                }
+                return report
+            }
+        }
+        // Only ids of committed events are remembered.
+        seen.withLock { $0.formUnion(accepted) }
+        return report
+    }
+
+    // swiftlint:disable:next function_parameter_count
+    func record(
+        _ event: Event, _ known: Set<UInt64>, _ accepted: inout Set<UInt64>,
+        engine: ConnectorEngine, now: Date, _ db: Database, _ report: inout IngestReport
+    ) throws {
+        let hash = StableHash.value(event.id.rawValue)
+        guard !known.contains(hash), accepted.insert(hash).inserted else {
+            report.duplicates.append(event.id)
+            return
+        }
+        try apply(event, engine: engine, now: now, db, &report)
+        report.accepted += 1
+    }
+
+    /// Stores one (new) event and applies its decisions.
+    func apply(_ event: Event, engine: ConnectorEngine, now: Date, _ db: Database, _ report: inout IngestReport) throws {
+        try db.cachedStatement(sql: "INSERT INTO event (\(EventRow.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+            .execute(arguments: EventRow.arguments(event))
+        if engine.mayBeException(event) {
+            // Indexed by user, for exceptions that arrive before their trigger (R14).
+            try db.cachedStatement(sql: "INSERT INTO exception_event (user_id, time, seq) VALUES (?, ?, ?)")
+                .execute(arguments: [event.userID.rawValue, event.time.timeIntervalSince1970, db.lastInsertedRowID])
+            let time = event.time.timeIntervalSince1970
+            latestExceptionTime.withLock { $0 = max($0, time) }
+        }
+
+        switch event.payload {
+        case .attributeUpdate(let changes):
+            var updated = try Self.readUser(event.userID, db) ?? User(id: event.userID)
+            for (key, value) in changes { updated.attributes[key] = value }
+            try Self.write(updated, db)
+        case .interaction(let interaction):
+            if let channel = Self.receiptChannel(interaction.kind) {
+                try db.cachedStatement(sql: "INSERT OR IGNORE INTO receipt (user_id, campaign_id, channel, at) VALUES (?, ?, ?, ?)")
+                    .execute(arguments: [event.userID.rawValue, interaction.campaign.rawValue, channel.rawValue, event.time.timeIntervalSince1970])
+            }
+        default:
+            break
+        }
+
+        let triggers = engine.mayTrigger(event)
+        guard triggers || engine.mayBeException(event) else { return }
+        let waiting = try waiting(event.userID, db)
+        // An event that triggers nothing can only cancel a wait: no wait, nothing to decide.
+        guard triggers || !waiting.isEmpty else { return }
+        var state = UserState(waiting: waiting)
+        if triggers, case .interaction(let interaction) = event.payload {
+            state.user = try Self.readUser(event.userID, db)
+            state.lastReceipts = try lastReceipts(event.userID, of: engine.followUps(of: interaction.kind, on: interaction.campaign), db)
+            let mayHaveLaterExceptions = event.time.timeIntervalSince1970 < latestExceptionTime.withLock { $0 }
+            if mayHaveLaterExceptions {
+                state.laterEvents = try Row.fetchAll(
+                    db.cachedStatement(sql: """
+                        SELECT \(EventRow.qualifiedColumns) FROM exception_event JOIN event ON event.seq = exception_event.seq
+                        WHERE exception_event.user_id = ? AND exception_event.time > ? ORDER BY exception_event.time LIMIT 1000
+                        """),
+                    arguments: [event.userID.rawValue, event.time.timeIntervalSince1970]
+                ).map(EventRow.event)
+            }
+        }
+        let decisions = engine.decide(event, state: state, now: now)
+        for decision in decisions {
+            switch decision {
+            case .schedule(let entry, let reason):
+                try db.cachedStatement(sql: "INSERT OR REPLACE INTO waiting (\(WaitingRow.columns)) VALUES (?, ?, ?, ?, ?, ?, ?)")
+                    .execute(arguments: WaitingRow.arguments(entry))
+                try Self.trace(db, event.userID, now, entry.followUp, "scheduled", reason)
+            case .cancel(let entryID, let followUp, let reason):
+                try db.cachedStatement(sql: "DELETE FROM waiting WHERE user_id = ? AND follow_up = ? AND id = ?")
+                    .execute(arguments: [event.userID.rawValue, followUp.rawValue, entryID])
+                try Self.trace(db, event.userID, now, followUp, "cancelled", reason)
+            case .skip(let followUp, let reason):
+                try Self.trace(db, event.userID, now, followUp, "skipped", reason)
+            }
+        }
+        report.decisions += decisions
+    }
+
+    /// R22: which interactions are receipts, and on which channel.
+    static func receiptChannel(_ kind: InteractionKind) -> Channel? {
+        switch kind {
+        case .emailReceived: return .email
+        case .smsReceived: return .sms
+        case .pushReceived: return .push
+        case .webhookReceived: return .webhook
+        case .inAppMessageViewed: return .inAppMessage
+        case .contentCardViewed: return .contentCard
+        default: return nil
+        }
+    }
+
+    func waiting(_ user: UserID, _ db: Database) throws -> [WaitingEntry] {
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT \(WaitingRow.columns) FROM waiting WHERE user_id = ?"), arguments: [user.rawValue])
+            .map(WaitingRow.entry)
+    }
+
+    /// When the user last received each of `campaigns` (R7).
+    func lastReceipts(_ user: UserID, of campaigns: [CampaignID], _ db: Database) throws -> [CampaignID: Date] {
+        var result: [CampaignID: Date] = [:]
+        let statement = try db.cachedStatement(sql: "SELECT MAX(at) FROM receipt WHERE user_id = ? AND campaign_id = ?")
+        for campaign in campaigns {
+            if let at = try Double.fetchOne(statement, arguments: [user.rawValue, campaign.rawValue]) {
+                result[campaign] = Date(timeIntervalSince1970: at)
+            }
+        }
+        return result
+    }
+
+    static func trace(_ db: Database, _ user: UserID, _ time: Date, _ campaign: CampaignID, _ action: String, _ reason: String) throws {
+        try db.cachedStatement(sql: "INSERT INTO trace (user_id, time, campaign_id, action, reason) VALUES (?, ?, ?, ?, ?)")
+            .execute(arguments: [user.rawValue, time.timeIntervalSince1970, campaign.rawValue, action, reason])
+    }
+
+    /// Forgets the ids of events that happened before `date` (they can then be ingested again).
+    public func pruneDedupe(before date: Date) throws {
+        try loadSeenIDs(since: date)
+    }
+}

@@ -1,0 +1,80 @@
+import ConnectorCore
+import Foundation
+import GRDB
+
+extension SQLiteStore {
+    public func dueEntries(at now: Date, limit: Int) throws -> [WaitingEntry] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT \(WaitingRow.columns) FROM waiting WHERE due_at <= ? ORDER BY due_at LIMIT ?",
+                             arguments: [now.timeIntervalSince1970, limit])
+                .map(WaitingRow.entry)
+        }
+    }
+
+    public func complete(_ entry: WaitingEntry, outcome: SendOutcome, now: Date) throws {
+        try pool.write { db in
+            switch outcome {
+            case .hold(let until, let reason):
+                try db.execute(sql: "UPDATE waiting SET due_at = ? WHERE user_id = ? AND follow_up = ? AND id = ?",
+                               arguments: [until.timeIntervalSince1970, entry.userID.rawValue, entry.followUp.rawValue, entry.id])
+                try Self.trace(db, entry.userID, now, entry.followUp, "held", reason)
+                return
+            case .send(let dispatches, let skipped):
+                for dispatch in dispatches {
+                    // INSERT OR IGNORE on the idempotency key: a retry never queues a send twice (R25).
+                    try db.execute(sql: """
+                        INSERT OR IGNORE INTO outbox (dispatch_id, idempotency_key, campaign_id, channel, created_at, json)
+                        VALUES (?, ?, ?, ?, ?, ?)
+                        """, arguments: [dispatch.id, dispatch.idempotencyKey, dispatch.followUp.rawValue, dispatch.channel.rawValue,
+                                         now.timeIntervalSince1970, try JSONEncoder().encode(dispatch)])
+                }
+                let channels = dispatches.map(\.channel.rawValue).joined(separator: ", ")
+                let note = skipped.isEmpty ? "" : " (not on " + skipped.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue): \($0.value)" }.joined(separator: "; ") + ")"
+                try Self.trace(db, entry.userID, now, entry.followUp, "sent", "dispatched \(entry.followUp) on \(channels)\(note)")
+            case .control:
+                try Self.trace(db, entry.userID, now, entry.followUp, "control", "held back in the control group (R17)")
+            case .skip(let reason):
+                try Self.trace(db, entry.userID, now, entry.followUp, "skipped", reason)
+            }
+            try db.execute(sql: "DELETE FROM waiting WHERE user_id = ? AND follow_up = ? AND id = ?",
+                           arguments: [entry.userID.rawValue, entry.followUp.rawValue, entry.id])
+        }
+    }
+
+    public func waitingEntries(for user: UserID) throws -> [WaitingEntry] {
+        try pool.read { db in try waiting(user, db) }
+    }
+
+    public func trace(for user: UserID) throws -> [TraceRecord] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT time, campaign_id, action, reason FROM trace WHERE user_id = ? ORDER BY seq", arguments: [user.rawValue])
+                .map { row in
+                    TraceRecord(time: Date(timeIntervalSince1970: row["time"]), userID: user,
+                                campaign: CampaignID(row["campaign_id"] as String), action: row["action"], reason: row["reason"])
+                }
+        }
+    }
+
+    public func outbox() throws -> [Dispatch] {
+        try pool.read { db in
+            try Data.fetchAll(db, sql: "SELECT json FROM outbox ORDER BY seq").map { try JSONDecoder().decode(Dispatch.self, from: $0) }
+        }
+    }
+
+    public func receipts(for user: UserID, since: Date) throws -> [(Date, Channel)] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT at, channel FROM receipt WHERE user_id = ? AND at >= ? ORDER BY at",
+                             arguments: [user.rawValue, since.timeIntervalSince1970])
+                .compactMap { row in
+                    Channel(rawValue: row["channel"]).map { (Date(timeIntervalSince1970: row["at"]), $0) }
+                }
+        }
+    }
+
+    public func dispatchCount(campaign: CampaignID, channel: Channel, since: Date) throws -> Int {
+        try pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE campaign_id = ? AND channel = ? AND created_at >= ?",
+                             arguments: [campaign.rawValue, channel.rawValue, since.timeIntervalSince1970]) ?? 0
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import ConnectorCore
+import Foundation
+import GRDB
+
+/// The store's schema as named, ordered migrations: a database is brought up to date
+/// when it opens; a released migration is never edited, a change is a new one.
+extension SQLiteStore {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("001 campaigns, users, events, waiting, outbox, trace") { db in
+            try db.execute(sql: """
+                CREATE TABLE campaign (id TEXT PRIMARY KEY, version INTEGER NOT NULL, json BLOB NOT NULL);
+                CREATE TABLE user (id TEXT PRIMARY KEY, json BLOB NOT NULL);
+                CREATE TABLE event (
+                    seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL, user_id TEXT NOT NULL, time REAL NOT NULL,
+                    type TEXT NOT NULL, kind TEXT, campaign TEXT, detail TEXT, data TEXT);
+                CREATE TABLE exception_event (user_id TEXT NOT NULL, time REAL NOT NULL, seq INTEGER NOT NULL);
+                CREATE INDEX exception_event_user ON exception_event (user_id, time);
+                CREATE TABLE waiting (
+                    user_id TEXT NOT NULL, follow_up TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL,
+                    trigger_event_id TEXT NOT NULL, trigger_time REAL NOT NULL, due_at REAL NOT NULL,
+                    PRIMARY KEY (user_id, follow_up)) WITHOUT ROWID;  -- R6: one entry per user and follow-up
+                CREATE INDEX waiting_due ON waiting (due_at);
+                CREATE TABLE receipt (
+                    user_id TEXT NOT NULL, campaign_id TEXT NOT NULL, channel TEXT NOT NULL, at REAL NOT NULL);
+                CREATE INDEX receipt_user ON receipt (user_id, at);
+                CREATE TABLE outbox (
+                    seq INTEGER PRIMARY KEY, dispatch_id TEXT NOT NULL UNIQUE, idempotency_key TEXT NOT NULL UNIQUE,
+                    campaign_id TEXT NOT NULL, channel TEXT NOT NULL, created_at REAL NOT NULL, json BLOB NOT NULL);
+                CREATE INDEX outbox_rate ON outbox (campaign_id, channel, created_at);
+                CREATE TABLE trace (
+                    seq INTEGER PRIMARY KEY, user_id TEXT NOT NULL, time REAL NOT NULL,
+                    campaign_id TEXT NOT NULL, action TEXT NOT NULL, reason TEXT NOT NULL);
+                CREATE INDEX trace_user ON trace (user_id, seq);
+                """)
+        }
+        // Receipts and exception events are only ever read by user: keyed by user, in one
+        // B-tree each (no rowid table beside the index), and the receipt key answers R7's
+        // "last receipt of F" with one seek.
+        migrator.registerMigration("002 receipts and exception events clustered by user") { db in
+            try db.execute(sql: """
+                CREATE TABLE receipt_by_user (
+                    user_id TEXT NOT NULL, campaign_id TEXT NOT NULL, at REAL NOT NULL, channel TEXT NOT NULL,
+                    PRIMARY KEY (user_id, campaign_id, at, channel)) WITHOUT ROWID;
+                INSERT OR IGNORE INTO receipt_by_user SELECT user_id, campaign_id, at, channel FROM receipt;
+                DROP TABLE receipt;
+                ALTER TABLE receipt_by_user RENAME TO receipt;
+                CREATE TABLE exception_by_user (
+                    user_id TEXT NOT NULL, time REAL NOT NULL, seq INTEGER NOT NULL,
+                    PRIMARY KEY (user_id, time, seq)) WITHOUT ROWID;
+                INSERT INTO exception_by_user SELECT user_id, time, seq FROM exception_event;
+                DROP TABLE exception_event;
+                ALTER TABLE exception_by_user RENAME TO exception_event;
+                """)
+        }
+        return migrator
+    }
+}

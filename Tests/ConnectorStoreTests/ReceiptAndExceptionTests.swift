@@ -1,0 +1,124 @@
+import ConnectorCore
+import Foundation
+import GRDB
+import Testing
+
+@testable import ConnectorStore
+
+/// Receipts and exception events through the store: what the engine reads back for R7,
+/// R13-R14 and R19, including from a database written by the first schema.
+@Suite("Receipts and exceptions in the store (R7, R13, R14, R19)")
+struct ReceiptAndExceptionTests {
+    let utc = TimeZone(identifier: "UTC") ?? .current
+    let day: TimeInterval = 86_400
+
+    func followUp(reEligibleAfter seconds: Int?) -> Campaign {
+        var followUp = active("F")
+        followUp.trigger = Trigger(kind: .pushOpened, target: "T")
+        followUp.reEligibility = seconds.map { .after(seconds: $0) } ?? .never
+        return followUp
+    }
+
+    @Test("R7: a receipt of F blocks a new entry until its re-eligibility window has passed")
+    func R7_receiptBlocksUntilWindowPassed() throws {
+        let temporary = try TemporaryStore()
+        let engine = ConnectorEngine(campaigns: [active("T"), followUp(reEligibleAfter: Int(3 * day))], workspaceTimeZone: utc)
+        // A receipt of another campaign does not count; F's own receipt does.
+        _ = try temporary.store.ingest([interact(.pushReceived, "T", user: "u1", at: scenarioStart),
+                                        interact(.pushReceived, "F", user: "u1", at: scenarioStart.addingTimeInterval(60))],
+                                       engine: engine, now: scenarioStart)
+        let soon = scenarioStart.addingTimeInterval(day)
+        let blocked = try temporary.store.ingest([interact(.pushOpened, "T", user: "u1", at: soon)], engine: engine, now: soon)
+        #expect(blocked.decisions.count == 1)
+        #expect(blocked.decisions.first?.entry == nil)
+        #expect(blocked.decisions.first?.reason.contains("re-eligible from") == true)
+
+        let later = scenarioStart.addingTimeInterval(3 * day + 120)
+        let again = try temporary.store.ingest([interact(.pushOpened, "T", user: "u1", at: later)], engine: engine, now: later)
+        #expect(again.decisions.first?.entry?.followUp == "F")
+        #expect(try temporary.store.waitingEntries(for: "u1").count == 1)
+    }
+
+    @Test("R7: without a re-eligibility window the last of several receipts keeps F from ever starting again")
+    func R7_neverReEligible() throws {
+        let temporary = try TemporaryStore()
+        let engine = ConnectorEngine(campaigns: [active("T"), followUp(reEligibleAfter: nil)], workspaceTimeZone: utc)
+        let receipts = (0..<3).map { interact(.pushReceived, "F", user: "u1", at: scenarioStart.addingTimeInterval(Double($0) * day)) }
+        _ = try temporary.store.ingest(receipts, engine: engine, now: scenarioStart)
+        let trigger = scenarioStart.addingTimeInterval(30 * day)
+        let report = try temporary.store.ingest([interact(.pushOpened, "T", user: "u1", at: trigger)], engine: engine, now: trigger)
+        #expect(report.decisions.first?.reason.contains("already received F at 2026-03-04") == true, "the newest receipt is named")
+        #expect(try temporary.store.waitingEntries(for: "u1").isEmpty)
+    }
+
+    @Test("R13: an exception cancels only the waiting user's entry; another user's identical event is stored and decides nothing")
+    func R13_exceptionOnlyForWaitingUser() throws {
+        let temporary = try TemporaryStore()
+        var delayed = followUp(reEligibleAfter: nil)
+        delayed.delay = .relative(seconds: Int(day))
+        delayed.exceptions = [.purchase(productID: nil)]
+        let engine = ConnectorEngine(campaigns: [active("T"), delayed], workspaceTimeZone: utc)
+        _ = try temporary.store.ingest([interact(.pushOpened, "T", user: "waiting", at: scenarioStart)], engine: engine, now: scenarioStart)
+        let buy = scenarioStart.addingTimeInterval(3600)
+        let purchases = ["waiting", "idle"].map {
+            makeEvent(.purchase(productID: "sku", price: 5, currency: "EUR", quantity: 1), user: UserID($0), at: buy)
+        }
+        let report = try temporary.store.ingest(purchases, engine: engine, now: buy)
+        #expect(report.accepted == 2)
+        #expect(report.decisions.count == 1)
+        #expect(report.decisions.first?.reason.hasPrefix("cancelled: exception purchase") == true)
+        #expect(try temporary.store.waitingEntries(for: "waiting").isEmpty)
+        #expect(try temporary.store.trace(for: "idle").isEmpty)
+    }
+
+    @Test("R19: receipts are read back per user and channel, newest last, from the given time on")
+    func R19_receiptsSince() throws {
+        let temporary = try TemporaryStore()
+        let engine = ConnectorEngine(campaigns: [active("T")], workspaceTimeZone: utc)
+        let events = [interact(.emailReceived, "T", user: "u1", at: scenarioStart),
+                      interact(.pushReceived, "T", user: "u1", at: scenarioStart.addingTimeInterval(7200)),
+                      interact(.smsReceived, "T", user: "u1", at: scenarioStart.addingTimeInterval(3600)),
+                      interact(.pushOpened, "T", user: "u1", at: scenarioStart.addingTimeInterval(9000)),
+                      interact(.pushReceived, "T", user: "u2", at: scenarioStart.addingTimeInterval(3600))]
+        _ = try temporary.store.ingest(events, engine: engine, now: scenarioStart)
+        let receipts = try temporary.store.receipts(for: "u1", since: scenarioStart.addingTimeInterval(1))
+        #expect(receipts.map(\.1) == [.sms, .push])
+        #expect(receipts.map(\.0) == [scenarioStart.addingTimeInterval(3600), scenarioStart.addingTimeInterval(7200)])
+    }
+
+    @Test("a database written by schema 001 migrates: its receipts and exception events still count (R7, R14)")
+    func migrationFromFirstSchema() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("migrate-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("old.sqlite").path
+        let old = try DatabaseQueue(path: path)
+        try SQLiteStore.migrator.migrate(old, upTo: "001 campaigns, users, events, waiting, outbox, trace")
+        try old.write { db in
+            try db.execute(sql: "INSERT INTO receipt (user_id, campaign_id, channel, at) VALUES ('u1', 'F', 'push', ?)",
+                           arguments: [scenarioStart.timeIntervalSince1970])
+            // u2 bought at +2 h; the event row and its exception index row, as 001 wrote them.
+            try db.execute(sql: """
+                INSERT INTO event (seq, event_id, user_id, time, type, kind, campaign, detail, data)
+                VALUES (1, 'buy-1', 'u2', ?, 'purchase', NULL, NULL, 'sku', '{"price":5.0,"currency":"EUR","quantity":1}')
+                """, arguments: [scenarioStart.addingTimeInterval(7200).timeIntervalSince1970])
+            try db.execute(sql: "INSERT INTO exception_event (user_id, time, seq) VALUES ('u2', ?, 1)",
+                           arguments: [scenarioStart.addingTimeInterval(7200).timeIntervalSince1970])
+        }
+        try old.close()
+
+        let store = try SQLiteStore(path: path)
+        var delayed = followUp(reEligibleAfter: nil)
+        delayed.delay = .relative(seconds: Int(day))
+        delayed.exceptions = [.purchase(productID: nil)]
+        let engine = ConnectorEngine(campaigns: [active("T"), delayed], workspaceTimeZone: utc)
+        #expect(try store.receipts(for: "u1", since: scenarioStart).map(\.1) == [.push])
+        let at = scenarioStart.addingTimeInterval(3600)
+        let report = try store.ingest([interact(.pushOpened, "T", user: "u1", at: at), interact(.pushOpened, "T", user: "u2", at: at)],
+                                      engine: engine, now: at)
+        #expect(report.decisions.map(\.reason).map { $0.components(separatedBy: ":").first ?? "" } == ["skipped", "cancelled before it began"])
+        #expect(report.decisions.first?.reason.contains("already received F") == true)
+        #expect(try store.ingest([makeEvent(.sessionStart, user: "u3", at: at, id: "buy-1")], engine: engine, now: at).duplicates == ["buy-1"],
+                "the migrated event's id is still remembered (R25)")
+    }
+}
