@@ -7,6 +7,8 @@ public struct CampaignIssue: Sendable, Equatable, CustomStringConvertible {
     /// The field, such as `trigger.campaign` or `exceptions`.
     public var field: String
     public var message: String
+    /// Other campaigns the issue is about (the members of a cycle, for instance).
+    public var related: [CampaignID] = []
 
     public var description: String { "\(severity): \(campaign): \(field): \(message)" }
 }
@@ -77,7 +79,8 @@ public enum CampaignValidator {
                         if reported.insert(canonical).inserted {
                             issues.append(CampaignIssue(
                                 severity: .warning, campaign: canonical[0], field: "trigger",
-                                message: "follow-ups trigger each other in a loop: \((canonical + [canonical[0]]).map(\.rawValue).joined(separator: " -> ")); re-eligibility and frequency caps limit it (R8)"))
+                                message: "follow-ups trigger each other in a loop: \((canonical + [canonical[0]]).map(\.rawValue).joined(separator: " -> ")); re-eligibility and frequency caps limit it (R8)",
+                                related: canonical))
                         }
                     } else if seen.insert(successor).inserted {
                         stack.append((successor, path + [successor]))

@@ -74,6 +74,15 @@ public final class SQLiteStore: Store {
         }
     }
 
+    public func changeStatus(of id: CampaignID, to status: CampaignStatus, at time: Date) throws -> CampaignLifecycle.Change {
+        try pool.write { db in
+            let campaigns = try Data.fetchAll(db, sql: "SELECT json FROM campaign ORDER BY id").map { try JSONDecoder().decode(Campaign.self, from: $0) }
+            let change = try CampaignLifecycle.change(id, to: status, at: time, among: campaigns)
+            try db.execute(sql: "UPDATE campaign SET json = ? WHERE id = ?", arguments: [try JSONEncoder().encode(change.campaign), id.rawValue])
+            return change
+        }
+    }
+
     public func save(_ user: User) throws {
         try pool.write { db in try Self.write(user, db) }
     }

@@ -10,6 +10,11 @@ import Foundation
 public protocol Store: Sendable {
     func save(_ campaign: Campaign) throws
     func campaigns() throws -> [Campaign]
+    /// Publishes, stops, resumes or archives a campaign in one transaction, checked
+    /// against all stored campaigns (``CampaignLifecycle``): throws
+    /// ``CampaignLifecycle/Refusal`` with every blocking issue, or returns the updated
+    /// campaign with its warnings. Engines built before the change do not see it.
+    func changeStatus(of id: CampaignID, to status: CampaignStatus, at time: Date) throws -> CampaignLifecycle.Change
     func save(_ user: User) throws
     func user(_ id: UserID) throws -> User?
 

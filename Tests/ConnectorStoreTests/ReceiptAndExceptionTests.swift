@@ -122,3 +122,29 @@ struct ReceiptAndExceptionTests {
                 "the migrated event's id is still remembered (R25)")
     }
 }
+
+@Suite("Campaign status changes in the store")
+struct StoreLifecycleTests {
+    @Test("a publish is stored in one transaction; a refused one leaves the stored campaign as it was")
+    func publishIsStoredOrNothing() throws {
+        let temporary = try TemporaryStore()
+        var followUp = Campaign(id: "F", channels: [.push])
+        followUp.trigger = Trigger(kind: .pushOpened, target: "T")
+        var broken = Campaign(id: "B", channels: [.push])
+        broken.trigger = Trigger(kind: .pushOpened, target: "MISSING")
+        for campaign in [Campaign(id: "T", channels: [.push]), followUp, broken] { try temporary.store.save(campaign) }
+
+        let published = try temporary.store.changeStatus(of: "T", to: .active, at: scenarioStart)
+        #expect(published.warnings.first?.message.contains("follow-up F is still a draft") == true)
+        #expect(throws: CampaignLifecycle.Refusal.self) { try temporary.store.changeStatus(of: "B", to: .active, at: scenarioStart) }
+
+        let stored = Dictionary(uniqueKeysWithValues: try temporary.store.campaigns().map { ($0.id, $0) })
+        #expect(stored["T"]?.history.current == .active)
+        #expect(stored["B"]?.history.current == .draft)
+        // The engine built from the store now matches T's interactions only after F is published too (R3).
+        let engine = ConnectorEngine(campaigns: Array(stored.values), workspaceTimeZone: TimeZone(identifier: "UTC") ?? .current)
+        let early = try temporary.store.ingest([interact(.pushOpened, "T", user: "u1", at: scenarioStart.addingTimeInterval(60))],
+                                               engine: engine, now: scenarioStart.addingTimeInterval(60))
+        #expect(early.decisions.first?.reason.contains("F was not active") == true)
+    }
+}
