@@ -221,3 +221,15 @@ try waitingPool.write { db in
 var due: [WaitingEntry] = []
 let dueSeconds = try seconds { due = try store.dueEntries(at: start, limit: 20_000) }
 print(String(format: "waiting entries: %d (+ those from ingestion), %@; due query found %d in %.1f ms", waitingCount, memory(), due.count, dueSeconds * 1000))
+
+// The scheduler on those 10,000 due entries: users with a push token, one dispatch each.
+for index in stride(from: 0, to: waitingCount, by: 100) {
+    try store.save(User(id: UserID("bulk-\(index)"), addresses: [.push: "token-\(index)"]))
+}
+let scheduler = Scheduler(store: store, planner: SendPlanner(workspaceTimeZone: utc))
+var outcomes: [SendOutcome] = []
+let schedulerSeconds = try seconds { outcomes = try scheduler.runDue(at: start, engine: engine, limit: 20_000) }
+let sent = outcomes.filter { if case .send = $0 { return true } else { return false } }.count
+print(String(format: "scheduler: %d due entries -> %d sends (%d dispatches in the outbox) in %.2f s = %.0f entries/s",
+             outcomes.count, sent, try store.outbox().count, schedulerSeconds, Double(outcomes.count) / schedulerSeconds))
+try? FileManager.default.removeItem(at: folder)

@@ -11,34 +11,43 @@ extension SQLiteStore {
         }
     }
 
-    public func complete(_ entry: WaitingEntry, outcome: SendOutcome, now: Date) throws {
+    public func complete(_ completions: [Completion], now: Date) throws {
+        guard !completions.isEmpty else { return }
+        let encoder = JSONEncoder()
         try pool.write { db in
-            switch outcome {
-            case .hold(let until, let reason):
-                try db.execute(sql: "UPDATE waiting SET due_at = ? WHERE user_id = ? AND follow_up = ? AND id = ?",
-                               arguments: [until.timeIntervalSince1970, entry.userID.rawValue, entry.followUp.rawValue, entry.id])
-                try Self.trace(db, entry.userID, now, entry.followUp, "held", reason)
-                return
-            case .send(let dispatches, let skipped):
-                for dispatch in dispatches {
-                    // INSERT OR IGNORE on the idempotency key: a retry never queues a send twice (R25).
-                    try db.execute(sql: """
-                        INSERT OR IGNORE INTO outbox (dispatch_id, idempotency_key, campaign_id, channel, created_at, json)
-                        VALUES (?, ?, ?, ?, ?, ?)
-                        """, arguments: [dispatch.id, dispatch.idempotencyKey, dispatch.followUp.rawValue, dispatch.channel.rawValue,
-                                         now.timeIntervalSince1970, try JSONEncoder().encode(dispatch)])
-                }
-                let channels = dispatches.map(\.channel.rawValue).joined(separator: ", ")
-                let note = skipped.isEmpty ? "" : " (not on " + skipped.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue): \($0.value)" }.joined(separator: "; ") + ")"
-                try Self.trace(db, entry.userID, now, entry.followUp, "sent", "dispatched \(entry.followUp) on \(channels)\(note)")
-            case .control:
-                try Self.trace(db, entry.userID, now, entry.followUp, "control", "held back in the control group (R17)")
-            case .skip(let reason):
-                try Self.trace(db, entry.userID, now, entry.followUp, "skipped", reason)
+            for completion in completions {
+                try Self.apply(completion, now: now, encoder: encoder, db)
             }
-            try db.execute(sql: "DELETE FROM waiting WHERE user_id = ? AND follow_up = ? AND id = ?",
-                           arguments: [entry.userID.rawValue, entry.followUp.rawValue, entry.id])
         }
+    }
+
+    private static func apply(_ completion: Completion, now: Date, encoder: JSONEncoder, _ db: Database) throws {
+        let entry = completion.entry
+        switch completion.outcome {
+        case .hold(let until, let reason):
+            try db.cachedStatement(sql: "UPDATE waiting SET due_at = ? WHERE user_id = ? AND follow_up = ? AND id = ?")
+                .execute(arguments: [until.timeIntervalSince1970, entry.userID.rawValue, entry.followUp.rawValue, entry.id])
+            try trace(db, entry.userID, now, entry.followUp, "held", reason)
+            return
+        case .send(let dispatches, let skipped):
+            for dispatch in dispatches {
+                // INSERT OR IGNORE on the idempotency key: a retry never queues a send twice (R25).
+                try db.cachedStatement(sql: """
+                    INSERT OR IGNORE INTO outbox (dispatch_id, idempotency_key, campaign_id, channel, created_at, json)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """).execute(arguments: [dispatch.id, dispatch.idempotencyKey, dispatch.followUp.rawValue, dispatch.channel.rawValue,
+                                             now.timeIntervalSince1970, try encoder.encode(dispatch)])
+            }
+            let channels = dispatches.map(\.channel.rawValue).joined(separator: ", ")
+            let note = skipped.isEmpty ? "" : " (not on " + skipped.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue): \($0.value)" }.joined(separator: "; ") + ")"
+            try trace(db, entry.userID, now, entry.followUp, "sent", "dispatched \(entry.followUp) on \(channels)\(note)")
+        case .control:
+            try trace(db, entry.userID, now, entry.followUp, "control", "held back in the control group (R17)")
+        case .skip(let reason):
+            try trace(db, entry.userID, now, entry.followUp, "skipped", reason)
+        }
+        try db.cachedStatement(sql: "DELETE FROM waiting WHERE user_id = ? AND follow_up = ? AND id = ?")
+            .execute(arguments: [entry.userID.rawValue, entry.followUp.rawValue, entry.id])
     }
 
     public func waitingEntries(for user: UserID) throws -> [WaitingEntry] {

@@ -91,6 +91,16 @@ public final class SQLiteStore: Store {
         try pool.read { db in try Self.readUser(id, db) }
     }
 
+    public func users(_ ids: Set<UserID>) throws -> [UserID: User] {
+        try pool.read { db in
+            var users: [UserID: User] = [:]
+            for id in ids {
+                if let user = try Self.readUser(id, db) { users[id] = user }
+            }
+            return users
+        }
+    }
+
     static func write(_ user: User, _ db: Database) throws {
         try db.cachedStatement(sql: "INSERT OR REPLACE INTO user (id, json) VALUES (?, ?)")
             .execute(arguments: [user.id.rawValue, try JSONEncoder().encode(user)])

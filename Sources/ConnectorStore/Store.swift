@@ -17,14 +17,18 @@ public protocol Store: Sendable {
     func changeStatus(of id: CampaignID, to status: CampaignStatus, at time: Date) throws -> CampaignLifecycle.Change
     func save(_ user: User) throws
     func user(_ id: UserID) throws -> User?
+    /// The known users among `ids` (one read transaction).
+    func users(_ ids: Set<UserID>) throws -> [UserID: User]
 
     /// Deduplicates, stores and decides a batch of events (R25).
     func ingest(_ events: [Event], engine: ConnectorEngine, now: Date) throws -> IngestReport
     /// Waiting entries due at `now`, earliest first.
     func dueEntries(at now: Date, limit: Int) throws -> [WaitingEntry]
-    /// Applies what happened to a due entry: dispatches into the outbox (never twice per
-    /// idempotency key), a hold (new due time), or a skip; the entry leaves the wait.
-    func complete(_ entry: WaitingEntry, outcome: SendOutcome, now: Date) throws
+    /// Applies what happened to due entries, all in one transaction: dispatches into the
+    /// outbox (never twice per idempotency key, R25), a hold (new due time), or a skip;
+    /// the entry leaves the wait. A crash applies all or none of them, and the entries
+    /// left due produce the same dispatches when run again.
+    func complete(_ completions: [Completion], now: Date) throws
     func waitingEntries(for user: UserID) throws -> [WaitingEntry]
     /// The decision trace of a user, oldest first.
     func trace(for user: UserID) throws -> [TraceRecord]
@@ -34,6 +38,24 @@ public protocol Store: Sendable {
     func receipts(for user: UserID, since: Date) throws -> [(Date, Channel)]
     /// Dispatches of `campaign` on `channel` created at or after `since` (R18 rate limits).
     func dispatchCount(campaign: CampaignID, channel: Channel, since: Date) throws -> Int
+}
+
+extension Store {
+    /// Applies what happened to one due entry (see ``complete(_:now:)``).
+    public func complete(_ entry: WaitingEntry, outcome: SendOutcome, now: Date) throws {
+        try complete([Completion(entry: entry, outcome: outcome)], now: now)
+    }
+}
+
+/// A due entry and what the send-time checks made of it.
+public struct Completion: Sendable, Equatable {
+    public var entry: WaitingEntry
+    public var outcome: SendOutcome
+
+    public init(entry: WaitingEntry, outcome: SendOutcome) {
+        self.entry = entry
+        self.outcome = outcome
+    }
 }
 
 /// What a batch did.
