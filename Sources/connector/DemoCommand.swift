@@ -2,13 +2,21 @@ import ArgumentParser
 import CurlTransport
 import Foundation
 
-/// `connector demo`: sends a burst of provider-shaped requests through the libcurl
-/// transport to a loopback HTTP server and shows what happened.
+/// `connector demo`: runs follow-up campaigns from files through the engine and the
+/// embedded SQLite store on a virtual clock, then sends a burst of provider-shaped
+/// requests through the libcurl transport to a loopback HTTP server, and shows what
+/// happened in both.
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Send a burst of SendGrid-shaped requests through the transport to a loopback server."
+        abstract: "Run example follow-up campaigns through the engine and store, then a burst of requests through the transport."
     )
+
+    @Option(help: "The folder of campaign files (YAML/JSON) for the follow-up part.")
+    var campaigns = "Examples/campaigns"
+
+    @Option(help: "Keep the demo's SQLite database at this path (default: a temporary file).")
+    var database: String?
 
     @Option(help: "How many requests to send.")
     var requests = 2000
@@ -26,6 +34,8 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try FollowUpDemo(campaignFolder: URL(fileURLWithPath: campaigns), databasePath: database).run()
+
         let peer = try LoopbackPeer.start()
         defer { peer.stop() }
         let client = CurlClient(configuration: .init(maxConnectionsPerHost: connections))
@@ -62,7 +72,7 @@ struct DemoCommand: AsyncParsableCommand {
         print("server saw:    \(serverSide["requests"] ?? 0) requests on \(serverSide["connections"] ?? 0) connections (keep-alive reuse)")
         print("refused port:  \(refusal)")
         print("")
-        print("Next: `swift test` runs the transport tests against real HTTP/1.1, HTTP/2, SMTP and SigV4 peers.")
+        print("Next: `swift test` runs the rule tests (R1-R27) on real SQLite files and the transport tests against real HTTP/1.1, HTTP/2, SMTP and SigV4 peers.")
     }
 
     private struct Outcome: Sendable {
