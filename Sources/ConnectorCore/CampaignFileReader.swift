@@ -54,13 +54,24 @@ public enum CampaignFileReader {
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
         var campaigns: [Campaign] = []
         var errors: [CampaignDefinitionError] = []
+        var files: [CampaignID: String] = [:]
         for name in names where [".yaml", ".yml", ".json"].contains(where: { name.hasSuffix($0) }) {
             let url = folder.appendingPathComponent(name)
             guard let text = try? String(contentsOf: url, encoding: .utf8) else {
                 errors.append(CampaignDefinitionError(file: name, path: "", message: "cannot read the file"))
                 continue
             }
-            do { campaigns.append(try campaign(from: text, file: name)) } catch { errors.append(error) }
+            do {
+                let campaign = try campaign(from: text, file: name)
+                if let first = files[campaign.id] {
+                    errors.append(CampaignDefinitionError(file: name, path: "id", message: "'\(campaign.id)' is already defined in \(first); ids must be unique"))
+                } else {
+                    files[campaign.id] = name
+                    campaigns.append(campaign)
+                }
+            } catch {
+                errors.append(error)
+            }
         }
         return (campaigns, errors)
     }
@@ -85,6 +96,31 @@ private struct Node {
     func object() throws(CampaignDefinitionError) -> [String: Any] {
         guard let object = value as? [String: Any] else { throw fail("expected a mapping of fields") }
         return object
+    }
+
+    /// Refuses fields other than `known` (a misspelt `exeptions:` must not silently
+    /// leave a follow-up without its exceptions), suggesting the nearest known name.
+    func allowOnly(_ known: [String]) throws(CampaignDefinitionError) {
+        guard let object = value as? [String: Any] else { return }
+        for key in object.keys.sorted() where !known.contains(key) {
+            let nearest = known.min { Self.distance(key, $0) < Self.distance(key, $1) }
+            let hint = nearest.map { Self.distance(key, $0) <= max(2, key.count / 3) ? "; did you mean '\($0)'?" : "." } ?? "."
+            throw child(key).fail("unknown field '\(key)'\(hint) Known here: \(known.joined(separator: ", "))")
+        }
+    }
+
+    /// Levenshtein distance, for suggestions.
+    private static func distance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        var previous = Array(0...b.count)
+        for (i, x) in a.enumerated() {
+            var current = [i + 1]
+            for (j, y) in b.enumerated() {
+                current.append(Swift.min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1)))
+            }
+            previous = current
+        }
+        return previous[b.count]
     }
 
     func string() throws(CampaignDefinitionError) -> String {
@@ -161,6 +197,9 @@ private struct Node {
 
     func campaign() throws(CampaignDefinitionError) -> Campaign {
         _ = try object()
+        try allowOnly(["id", "name", "version", "status", "published_at", "history", "channels", "trigger", "delay", "time_zone",
+                       "exceptions", "re_eligible_after", "audience", "recheck_audience_at_send", "control_group_percent", "window",
+                       "rate_limit_per_minute", "max_hold", "quiet_hours"])
         let id = CampaignID(try child("id").string())
         var campaign = Campaign(id: id, name: child("name").isMissing ? nil : try child("name").string())
         if !child("version").isMissing { campaign.version = try child("version").int() }
@@ -177,13 +216,20 @@ private struct Node {
         }
         if !child("trigger").isMissing {
             let trigger = child("trigger")
+            try trigger.allowOnly(["kind", "campaign", "detail"])
             let detail = trigger.child("detail")
             campaign.trigger = Trigger(kind: try trigger.child("kind").interactionKind(),
                                        target: CampaignID(try trigger.child("campaign").string()),
                                        detail: detail.isMissing ? nil : try detail.string())
         }
         campaign.delay = try delay()
-        if child("time_zone").value as? String == "workspace" { campaign.useWorkspaceTimeZone = true }
+        if !child("time_zone").isMissing {
+            switch try child("time_zone").string() {
+            case "user": campaign.useWorkspaceTimeZone = false
+            case "workspace": campaign.useWorkspaceTimeZone = true
+            case let other: throw child("time_zone").fail("'\(other)' is not a time zone choice: use user (each user's own zone, the default) or workspace")
+            }
+        }
         if !child("exceptions").isMissing {
             campaign.exceptions = []
             for item in try child("exceptions").list() { campaign.exceptions.append(try item.exception()) }
@@ -202,6 +248,7 @@ private struct Node {
             campaign.controlGroupPercent = percent
         }
         if !child("window").isMissing {
+            try child("window").allowOnly(["start", "end"])
             let start = try child("window").child("start").date(), end = try child("window").child("end").date()
             guard start <= end else { throw child("window").fail("start is after end") }
             campaign.window = DateInterval(start: start, end: end)
@@ -210,6 +257,7 @@ private struct Node {
         if !child("max_hold").isMissing { campaign.maxHoldSeconds = try child("max_hold").duration() }
         if !child("quiet_hours").isMissing {
             let quiet = child("quiet_hours")
+            try quiet.allowOnly(["start", "end", "drop"])
             let start = try quiet.child("start").int(), end = try quiet.child("end").int()
             guard (0..<24).contains(start), (0..<24).contains(end) else { throw quiet.fail("hours must be 0-23") }
             campaign.quietHours = QuietHours(startHour: start, endHour: end, drop: quiet.child("drop").isMissing ? false : try quiet.child("drop").bool())
@@ -238,6 +286,7 @@ private struct Node {
     private func delay() throws(CampaignDefinitionError) -> ScheduleDelay {
         let delay = child("delay")
         if delay.isMissing || delay.value as? String == "none" { return .immediate }
+        try delay.allowOnly(["after", "next_weekday", "calendar_days", "at"])
         if !delay.child("after").isMissing {
             let seconds = try delay.child("after").duration()
             guard seconds >= 0 else { throw delay.child("after").fail("a delay cannot be negative") }
@@ -261,6 +310,9 @@ private struct Node {
 
     func exception() throws(CampaignDefinitionError) -> ExceptionMatcher {
         if value as? String == "session_start" { return .sessionStart }
+        if !["interaction", "purchase", "custom_event"].allSatisfy({ child($0).isMissing }) {
+            try allowOnly(["interaction", "campaign", "detail", "purchase", "custom_event", "properties"])
+        }
         if !child("interaction").isMissing {
             let campaign = child("campaign"), detail = child("detail")
             return .interaction(kind: try child("interaction").interactionKind(),
@@ -306,6 +358,7 @@ private struct Node {
             ("after", { node throws(CampaignDefinitionError) in .after(try node.date()) }),
             ("within_last", { node throws(CampaignDefinitionError) in .withinLast(seconds: Double(try node.duration())) }),
         ]
+        try allowOnly(["attribute"] + tests.map(\.0))
         for (key, make) in tests where !child(key).isMissing {
             return .attribute(name, try make(child(key)))
         }

@@ -50,6 +50,13 @@ struct CampaignDefinitionTests {
         ("delay: { next_weekday: tuesday, at: \"25:00\" }", "delay.at", "not a time of day"),
         ("channels: [push, pigeon]", "channels[1]", "unknown channel 'pigeon'"),
         ("status: active", "published_at", "ISO 8601"),
+        ("exeptions: [ { purchase: any } ]", "exeptions", "unknown field 'exeptions'; did you mean 'exceptions'?"),
+        ("trigger: { kind: push_opened, campaing: T }", "trigger.campaing", "did you mean 'campaign'?"),
+        ("delay: { after: 1d, at: \"09:00\", every: 2d }", "delay.every", "unknown field 'every'"),
+        ("exceptions: [ { purchase: any, product: sku } ]", "exceptions[0].product", "unknown field 'product'"),
+        ("audience: { attribute: plan, equals: pro, equal: free }", "audience.equal", "did you mean 'equals'?"),
+        ("quiet_hours: { start: 22, end: 8, until: 9 }", "quiet_hours.until", "Known here: start, end, drop"),
+        ("time_zone: Europe/Berlinn", "time_zone", "use user (each user's own zone, the default) or workspace"),
     ])
     func errorsArePrecise(snippet: String, path: String, message: String) {
         do {
@@ -70,9 +77,12 @@ struct CampaignDefinitionTests {
         try cartReminder.write(to: folder.appendingPathComponent("a.yaml"), atomically: true, encoding: .utf8)
         try "id: b\ndelay: { after: soon }".write(to: folder.appendingPathComponent("b.yml"), atomically: true, encoding: .utf8)
         try "not a campaign".write(to: folder.appendingPathComponent("notes.txt"), atomically: true, encoding: .utf8)
+        try "id: cart-reminder\nchannels: [email]".write(to: folder.appendingPathComponent("c.json"), atomically: true, encoding: .utf8)
         let (campaigns, errors) = CampaignFileReader.campaigns(inFolder: folder)
         #expect(campaigns.map(\.id) == ["cart-reminder"])
-        #expect(errors.map(\.description) == ["b.yml: delay.after: expected a duration such as 90s, 15m, 36h, 2d or 1w"])
+        #expect(campaigns.first?.channels == [.push], "the first definition is kept")
+        #expect(errors.map(\.description) == ["b.yml: delay.after: expected a duration such as 90s, 15m, 36h, 2d or 1w",
+                                               "c.json: id: 'cart-reminder' is already defined in a.yaml; ids must be unique"])
     }
 
     @Test("R4 and R13: unknown or archived targets and exceptions without a delay block publishing")
