@@ -40,7 +40,12 @@ let package = Package(
         // The Store protocol and its SQLite implementation (GRDB), and the scheduler.
         .target(
             name: "ConnectorStore",
-            dependencies: ["ConnectorCore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "ConnectorCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                // SQLite's C API, for the statements of the ingestion hot path (BoundStatement).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]
         ),
         // `liquid`: render templates from the command line or over JSON Lines.
         .executableTarget(

@@ -4,12 +4,14 @@ import GRDB
 
 /// How an event is stored: typed columns for what the engine queries, and JSON text
 /// (written by hand, not by JSONEncoder, which dominated ingestion) for the rest.
-enum EventRow {
+struct EventRow {
     static let columns = "event_id, user_id, time, type, kind, campaign, detail, data"
     static let qualifiedColumns = "event.event_id, event.user_id, event.time, event.type, event.kind, event.campaign, event.detail, event.data"
 
-    static func arguments(_ event: Event) -> StatementArguments {
-        var type = "", kind: String?, campaign: String?, detail: String?, data: String?
+    /// The columns after id, user and time.
+    var type = "", kind: String?, campaign: String?, detail: String?, data: String?
+
+    init(_ event: Event) {
         switch event.payload {
         case .interaction(let interaction):
             type = "interaction"
@@ -30,7 +32,6 @@ enum EventRow {
             type = "attributes"
             data = JSONText.object(changes)
         }
-        return [event.id.rawValue, event.userID.rawValue, event.time.timeIntervalSince1970, type, kind, campaign, detail, data]
     }
 
     static func event(_ row: Row) throws -> Event {
@@ -66,11 +67,6 @@ enum EventRow {
 /// Waiting entries as plain columns.
 enum WaitingRow {
     static let columns = "id, follow_up, version, user_id, trigger_event_id, trigger_time, due_at"
-
-    static func arguments(_ entry: WaitingEntry) -> StatementArguments {
-        [entry.id, entry.followUp.rawValue, entry.campaignVersion, entry.userID.rawValue, entry.triggerEventID.rawValue,
-         entry.triggerTime.timeIntervalSince1970, entry.dueAt.timeIntervalSince1970]
-    }
 
     static func entry(_ row: Row) -> WaitingEntry {
         WaitingEntry(followUp: CampaignID(row["follow_up"] as String), campaignVersion: row["version"],

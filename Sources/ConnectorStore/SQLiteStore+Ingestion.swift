@@ -14,18 +14,20 @@ extension SQLiteStore {
             report = try pool.write { db in
                 var report = IngestReport()
                 accepted = []
-                for event in events { try self.record(event, known, &accepted, engine: engine, now: now, db, &report) }
+                let writer = IngestionWriter(db)
+                for event in events { try self.record(event, known, &accepted, engine: engine, now: now, writer, &report) }
                 return report
             }
         } catch {
             report = try pool.write { db in
                 var report = IngestReport()
                 accepted = []
+                let writer = IngestionWriter(db)
                 for event in events {
                     var acceptedHere = accepted
                     do {
                         try db.inSavepoint {
-                            try self.record(event, known, &acceptedHere, engine: engine, now: now, db, &report)
+                            try self.record(event, known, &acceptedHere, engine: engine, now: now, writer, &report)
                             return .commit
                         }
                         accepted = acceptedHere
@@ -44,38 +46,34 @@ extension SQLiteStore {
     // swiftlint:disable:next function_parameter_count
     func record(
         _ event: Event, _ known: Set<UInt64>, _ accepted: inout Set<UInt64>,
-        engine: ConnectorEngine, now: Date, _ db: Database, _ report: inout IngestReport
+        engine: ConnectorEngine, now: Date, _ writer: IngestionWriter, _ report: inout IngestReport
     ) throws {
         let hash = StableHash.value(event.id.rawValue)
         guard !known.contains(hash), accepted.insert(hash).inserted else {
             report.duplicates.append(event.id)
             return
         }
-        try apply(event, engine: engine, now: now, db, &report)
+        try apply(event, engine: engine, now: now, writer, &report)
         report.accepted += 1
     }
 
     /// Stores one (new) event and applies its decisions.
-    func apply(_ event: Event, engine: ConnectorEngine, now: Date, _ db: Database, _ report: inout IngestReport) throws {
-        try db.cachedStatement(sql: "INSERT INTO event (\(EventRow.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-            .execute(arguments: EventRow.arguments(event))
+    func apply(_ event: Event, engine: ConnectorEngine, now: Date, _ writer: IngestionWriter, _ report: inout IngestReport) throws {
+        let seq = try writer.insert(event)
         if engine.mayBeException(event) {
-            // Indexed by user, for exceptions that arrive before their trigger (R14).
-            try db.cachedStatement(sql: "INSERT INTO exception_event (user_id, time, seq) VALUES (?, ?, ?)")
-                .execute(arguments: [event.userID.rawValue, event.time.timeIntervalSince1970, db.lastInsertedRowID])
+            try writer.insertException(user: event.userID, time: event.time, seq: seq)
             let time = event.time.timeIntervalSince1970
             latestExceptionTime.withLock { $0 = max($0, time) }
         }
 
         switch event.payload {
         case .attributeUpdate(let changes):
-            var updated = try Self.readUser(event.userID, db) ?? User(id: event.userID)
+            var updated = try Self.readUser(event.userID, writer.database) ?? User(id: event.userID)
             for (key, value) in changes { updated.attributes[key] = value }
-            try Self.write(updated, db)
+            try Self.write(updated, writer.database)
         case .interaction(let interaction):
             if let channel = Self.receiptChannel(interaction.kind) {
-                try db.cachedStatement(sql: "INSERT OR IGNORE INTO receipt (user_id, campaign_id, channel, at) VALUES (?, ?, ?, ?)")
-                    .execute(arguments: [event.userID.rawValue, interaction.campaign.rawValue, channel.rawValue, event.time.timeIntervalSince1970])
+                try writer.insertReceipt(user: event.userID, campaign: interaction.campaign, channel: channel, at: event.time)
             }
         default:
             break
@@ -83,17 +81,19 @@ extension SQLiteStore {
 
         let triggers = engine.mayTrigger(event)
         guard triggers || engine.mayBeException(event) else { return }
-        let waiting = try waiting(event.userID, db)
+        let waiting = try writer.waiting(event.userID)
         // An event that triggers nothing can only cancel a wait: no wait, nothing to decide.
         guard triggers || !waiting.isEmpty else { return }
         var state = UserState(waiting: waiting)
         if triggers, case .interaction(let interaction) = event.payload {
-            state.user = try Self.readUser(event.userID, db)
-            state.lastReceipts = try lastReceipts(event.userID, of: engine.followUps(of: interaction.kind, on: interaction.campaign), db)
+            state.user = try Self.readUser(event.userID, writer.database)
+            for followUp in engine.followUps(of: interaction.kind, on: interaction.campaign) {
+                state.lastReceipts[followUp] = try writer.lastReceipt(event.userID, of: followUp)
+            }
             let mayHaveLaterExceptions = event.time.timeIntervalSince1970 < latestExceptionTime.withLock { $0 }
             if mayHaveLaterExceptions {
                 state.laterEvents = try Row.fetchAll(
-                    db.cachedStatement(sql: """
+                    writer.database.cachedStatement(sql: """
                         SELECT \(EventRow.qualifiedColumns) FROM exception_event JOIN event ON event.seq = exception_event.seq
                         WHERE exception_event.user_id = ? AND exception_event.time > ? ORDER BY exception_event.time LIMIT 1000
                         """),
@@ -105,15 +105,13 @@ extension SQLiteStore {
         for decision in decisions {
             switch decision {
             case .schedule(let entry, let reason):
-                try db.cachedStatement(sql: "INSERT OR REPLACE INTO waiting (\(WaitingRow.columns)) VALUES (?, ?, ?, ?, ?, ?, ?)")
-                    .execute(arguments: WaitingRow.arguments(entry))
-                try Self.trace(db, event.userID, now, entry.followUp, "scheduled", reason)
+                try writer.upsert(entry)
+                try writer.trace(event.userID, now, entry.followUp, "scheduled", reason)
             case .cancel(let entryID, let followUp, let reason):
-                try db.cachedStatement(sql: "DELETE FROM waiting WHERE user_id = ? AND follow_up = ? AND id = ?")
-                    .execute(arguments: [event.userID.rawValue, followUp.rawValue, entryID])
-                try Self.trace(db, event.userID, now, followUp, "cancelled", reason)
+                try writer.deleteWaiting(user: event.userID, followUp: followUp, entryID: entryID)
+                try writer.trace(event.userID, now, followUp, "cancelled", reason)
             case .skip(let followUp, let reason):
-                try Self.trace(db, event.userID, now, followUp, "skipped", reason)
+                try writer.trace(event.userID, now, followUp, "skipped", reason)
             }
         }
         report.decisions += decisions
@@ -135,18 +133,6 @@ extension SQLiteStore {
     func waiting(_ user: UserID, _ db: Database) throws -> [WaitingEntry] {
         try Row.fetchAll(db.cachedStatement(sql: "SELECT \(WaitingRow.columns) FROM waiting WHERE user_id = ?"), arguments: [user.rawValue])
             .map(WaitingRow.entry)
-    }
-
-    /// When the user last received each of `campaigns` (R7).
-    func lastReceipts(_ user: UserID, of campaigns: [CampaignID], _ db: Database) throws -> [CampaignID: Date] {
-        var result: [CampaignID: Date] = [:]
-        let statement = try db.cachedStatement(sql: "SELECT MAX(at) FROM receipt WHERE user_id = ? AND campaign_id = ?")
-        for campaign in campaigns {
-            if let at = try Double.fetchOne(statement, arguments: [user.rawValue, campaign.rawValue]) {
-                result[campaign] = Date(timeIntervalSince1970: at)
-            }
-        }
-        return result
     }
 
     static func trace(_ db: Database, _ user: UserID, _ time: Date, _ campaign: CampaignID, _ action: String, _ reason: String) throws {
