@@ -1,0 +1,39 @@
+import ConnectorCore
+import Foundation
+import Testing
+
+@testable import ConnectorStore
+
+@Suite("WAL checkpoints in the background")
+struct CheckpointTests {
+    func fileSize(_ path: String) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue ?? 0
+    }
+
+    @Test("commits past the threshold reach the database file through the background checkpoint, before the writer's own limit")
+    func backgroundCheckpointCopiesTheWAL() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("checkpoint-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("c.sqlite").path
+        // Threshold 64 pages, writer's own limit 256: small batches keep every commit's
+        // WAL below 256, so only the background checkpoint can copy pages into the file.
+        let store = try SQLiteStore(path: path, checkpointPages: 64)
+        let engine = ConnectorEngine(campaigns: [active("T")], workspaceTimeZone: TimeZone(identifier: "UTC") ?? .current)
+        store.waitForCheckpoint()
+        let before = fileSize(path)
+        for batch in 0..<8 {
+            let events = (0..<150).map { index in
+                interact(.pushReceived, "T", user: UserID("user-\(batch)-\(index)"), at: scenarioStart.addingTimeInterval(Double(batch * 150 + index)))
+            }
+            #expect(try store.ingest(events, engine: engine, now: scenarioStart).accepted == 150)
+        }
+        store.waitForCheckpoint()
+        let walPages = fileSize(path + "-wal") / 4120
+        #expect(walPages < 256 * 2, "the WAL stayed well below the writer's limit (\(walPages) pages)")
+        #expect(fileSize(path) > before + 25 * 4096, "pages were copied into the database file (\(before) -> \(fileSize(path)) bytes)")
+        // And what was copied is what was written.
+        let reopened = try SQLiteStore(path: path)
+        #expect(try reopened.receipts(for: "user-7-149", since: scenarioStart).count == 1)
+    }
+}
