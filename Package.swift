@@ -34,14 +34,17 @@ let package = Package(
             ]
         ),
         // Liquid templates with Braze's extensions.
-        .target(name: "Liquid"),
+        // One JSON reader (and string quoting) shared by the template data and the engine's values.
+        .target(name: "JSONCore"),
+        .target(name: "Liquid", dependencies: ["JSONCore"]),
         // The model and the pure decision engine (spec rules R1-R21).
-        .target(name: "ConnectorCore", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "ConnectorCore", dependencies: ["JSONCore", .product(name: "Yams", package: "Yams")]),
         // The Store protocol and its SQLite implementation (GRDB), and the scheduler.
         .target(
             name: "ConnectorStore",
             dependencies: [
                 "ConnectorCore",
+                "JSONCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 // SQLite's C API, for the statements of the ingestion hot path (BoundStatement).
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),

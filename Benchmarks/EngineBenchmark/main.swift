@@ -13,12 +13,14 @@ import GRDB
 
 var eventCount = 1_000_000
 var batchSize = 1000
+var userCount = 100_000
 var onlyIngest = false
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let argument = arguments.next() {
     switch argument {
     case "--events": eventCount = Int(arguments.next() ?? "") ?? eventCount
     case "--batch": batchSize = Int(arguments.next() ?? "") ?? batchSize
+    case "--users": userCount = Int(arguments.next() ?? "") ?? userCount
     case "--only-ingest": onlyIngest = true
     default: print("unknown argument \(argument)"); exit(2)
     }
@@ -64,15 +66,19 @@ var campaigns: [Campaign] = []
 let history = StatusHistory([StatusChange(.active, at: start.addingTimeInterval(-86_400))])
 for i in 0..<50 {
     campaigns.append(Campaign(id: CampaignID("O\(i)"), history: history))
-    campaigns.append(Campaign(id: CampaignID("F\(i)"), history: history, trigger: Trigger(kind: .pushOpened, target: CampaignID("O\(i)")),
+    // Half the follow-ups are for pro users only; all need a push token.
+    let audience: Segment = i.isMultiple(of: 2) ? .all([.reachable(.push), .attribute("plan", .equals(.string("pro")))]) : .reachable(.push)
+    campaigns.append(Campaign(id: CampaignID("F\(i)"), history: history, audience: audience,
+                              trigger: Trigger(kind: .pushOpened, target: CampaignID("O\(i)")),
                               delay: .relative(seconds: 86_400), exceptions: [.purchase(productID: nil)], reEligibility: .after(seconds: 0)))
 }
 let engine = ConnectorEngine(campaigns: campaigns, workspaceTimeZone: utc)
 
+let eventUsers = max(1, userCount)
 func makeEvents(_ range: Range<Int>) -> [Event] {
     var generator = SystemRandomNumberGenerator()
     return range.map { index in
-        let user = UserID("user-\(Int.random(in: 0..<100_000, using: &generator))")
+        let user = UserID("user-\(Int.random(in: 0..<eventUsers, using: &generator))")
         let campaign = CampaignID("O\(Int.random(in: 0..<50, using: &generator))")
         let time = start.addingTimeInterval(Double(index) * 0.01)
         let roll = Int.random(in: 0..<100, using: &generator)
@@ -88,9 +94,21 @@ func makeEvents(_ range: Range<Int>) -> [Event] {
     }
 }
 
-print("engine + store benchmark: \(eventCount) events, batches of \(batchSize)")
+print("engine + store benchmark: \(eventCount) events, batches of \(batchSize), \(userCount) stored users")
 let store = try SQLiteStore(path: folder.appendingPathComponent("connector.sqlite").path)
 for campaign in campaigns { try store.save(campaign) }
+// Users as a workspace has them: a few attributes, a time zone, a push token for 90%.
+let zones = ["Europe/Berlin", "America/New_York", "Asia/Tokyo", "UTC", "Europe/London"]
+func makeUsers(_ count: Int) -> [User] {
+    (0..<count).map { index in
+    User(id: UserID("user-\(index)"),
+         attributes: ["plan": .string(index % 3 == 0 ? "pro" : "free"), "country": .string(["DE", "US", "JP", "GB"][index % 4]),
+                      "orders": .number(Double(index % 17)), "newsletter": .bool(index % 2 == 0)],
+         timeZone: zones[index % zones.count], addresses: index % 10 == 0 ? [:] : [.push: "token-\(index)"])
+    }
+}
+let userSeconds = try seconds { try store.save(makeUsers(userCount)) }
+print(String(format: "users: %d saved in %.2f s (%.0f users/s)", userCount, userSeconds, Double(userCount) / userSeconds))
 // Events are generated on a second thread, two batches ahead (as a service parses
 // requests on other threads), so the figure is wall time for the whole stream.
 final class BatchQueue: @unchecked Sendable {

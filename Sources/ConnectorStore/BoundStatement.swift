@@ -80,6 +80,13 @@ final class BoundStatement {
             return String(cString: bytes)
         }
 
+        /// The column's bytes (text or blob), valid only inside the row's closure.
+        func bytes(_ column: Int32) -> UnsafeBufferPointer<UInt8> {
+            let count = Int(sqlite3_column_bytes(handle, column))
+            guard count > 0, let start = sqlite3_column_blob(handle, column) else { return UnsafeBufferPointer(start: nil, count: 0) }
+            return UnsafeBufferPointer(start: start.assumingMemoryBound(to: UInt8.self), count: count)
+        }
+
         func double(_ column: Int32) -> Double { sqlite3_column_double(handle, column) }
 
         func int(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }

@@ -1,6 +1,7 @@
 import ConnectorCore
 import Foundation
 import GRDB
+import JSONCore
 
 /// How an event is stored: typed columns for what the engine queries, and JSON text
 /// (written by hand, not by JSONEncoder, which dominated ingestion) for the rest.
@@ -21,16 +22,16 @@ struct EventRow {
         case .custom(let name, let properties):
             type = "custom"
             detail = name
-            data = JSONText.object(properties)
+            data = AttributeValue.jsonText(properties)
         case .purchase(let product, let price, let currency, let quantity):
             type = "purchase"
             detail = product
-            data = "{\"price\":\(price),\"currency\":\(JSONText.string(currency)),\"quantity\":\(quantity)}"
+            data = AttributeValue.jsonText(["price": .number(price), "currency": .string(currency), "quantity": .number(Double(quantity))])
         case .sessionStart:
             type = "session_start"
         case .attributeUpdate(let changes):
             type = "attributes"
-            data = JSONText.object(changes)
+            data = AttributeValue.jsonText(changes)
         }
     }
 
@@ -40,23 +41,28 @@ struct EventRow {
         let time = Date(timeIntervalSince1970: row["time"])
         let type: String = row["type"]
         let detail: String? = row["detail"]
-        let data = (row["data"] as String?).map { Data($0.utf8) }
+        let data = try (row["data"] as String?).map { text in
+            do { return try AttributeValue(json: text) } catch { throw StoreCorruption("event \(id) has unreadable data: \(error)") }
+        }
+        let fields: [String: AttributeValue]
+        if case .object(let object)? = data { fields = object } else { fields = [:] }
         let payload: Event.Payload
         switch type {
         case "interaction":
             guard let kind = InteractionKind(rawValue: row["kind"]) else { throw StoreCorruption("unknown interaction kind in event \(id)") }
             payload = .interaction(Interaction(kind: kind, campaign: CampaignID(row["campaign"] as String), detail: detail))
         case "custom":
-            payload = .custom(name: detail ?? "", properties: try data.map { try JSONDecoder().decode([String: AttributeValue].self, from: $0) } ?? [:])
+            payload = .custom(name: detail ?? "", properties: fields)
         case "purchase":
-            struct Purchase: Decodable { var price: Double; var currency: String; var quantity: Int }
-            guard let data else { throw StoreCorruption("purchase \(id) has no data") }
-            let purchase = try JSONDecoder().decode(Purchase.self, from: data)
-            payload = .purchase(productID: detail ?? "", price: purchase.price, currency: purchase.currency, quantity: purchase.quantity)
+            guard let price = fields["price"]?.number, case .string(let currency)? = fields["currency"],
+                  let quantity = fields["quantity"]?.number else {
+                throw StoreCorruption("purchase \(id) has no price, currency and quantity")
+            }
+            payload = .purchase(productID: detail ?? "", price: price, currency: currency, quantity: Int(quantity))
         case "session_start":
             payload = .sessionStart
         case "attributes":
-            payload = .attributeUpdate(try data.map { try JSONDecoder().decode([String: AttributeValue].self, from: $0) } ?? [:])
+            payload = .attributeUpdate(fields)
         default:
             throw StoreCorruption("unknown event type '\(type)' in event \(id)")
         }
@@ -79,43 +85,4 @@ enum WaitingRow {
 struct StoreCorruption: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
-}
-
-/// Minimal JSON text for attribute values.
-enum JSONText {
-    static func string(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
-
-    static func value(_ value: AttributeValue) -> String {
-        switch value {
-        case .null: return "null"
-        case .bool(let flag): return flag ? "true" : "false"
-        case .number(let number): return number.isFinite ? "\(number)" : "null"
-        case .string(let text): return string(text)
-        case .array(let items): return "[" + items.map(Self.value).joined(separator: ",") + "]"
-        case .object(let fields): return object(fields)
-        }
-    }
-
-    static func object(_ fields: [String: AttributeValue]) -> String {
-        "{" + fields.keys.sorted().map { string($0) + ":" + value(fields[$0] ?? .null) }.joined(separator: ",") + "}"
-    }
 }

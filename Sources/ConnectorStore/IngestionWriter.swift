@@ -66,6 +66,15 @@ final class IngestionWriter {
         return entries
     }
 
+    /// The stored user, if any.
+    func user(_ id: UserID) throws -> User? {
+        let query = try statement("SELECT json FROM user WHERE id = ?")
+        query.bind(1, id.rawValue)
+        var user: User?
+        try query.forEachRow { row in user = try UserRow.user(json: row.bytes(0)) }
+        return user
+    }
+
     /// When the user last received `campaign` (R7), if ever.
     func lastReceipt(_ user: UserID, of campaign: CampaignID) throws -> Date? {
         let query = try statement("SELECT MAX(at) FROM receipt WHERE user_id = ? AND campaign_id = ?")

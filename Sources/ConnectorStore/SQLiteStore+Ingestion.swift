@@ -86,7 +86,7 @@ extension SQLiteStore {
         guard triggers || !waiting.isEmpty else { return }
         var state = UserState(waiting: waiting)
         if triggers, case .interaction(let interaction) = event.payload {
-            state.user = try Self.readUser(event.userID, writer.database)
+            state.user = try writer.user(event.userID)
             for followUp in engine.followUps(of: interaction.kind, on: interaction.campaign) {
                 state.lastReceipts[followUp] = try writer.lastReceipt(event.userID, of: followUp)
             }

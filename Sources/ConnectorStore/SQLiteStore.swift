@@ -106,6 +106,12 @@ public final class SQLiteStore: Store {
         try pool.write { db in try Self.write(user, db) }
     }
 
+    public func save(_ users: [User]) throws {
+        try pool.write { db in
+            for user in users { try Self.write(user, db) }
+        }
+    }
+
     public func user(_ id: UserID) throws -> User? {
         try pool.read { db in try Self.readUser(id, db) }
     }
@@ -122,11 +128,11 @@ public final class SQLiteStore: Store {
 
     static func write(_ user: User, _ db: Database) throws {
         try db.cachedStatement(sql: "INSERT OR REPLACE INTO user (id, json) VALUES (?, ?)")
-            .execute(arguments: [user.id.rawValue, try JSONEncoder().encode(user)])
+            .execute(arguments: [user.id.rawValue, Data(UserRow.json(user).utf8)])
     }
 
     static func readUser(_ id: UserID, _ db: Database) throws -> User? {
         try Data.fetchOne(db.cachedStatement(sql: "SELECT json FROM user WHERE id = ?"), arguments: [id.rawValue])
-            .map { try JSONDecoder().decode(User.self, from: $0) }
+            .map { data in try data.withUnsafeBytes { try UserRow.user(json: $0.bindMemory(to: UInt8.self)) } }
     }
 }

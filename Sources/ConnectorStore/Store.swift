@@ -16,6 +16,8 @@ public protocol Store: Sendable {
     /// campaign with its warnings. Engines built before the change do not see it.
     func changeStatus(of id: CampaignID, to status: CampaignStatus, at time: Date) throws -> CampaignLifecycle.Change
     func save(_ user: User) throws
+    /// Saves many users in one transaction (an import).
+    func save(_ users: [User]) throws
     func user(_ id: UserID) throws -> User?
     /// The known users among `ids` (one read transaction).
     func users(_ ids: Set<UserID>) throws -> [UserID: User]
