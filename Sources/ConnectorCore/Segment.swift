@@ -45,7 +45,7 @@ public indirect enum Segment: Codable, Sendable, Equatable {
         case .number(let number): return number == number.rounded() ? String(Int(number)) : String(number)
         case .bool(let flag): return String(flag)
         case .null: return "null"
-        case .array, .object: return "\(value)"
+        case .array, .object: return value.jsonText
         }
     }
 }

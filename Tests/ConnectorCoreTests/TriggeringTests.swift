@@ -57,13 +57,17 @@ struct TriggeringTests {
 
     @Test("R5: users outside the audience at trigger time are skipped with the reason")
     func R5_audience() {
-        let engine = engine(followUp(audience: .attribute("plan", .equals(.string("pro")))))
+        let audienceEngine = engine(followUp(audience: .attribute("plan", .equals(.string("pro")))))
         let free = UserState(user: User(id: "u1", attributes: ["plan": .string("free")]))
-        let decisions = engine.decide(interaction(.pushOpened, time: monday), state: free, now: monday)
+        let decisions = audienceEngine.decide(interaction(.pushOpened, time: monday), state: free, now: monday)
         #expect(decisions.first?.isSkip == true)
-        #expect(decisions.first?.reason.contains("plan = free") == true)
+        #expect(decisions.first?.reason == #"skipped: not in audience (attribute plan = free fails equals "pro")"#)
+        let excluded = engine(followUp(audience: .all([.reachable(.push), .not(.attribute("orders", .atLeast(3)))])))
+        let buyer = UserState(user: User(id: "u1", attributes: ["orders": .number(5)], addresses: [.push: "t"]))
+        #expect(excluded.decide(interaction(.pushOpened, time: monday), state: buyer, now: monday).first?.reason
+                == "skipped: not in audience (matches an excluded condition (orders >= 3))")
         let pro = UserState(user: User(id: "u1", attributes: ["plan": .string("pro")]))
-        #expect(engine.decide(interaction(.pushOpened, time: monday), state: pro, now: monday).first?.entry != nil)
+        #expect(audienceEngine.decide(interaction(.pushOpened, time: monday), state: pro, now: monday).first?.entry != nil)
     }
 
     @Test("R6: one pending entry; a repeated trigger is ignored unless it is an exception, which restarts the wait")
