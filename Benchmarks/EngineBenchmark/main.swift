@@ -242,7 +242,7 @@ print(String(format: "waiting entries: %d (+ those from ingestion), %@; due quer
 
 // The scheduler on those 10,000 due entries: users with a push token, one dispatch each.
 for index in stride(from: 0, to: waitingCount, by: 100) {
-    try store.save(User(id: UserID("bulk-\(index)"), addresses: [.push: "token-\(index)"]))
+    try store.save(User(id: UserID("bulk-\(index)"), attributes: ["plan": .string("pro")], addresses: [.push: "token-\(index)"]))
 }
 let scheduler = Scheduler(store: store, planner: SendPlanner(workspaceTimeZone: utc))
 var outcomes: [SendOutcome] = []
