@@ -79,12 +79,37 @@ public final class SQLiteStore: Store {
 
     // MARK: Campaigns and users
 
-    public func save(_ campaign: Campaign) throws {
-        let json = try JSONEncoder().encode(campaign)
+    @discardableResult
+    public func save(_ campaign: Campaign) throws -> Campaign {
         try pool.write { db in
+            var saved = campaign
+            if let current = try Self.readCampaign(campaign.id, db) {
+                var sameSettings = campaign
+                sameSettings.version = current.version
+                sameSettings.history = current.history
+                saved.version = sameSettings == current ? current.version : max(current.version + 1, campaign.version)
+            } else {
+                saved.version = max(1, campaign.version)
+            }
+            let json = try JSONEncoder().encode(saved)
             try db.execute(sql: "INSERT OR REPLACE INTO campaign (id, version, json) VALUES (?, ?, ?)",
-                           arguments: [campaign.id.rawValue, campaign.version, json])
+                           arguments: [saved.id.rawValue, saved.version, json])
+            try db.execute(sql: "INSERT OR REPLACE INTO campaign_version (id, version, json) VALUES (?, ?, ?)",
+                           arguments: [saved.id.rawValue, saved.version, json])
+            return saved
         }
+    }
+
+    public func campaignVersions(of id: CampaignID) throws -> [Campaign] {
+        try pool.read { db in
+            try Data.fetchAll(db, sql: "SELECT json FROM campaign_version WHERE id = ? ORDER BY version", arguments: [id.rawValue])
+                .map { try JSONDecoder().decode(Campaign.self, from: $0) }
+        }
+    }
+
+    static func readCampaign(_ id: CampaignID, _ db: Database) throws -> Campaign? {
+        try Data.fetchOne(db, sql: "SELECT json FROM campaign WHERE id = ?", arguments: [id.rawValue])
+            .map { try JSONDecoder().decode(Campaign.self, from: $0) }
     }
 
     public func campaigns() throws -> [Campaign] {

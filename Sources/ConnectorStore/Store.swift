@@ -8,8 +8,15 @@ import Foundation
 /// events shares a transaction, with a savepoint per event so one bad event is reported
 /// and the rest are kept.
 public protocol Store: Sendable {
-    func save(_ campaign: Campaign) throws
+    /// Saves a campaign and returns it as stored. Changed settings (anything but the status
+    /// history) get the next version number, unchanged ones keep theirs; every version
+    /// stays readable, so a waiting entry's version can be looked up (R21).
+    @discardableResult
+    func save(_ campaign: Campaign) throws -> Campaign
+    /// The current version of every campaign.
     func campaigns() throws -> [Campaign]
+    /// Every stored version of a campaign, oldest first.
+    func campaignVersions(of id: CampaignID) throws -> [Campaign]
     /// Publishes, stops, resumes or archives a campaign in one transaction, checked
     /// against all stored campaigns (``CampaignLifecycle``): throws
     /// ``CampaignLifecycle/Refusal`` with every blocking issue, or returns the updated

@@ -53,6 +53,15 @@ extension SQLiteStore {
                 ALTER TABLE exception_by_user RENAME TO exception_event;
                 """)
         }
+        // Every saved version of a campaign's settings (R21, audits).
+        migrator.registerMigration("003 campaign versions") { db in
+            try db.execute(sql: """
+                CREATE TABLE campaign_version (
+                    id TEXT NOT NULL, version INTEGER NOT NULL, json BLOB NOT NULL,
+                    PRIMARY KEY (id, version)) WITHOUT ROWID;
+                INSERT INTO campaign_version SELECT id, version, json FROM campaign;
+                """)
+        }
         return migrator
     }
 }

@@ -148,3 +148,30 @@ struct StoreLifecycleTests {
         #expect(early.decisions.first?.reason.contains("F was not active") == true)
     }
 }
+
+@Suite("Campaign versions in the store (R21)")
+struct CampaignVersionTests {
+    @Test("changed settings get the next version, unchanged ones keep theirs, and every version stays readable")
+    func versions() throws {
+        let temporary = try TemporaryStore()
+        var followUp = Campaign(id: "F", channels: [.push])
+        followUp.trigger = Trigger(kind: .pushOpened, target: "T")
+        followUp.delay = .relative(seconds: 3600)
+        try temporary.store.save(active("T"))
+        #expect(try temporary.store.save(followUp).version == 1)
+        #expect(try temporary.store.save(followUp).version == 1, "saving the same settings again is not a new version")
+        followUp.delay = .relative(seconds: 7200)
+        #expect(try temporary.store.save(followUp).version == 2)
+        _ = try temporary.store.changeStatus(of: "F", to: .active, at: scenarioStart.addingTimeInterval(-60))
+        #expect(try temporary.store.campaigns().first { $0.id == "F" }?.version == 2, "a status change is not a new version")
+
+        let versions = try temporary.store.campaignVersions(of: "F")
+        #expect(versions.map(\.version) == [1, 2])
+        #expect(versions.map(\.delay) == [.relative(seconds: 3600), .relative(seconds: 7200)])
+
+        // A waiting entry records the version that was live when it began.
+        let engine = ConnectorEngine(campaigns: try temporary.store.campaigns(), workspaceTimeZone: TimeZone(identifier: "UTC") ?? .current)
+        _ = try temporary.store.ingest([interact(.pushOpened, "T", user: "u1", at: scenarioStart)], engine: engine, now: scenarioStart)
+        #expect(try temporary.store.waitingEntries(for: "u1").first?.campaignVersion == 2)
+    }
+}
