@@ -130,16 +130,6 @@ extension SQLiteStore {
         }
     }
 
-    func waiting(_ user: UserID, _ db: Database) throws -> [WaitingEntry] {
-        try Row.fetchAll(db.cachedStatement(sql: "SELECT \(WaitingRow.columns) FROM waiting WHERE user_id = ?"), arguments: [user.rawValue])
-            .map(WaitingRow.entry)
-    }
-
-    static func trace(_ db: Database, _ user: UserID, _ time: Date, _ campaign: CampaignID, _ action: String, _ reason: String) throws {
-        try db.cachedStatement(sql: "INSERT INTO trace (user_id, time, campaign_id, action, reason) VALUES (?, ?, ?, ?, ?)")
-            .execute(arguments: [user.rawValue, time.timeIntervalSince1970, campaign.rawValue, action, reason])
-    }
-
     /// Forgets the ids of events that happened before `date` (they can then be ingested again).
     public func pruneDedupe(before date: Date) throws {
         try loadSeenIDs(since: date)
