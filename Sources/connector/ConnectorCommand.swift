@@ -7,10 +7,12 @@ struct ConnectorCommand: AsyncParsableCommand {
         commandName: "connector",
         abstract: "Campaign Connector: follow-up messaging engine and service.",
         discussion: """
-            The service, the engine and the channel adapters are being built; today the tool \
-            exercises the libcurl transport every channel adapter sends through.
+            The engine, its store and the libcurl transport work; the service and the channel \
+            adapters are being built. `demo` runs example campaigns through the engine and the \
+            transport; `check-campaigns` checks campaign files; `trace` shows why a user got \
+            (or did not get) a follow-up.
             """,
-        subcommands: [DemoCommand.self, SendCommand.self, IngestSyntheticCommand.self],
+        subcommands: [DemoCommand.self, CampaignsCheckCommand.self, TraceCommand.self, SendCommand.self, IngestSyntheticCommand.self],
         defaultSubcommand: DemoCommand.self
     )
 }

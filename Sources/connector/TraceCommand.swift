@@ -1,0 +1,34 @@
+import ArgumentParser
+import ConnectorCore
+import ConnectorStore
+import Foundation
+
+/// `connector trace --database FILE USER`: a user's decision trace, waiting entries and
+/// dispatches, from a store's database (for "why did / didn't they get it?").
+struct TraceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trace",
+        abstract: "Show a user's decision trace and waiting entries from a store's database."
+    )
+
+    @Option(help: "The SQLite database file.")
+    var database: String
+
+    @Argument(help: "The user id.")
+    var user: String
+
+    func run() throws {
+        guard FileManager.default.fileExists(atPath: database) else { throw ValidationError("no database at \(database)") }
+        let store = try SQLiteStore(path: database)
+        let id = UserID(user)
+        let trace = try store.trace(for: id)
+        let waiting = try store.waitingEntries(for: id)
+        if trace.isEmpty && waiting.isEmpty { print("no decisions recorded for user \(user)") }
+        for record in trace {
+            print("\(record.time.ISO8601Format())  \(record.campaign.rawValue)  \(record.action.padding(toLength: 9, withPad: " ", startingAt: 0))  \(record.reason)")
+        }
+        for entry in waiting {
+            print("waiting for \(entry.followUp.rawValue) (version \(entry.campaignVersion)) until \(entry.dueAt.ISO8601Format()), triggered by event \(entry.triggerEventID.rawValue)")
+        }
+    }
+}
