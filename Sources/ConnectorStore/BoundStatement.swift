@@ -8,7 +8,8 @@ import GRDBSQLite
 /// an array of `DatabaseValueConvertible` existentials and validates it, which was about
 /// a tenth of the writer's time. These statements bind Swift values directly. They live
 /// only inside one `pool.write` closure (finalized when released) and never touch GRDB's
-/// own statement cache.
+/// own statement cache. GRDB's transaction observers do not see what they change; the
+/// store registers none.
 final class BoundStatement {
     private let handle: OpaquePointer
     private let connection: OpaquePointer

@@ -34,6 +34,9 @@ public final class SQLiteStore: Store {
     ///     times that, the writer checkpoints itself.
     public init(path: String, dedupeWindow: TimeInterval = 30 * 86_400, checkpointPages: Int32 = 4096) throws {
         var configuration = Configuration()
+        // Another process on the same file (`connector trace` beside the service) waits for
+        // the current batch instead of failing with "database is locked".
+        configuration.busyMode = .timeout(5)
         configuration.prepareDatabase { db in
             // WAL (set by DatabasePool) + NORMAL sync: durable at checkpoints, never corrupt.
             // A 32 MB page cache keeps the indexes hot. (Memory-mapped reads helped an
