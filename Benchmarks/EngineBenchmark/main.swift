@@ -14,6 +14,7 @@ import GRDB
 var eventCount = 1_000_000
 var batchSize = 1000
 var userCount = 100_000
+var receiptIndex = ReceiptIndex.all
 var onlyIngest = false
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let argument = arguments.next() {
@@ -21,6 +22,9 @@ while let argument = arguments.next() {
     case "--events": eventCount = Int(arguments.next() ?? "") ?? eventCount
     case "--batch": batchSize = Int(arguments.next() ?? "") ?? batchSize
     case "--users": userCount = Int(arguments.next() ?? "") ?? userCount
+    case "--receipt-index":
+        guard let index = ReceiptIndex(rawValue: arguments.next() ?? "") else { print("--receipt-index all|follow_ups_only"); exit(2) }
+        receiptIndex = index
     case "--only-ingest": onlyIngest = true
     default: print("unknown argument \(argument)"); exit(2)
     }
@@ -94,8 +98,8 @@ func makeEvents(_ range: Range<Int>) -> [Event] {
     }
 }
 
-print("engine + store benchmark: \(eventCount) events, batches of \(batchSize), \(userCount) stored users")
-let store = try SQLiteStore(path: folder.appendingPathComponent("connector.sqlite").path)
+print("engine + store benchmark: \(eventCount) events, batches of \(batchSize), \(userCount) stored users, receipt index \(receiptIndex.rawValue)")
+let store = try SQLiteStore(path: folder.appendingPathComponent("connector.sqlite").path, receiptIndex: receiptIndex)
 for campaign in campaigns { try store.save(campaign) }
 // Users as a workspace has them: a few attributes, a time zone, a push token for 90%.
 let zones = ["Europe/Berlin", "America/New_York", "Asia/Tokyo", "UTC", "Europe/London"]
@@ -244,7 +248,7 @@ print(String(format: "waiting entries: %d (+ those from ingestion), %@; due quer
 for index in stride(from: 0, to: waitingCount, by: 100) {
     try store.save(User(id: UserID("bulk-\(index)"), attributes: ["plan": .string("pro")], addresses: [.push: "token-\(index)"]))
 }
-let scheduler = Scheduler(store: store, planner: SendPlanner(workspaceTimeZone: utc))
+let scheduler = try Scheduler(store: store, planner: SendPlanner(workspaceTimeZone: utc))
 var outcomes: [SendOutcome] = []
 let schedulerSeconds = try seconds { outcomes = try scheduler.runDue(at: start, engine: engine, limit: 20_000) }
 let sent = outcomes.filter { if case .send = $0 { return true } else { return false } }.count

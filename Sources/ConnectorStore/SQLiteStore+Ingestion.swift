@@ -72,7 +72,8 @@ extension SQLiteStore {
             for (key, value) in changes { updated.attributes[key] = value }
             try Self.write(updated, writer.database)
         case .interaction(let interaction):
-            if let channel = Self.receiptChannel(interaction.kind) {
+            if let channel = Self.receiptChannel(interaction.kind),
+               receiptIndex == .all || engine.campaigns[interaction.campaign]?.trigger != nil {
                 try writer.insertReceipt(user: event.userID, campaign: interaction.campaign, channel: channel, at: event.time)
             }
         default:

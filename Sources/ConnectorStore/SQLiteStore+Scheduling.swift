@@ -70,6 +70,8 @@ extension SQLiteStore {
         }
     }
 
+    public var indexesEveryReceipt: Bool { receiptIndex == .all }
+
     public func receipts(for user: UserID, since: Date) throws -> [(Date, Channel)] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT at, channel FROM receipt WHERE user_id = ? AND at >= ? ORDER BY at",

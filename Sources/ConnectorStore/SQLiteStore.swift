@@ -24,6 +24,8 @@ public final class SQLiteStore: Store {
     /// events arrive roughly in order).
     let latestExceptionTime = Mutex(-Double.infinity)
     private let checkpointer: BackgroundCheckpointer
+    /// Which receipts are indexed by user (see ``ReceiptIndex``).
+    public let receiptIndex: ReceiptIndex
 
     /// Opens (creating and migrating) the database at `path`.
     ///
@@ -32,7 +34,11 @@ public final class SQLiteStore: Store {
     ///   - checkpointPages: the WAL size in 4 KB pages at which a background checkpoint
     ///     copies it into the database file (see ``BackgroundCheckpointer``); at four
     ///     times that, the writer checkpoints itself.
-    public init(path: String, dedupeWindow: TimeInterval = 30 * 86_400, checkpointPages: Int32 = 4096) throws {
+    ///   - receiptIndex: which receipts to index by user; opening with ``ReceiptIndex/all``
+    ///     a store last used with ``ReceiptIndex/followUpsOnly`` re-indexes every receipt
+    ///     from the event log first.
+    public init(path: String, dedupeWindow: TimeInterval = 30 * 86_400, checkpointPages: Int32 = 4096,
+                receiptIndex: ReceiptIndex = .all) throws {
         var configuration = Configuration()
         // Another process on the same file (`connector trace` beside the service) waits for
         // the current batch instead of failing with "database is locked".
@@ -50,7 +56,15 @@ public final class SQLiteStore: Store {
         pool.writeWithoutTransaction { checkpointer.install(on: $0) }
         self.checkpointer = checkpointer
         self.dedupeWindow = dedupeWindow
+        self.receiptIndex = receiptIndex
         try Self.migrator.migrate(pool)
+        try pool.write { db in
+            let previous = try String.fetchOne(db, sql: "SELECT value FROM setting WHERE name = 'receipt_index'").flatMap(ReceiptIndex.init(rawValue:))
+            if receiptIndex == .all, previous == .followUpsOnly {
+                try db.execute(sql: ReceiptSQL.reindex(where: "1"))
+            }
+            try db.execute(sql: "INSERT OR REPLACE INTO setting (name, value) VALUES ('receipt_index', ?)", arguments: [receiptIndex.rawValue])
+        }
         try loadSeenIDs(since: nil)
         let latest = try pool.read { db in try Double.fetchOne(db, sql: "SELECT MAX(time) FROM exception_event") }
         latestExceptionTime.withLock { $0 = latest ?? -Double.infinity }
@@ -86,7 +100,12 @@ public final class SQLiteStore: Store {
     public func save(_ campaign: Campaign) throws -> Campaign {
         try pool.write { db in
             var saved = campaign
-            if let current = try Self.readCampaign(campaign.id, db) {
+            let current = try Self.readCampaign(campaign.id, db)
+            if receiptIndex == .followUpsOnly, campaign.trigger != nil, current?.trigger == nil {
+                // It has just become a follow-up: R7 needs its receipts, which were not indexed.
+                try db.execute(sql: ReceiptSQL.reindex(where: "campaign = ?"), arguments: [campaign.id.rawValue])
+            }
+            if let current {
                 var sameSettings = campaign
                 sameSettings.version = current.version
                 sameSettings.history = current.history

@@ -11,7 +11,22 @@ public struct Scheduler: Sendable {
     public let store: any Store
     public let planner: SendPlanner
 
-    public init(store: any Store, planner: SendPlanner) {
+    /// A configuration the scheduler cannot work with, found when it is made.
+    public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
+        public var description: String
+    }
+
+    /// - Throws: ``ConfigurationError`` when the planner has frequency caps (R19) and the
+    ///   store does not index every receipt (``ReceiptIndex/followUpsOnly``): the caps
+    ///   would count too few messages.
+    public init(store: any Store, planner: SendPlanner) throws(ConfigurationError) {
+        if !planner.frequencyCaps.isEmpty && !store.indexesEveryReceipt {
+            throw ConfigurationError(description: """
+                frequency caps (R19) count every message a user received, but the store indexes only \
+                receipts of follow-ups: open it with receiptIndex: .all (it re-indexes the receipts \
+                from the event log), or remove the caps
+                """)
+        }
         self.store = store
         self.planner = planner
     }

@@ -43,6 +43,9 @@ public protocol Store: Sendable {
     func trace(for user: UserID) throws -> [TraceRecord]
     /// Dispatches in the outbox, oldest first.
     func outbox() throws -> [Dispatch]
+    /// Whether every receipt is indexed (``receipts(for:since:)`` is complete), as frequency
+    /// caps need; otherwise only receipts of follow-ups are (``ReceiptIndex``).
+    var indexesEveryReceipt: Bool { get }
     /// The user's receipts since `since`, as (time, channel), for frequency caps (R19).
     func receipts(for user: UserID, since: Date) throws -> [(Date, Channel)]
     /// Dispatches of `campaign` on `channel` created at or after `since` (R18 rate limits).

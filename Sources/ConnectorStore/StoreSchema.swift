@@ -62,6 +62,10 @@ extension SQLiteStore {
                 INSERT INTO campaign_version SELECT id, version, json FROM campaign;
                 """)
         }
+        // Store-wide settings that must survive a restart (the receipt index in use).
+        migrator.registerMigration("004 settings") { db in
+            try db.execute(sql: "CREATE TABLE setting (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID")
+        }
         return migrator
     }
 }

@@ -68,7 +68,7 @@ struct FollowUpDemo {
         let report = try store.ingest(events, engine: engine, now: monday.addingTimeInterval(30 * 60))
         print("  ingested \(events.count) events: \(report.accepted) new, \(report.duplicates.count) duplicate (\(report.duplicates.map(\.rawValue).joined(separator: ", "))), \(report.decisions.count) decisions")
 
-        let scheduler = Scheduler(store: store, planner: SendPlanner(workspaceTimeZone: TimeZone(identifier: "UTC") ?? .current))
+        let scheduler = try Scheduler(store: store, planner: SendPlanner(workspaceTimeZone: TimeZone(identifier: "UTC") ?? .current))
         for step in [monday.addingTimeInterval(3600 + 10 * 60), monday.addingTimeInterval(86_400)] {
             let outcomes = try scheduler.runDue(at: step, engine: engine)
             print("  scheduler at \(step.ISO8601Format()): \(outcomes.count) due")

@@ -25,7 +25,7 @@ struct SchedulerTests {
     @Test("R18: a rate limit holds back sends planned earlier in the same run, not only those already in the outbox")
     func R18_rateLimitWithinOneRun() throws {
         let (temporary, engine) = try waitingUsers(5) { $0.rateLimitPerMinute = 2 }
-        let scheduler = Scheduler(store: temporary.store, planner: SendPlanner(workspaceTimeZone: utc))
+        let scheduler = try Scheduler(store: temporary.store, planner: SendPlanner(workspaceTimeZone: utc))
         let due = scenarioStart.addingTimeInterval(3600)
         let outcomes = try scheduler.runDue(at: due, engine: engine)
         #expect(outcomes.count == 5)

@@ -14,7 +14,7 @@ struct UseCaseTests {
         for campaign in campaigns { try temporary.store.save(campaign) }
         for user in users { try temporary.store.save(user) }
         let engine = ConnectorEngine(campaigns: try temporary.store.campaigns(), workspaceTimeZone: utc)
-        return (temporary, engine, Scheduler(store: temporary.store, planner: SendPlanner(workspaceTimeZone: utc)))
+        return (temporary, engine, try Scheduler(store: temporary.store, planner: SendPlanner(workspaceTimeZone: utc)))
     }
 
     func pushUser(_ id: UserID) -> User { User(id: id, addresses: [.push: "token-\(id)", .email: "\(id)@example.com"]) }

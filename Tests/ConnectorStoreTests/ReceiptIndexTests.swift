@@ -1,0 +1,74 @@
+import ConnectorCore
+import ConnectorStore
+import Foundation
+import Testing
+
+@Suite("Receipt index: follow-ups only, and back (R7, R19)")
+struct ReceiptIndexTests {
+    let utc = TimeZone(identifier: "UTC") ?? .current
+
+    func folder() throws -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("receipts-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        return folder
+    }
+
+    var followUp: Campaign {
+        var campaign = active("F")
+        campaign.trigger = Trigger(kind: .pushOpened, target: "T")
+        return campaign
+    }
+
+    @Test("with follow-ups only, R7 still sees F's receipts; receipts of originals are not indexed until the store is opened with all, which re-indexes them from the event log")
+    func followUpsOnlyThenAll() throws {
+        let folder = try folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("c.sqlite").path
+        let engine = ConnectorEngine(campaigns: [active("T"), followUp], workspaceTimeZone: utc)
+        do {
+            let store = try SQLiteStore(path: path, receiptIndex: .followUpsOnly)
+            #expect(!store.indexesEveryReceipt)
+            _ = try store.ingest([interact(.pushReceived, "T", user: "u1", at: scenarioStart),
+                                  interact(.emailReceived, "F", user: "u1", at: scenarioStart.addingTimeInterval(60))], engine: engine, now: scenarioStart)
+            #expect(try store.receipts(for: "u1", since: scenarioStart).map(\.1) == [.email], "only the follow-up's receipt")
+            let report = try store.ingest([interact(.pushOpened, "T", user: "u1", at: scenarioStart.addingTimeInterval(120))], engine: engine, now: scenarioStart)
+            #expect(report.decisions.first?.reason.contains("already received F") == true, "R7 works on the follow-up's receipts")
+        }
+        let reopened = try SQLiteStore(path: path)
+        #expect(reopened.indexesEveryReceipt)
+        #expect(try reopened.receipts(for: "u1", since: scenarioStart).map(\.1) == [.push, .email], "re-indexed from the events")
+    }
+
+    @Test("with follow-ups only, a campaign that becomes a follow-up gets its past receipts indexed when it is saved (R7)")
+    func campaignBecomesFollowUp() throws {
+        let folder = try folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try SQLiteStore(path: folder.appendingPathComponent("c.sqlite").path, receiptIndex: .followUpsOnly)
+        var promo = active("P")
+        try store.save(promo)
+        let before = ConnectorEngine(campaigns: [active("T"), promo], workspaceTimeZone: utc)
+        _ = try store.ingest([interact(.pushReceived, "P", user: "u1", at: scenarioStart)], engine: before, now: scenarioStart)
+        #expect(try store.receipts(for: "u1", since: scenarioStart).isEmpty)
+
+        promo.trigger = Trigger(kind: .pushOpened, target: "T")
+        try store.save(promo)
+        #expect(try store.receipts(for: "u1", since: scenarioStart).map(\.1) == [.push])
+        let after = ConnectorEngine(campaigns: [active("T"), promo], workspaceTimeZone: utc)
+        let report = try store.ingest([interact(.pushOpened, "T", user: "u1", at: scenarioStart.addingTimeInterval(60))], engine: after, now: scenarioStart)
+        #expect(report.decisions.first?.reason.contains("already received P") == true)
+    }
+
+    @Test("R19: a scheduler with frequency caps refuses a store that indexes only follow-up receipts, saying how to fix it")
+    func capsNeedEveryReceipt() throws {
+        let folder = try folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try SQLiteStore(path: folder.appendingPathComponent("c.sqlite").path, receiptIndex: .followUpsOnly)
+        let capped = SendPlanner(workspaceTimeZone: utc, frequencyCaps: [FrequencyCap(maximum: 2, period: .days(1))])
+        #expect {
+            try Scheduler(store: store, planner: capped)
+        } throws: { error in
+            "\(error)".contains("open it with receiptIndex: .all")
+        }
+        _ = try Scheduler(store: store, planner: SendPlanner(workspaceTimeZone: utc))
+    }
+}
