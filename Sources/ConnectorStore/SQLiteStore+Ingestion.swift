@@ -7,31 +7,31 @@ extension SQLiteStore {
         // Fast path: the whole batch in one transaction. If an event fails, the batch is
         // rolled back and applied again with a savepoint per event, so the failing event
         // is reported and the others are kept.
-        let known = seen.withLock { $0 }
-        var accepted = Set<UInt64>()
+        var accepted: [UInt64: Double] = [:]
         let report: IngestReport
         do {
             report = try pool.write { db in
                 var report = IngestReport()
-                accepted = []
+                accepted = [:]
                 let writer = IngestionWriter(db)
-                for event in events { try self.record(event, known, &accepted, engine: engine, now: now, writer, &report) }
+                for event in events { try self.record(event, &accepted, engine: engine, now: now, writer, &report) }
                 return report
             }
         } catch {
             report = try pool.write { db in
                 var report = IngestReport()
-                accepted = []
+                accepted = [:]
                 let writer = IngestionWriter(db)
                 for event in events {
-                    var acceptedHere = accepted
+                    let hash = StableHash.value(event.id.rawValue)
+                    let before = accepted[hash]
                     do {
                         try db.inSavepoint {
-                            try self.record(event, known, &acceptedHere, engine: engine, now: now, writer, &report)
+                            try self.record(event, &accepted, engine: engine, now: now, writer, &report)
                             return .commit
                         }
-                        accepted = acceptedHere
                     } catch {
+                        accepted[hash] = before  // a failed event's id is not remembered
                         report.failures.append(EventFailure(eventID: event.id, reason: "\(error)"))
                     }
                 }
@@ -39,20 +39,23 @@ extension SQLiteStore {
             }
         }
         // Only ids of committed events are remembered.
-        seen.withLock { $0.formUnion(accepted) }
+        seen.withLock { remembered in
+            for (hash, time) in accepted { remembered.insert(hash, time: time) }
+        }
         return report
     }
 
     // swiftlint:disable:next function_parameter_count
     func record(
-        _ event: Event, _ known: Set<UInt64>, _ accepted: inout Set<UInt64>,
+        _ event: Event, _ accepted: inout [UInt64: Double],
         engine: ConnectorEngine, now: Date, _ writer: IngestionWriter, _ report: inout IngestReport
     ) throws {
         let hash = StableHash.value(event.id.rawValue)
-        guard !known.contains(hash), accepted.insert(hash).inserted else {
+        guard accepted[hash] == nil, !seen.withLock({ $0.contains(hash) }) else {
             report.duplicates.append(event.id)
             return
         }
+        accepted[hash] = event.time.timeIntervalSince1970
         try apply(event, engine: engine, now: now, writer, &report)
         report.accepted += 1
     }

@@ -9,15 +9,16 @@ import Synchronization
 /// append to the B-trees. Deduplication by the client's event id does not use an index:
 /// an index on random ids (UUIDv4) turns every insert into a random B-tree write, which
 /// dominated ingestion. Instead the store keeps the 64-bit FNV-1a hashes of the ids of
-/// the events of the last ``dedupeWindow`` in memory (16 bytes an event), rebuilt from
-/// the event rows when the store opens and updated only after a batch commits. Two ids
+/// the events of the last ``dedupeWindow`` in memory (about 24 bytes an event, grouped
+/// by day and forgotten a day at a time as event time moves on), rebuilt from the event
+/// rows when the store opens and updated only after a batch commits. Two ids
 /// with the same 64-bit hash would be taken as one (about one chance in 10^13 per event
 /// with a million ids remembered). One process writes a database at a time.
 public final class SQLiteStore: Store {
     let pool: DatabasePool
     /// How far back (by event time) ids are remembered for deduplication. Default 30 days.
     public let dedupeWindow: TimeInterval
-    let seen = Mutex(Set<UInt64>())
+    let seen: Mutex<RememberedIDs>
     /// The latest time of any possible-exception event written (committed or not: an
     /// over-estimate only costs a query): an event at or after it cannot have exceptions
     /// that arrived before it, so the out-of-order query is skipped (the common case:
@@ -56,6 +57,7 @@ public final class SQLiteStore: Store {
         pool.writeWithoutTransaction { checkpointer.install(on: $0) }
         self.checkpointer = checkpointer
         self.dedupeWindow = dedupeWindow
+        seen = Mutex(RememberedIDs(window: dedupeWindow))
         self.receiptIndex = receiptIndex
         try Self.migrator.migrate(pool)
         try pool.write { db in
@@ -83,16 +85,22 @@ public final class SQLiteStore: Store {
     /// Loads the ids of events since `date`, or (nil) within ``dedupeWindow`` of the
     /// newest stored event (event time, so a virtual clock works too).
     func loadSeenIDs(since date: Date?) throws {
-        let hashes = try pool.read { db in
-            var hashes = Set<UInt64>()
+        let window = dedupeWindow
+        let remembered = try pool.read { db in
+            var remembered = RememberedIDs(window: window)
             let newest = try Double.fetchOne(db, sql: "SELECT MAX(time) FROM event") ?? 0
-            let from = date?.timeIntervalSince1970 ?? (newest - dedupeWindow)
-            let cursor = try String.fetchCursor(db, sql: "SELECT event_id FROM event WHERE time >= ?", arguments: [from])
-            while let id = try cursor.next() { hashes.insert(StableHash.value(id)) }
-            return hashes
+            let from = date?.timeIntervalSince1970 ?? (newest - window)
+            let cursor = try Row.fetchCursor(db, sql: "SELECT event_id, time FROM event WHERE time >= ? ORDER BY time", arguments: [from])
+            while let row = try cursor.next() {
+                remembered.insert(StableHash.value(row[0] as String), time: row[1])
+            }
+            return remembered
         }
-        seen.withLock { $0 = hashes }
+        seen.withLock { $0 = remembered }
     }
+
+    /// How many event ids are remembered for deduplication.
+    var rememberedIDCount: Int { seen.withLock { $0.count } }
 
     // MARK: Campaigns and users
 
