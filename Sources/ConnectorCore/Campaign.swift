@@ -10,6 +10,9 @@ public struct Campaign: Codable, Sendable, Equatable {
     public var history: StatusHistory
     /// The channels it sends on.
     public var channels: [Channel]
+    /// What it sends on each channel: named Liquid templates (a push's `title` and `body`,
+    /// an email's `subject` and `html`), rendered at send time from this version (R21).
+    public var messages: [Channel: ChannelMessage]
     /// Who may receive it (R5). Default: everyone.
     public var audience: Segment
     /// For a follow-up: the interaction that triggers it (R2). Nil for scheduled/API campaigns.
@@ -41,6 +44,7 @@ public struct Campaign: Codable, Sendable, Equatable {
         version: Int = 1,
         history: StatusHistory = StatusHistory(),
         channels: [Channel] = [.push],
+        messages: [Channel: ChannelMessage] = [:],
         audience: Segment = .everyone,
         trigger: Trigger? = nil,
         delay: ScheduleDelay = .immediate,
@@ -59,6 +63,7 @@ public struct Campaign: Codable, Sendable, Equatable {
         self.version = version
         self.history = history
         self.channels = channels
+        self.messages = messages
         self.audience = audience
         self.trigger = trigger
         self.delay = delay
@@ -75,6 +80,17 @@ public struct Campaign: Codable, Sendable, Equatable {
 
     /// Whether the audience is checked again when the entry is due (R5).
     public var rechecksAudience: Bool { recheckAudienceAtSend ?? (delay != .immediate) }
+}
+
+/// The content of a campaign on one channel: named Liquid templates. Which names a channel
+/// needs is the channel adapter's business; the engine only carries them.
+public struct ChannelMessage: Codable, Sendable, Equatable {
+    /// Template source by field name.
+    public var fields: [String: String]
+
+    public init(_ fields: [String: String]) {
+        self.fields = fields
+    }
 }
 
 /// "Interacted with campaign": kind, target, optional detail (R2).

@@ -197,7 +197,7 @@ private struct Node {
 
     func campaign() throws(CampaignDefinitionError) -> Campaign {
         _ = try object()
-        try allowOnly(["id", "name", "version", "status", "published_at", "history", "channels", "trigger", "delay", "time_zone",
+        try allowOnly(["id", "name", "version", "status", "published_at", "history", "channels", "messages", "trigger", "delay", "time_zone",
                        "exceptions", "re_eligible_after", "audience", "recheck_audience_at_send", "control_group_percent", "window",
                        "rate_limit_per_minute", "max_hold", "quiet_hours"])
         let id = CampaignID(try child("id").string())
@@ -212,6 +212,20 @@ private struct Node {
                     throw item.fail("unknown channel '\(name)'; expected one of: \(Channel.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 campaign.channels.append(channel)
+            }
+        }
+        if !child("messages").isMissing {
+            for (name, _) in try child("messages").object().sorted(by: { $0.key < $1.key }) {
+                let node = child("messages").child(name)
+                guard let channel = Channel(rawValue: name) else {
+                    throw node.fail("unknown channel '\(name)'; expected one of: \(Channel.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                guard campaign.channels.contains(channel) else {
+                    throw node.fail("the campaign does not send on \(name) (channels: \(campaign.channels.map(\.rawValue).joined(separator: ", "))); add it to channels or remove this message")
+                }
+                var fields: [String: String] = [:]
+                for (field, _) in try node.object() { fields[field] = try node.child(field).string() }
+                campaign.messages[channel] = ChannelMessage(fields)
             }
         }
         if !child("trigger").isMissing {

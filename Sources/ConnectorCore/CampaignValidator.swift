@@ -53,6 +53,11 @@ public enum CampaignValidator {
             if !(0...100).contains(campaign.controlGroupPercent) {
                 error(campaign, "control_group_percent", "must be between 0 and 100")
             }
+            for channel in campaign.channels where campaign.messages[channel] == nil {
+                // A warning until the channel adapters exist; then a send would fail (R21).
+                issues.append(CampaignIssue(severity: .warning, campaign: campaign.id, field: "messages.\(channel.rawValue)",
+                                            message: "no message for \(channel.rawValue): there is nothing to render and send on it (R21)"))
+            }
         }
         issues += cycles(in: campaigns)
         return issues

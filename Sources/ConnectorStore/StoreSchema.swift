@@ -66,6 +66,15 @@ extension SQLiteStore {
         migrator.registerMigration("004 settings") { db in
             try db.execute(sql: "CREATE TABLE setting (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID")
         }
+        // Campaigns gained `messages` (channel content, R21): stored documents get an empty one.
+        migrator.registerMigration("005 campaign messages") { db in
+            for table in ["campaign", "campaign_version"] {
+                try db.execute(sql: """
+                    UPDATE \(table) SET json = CAST(json_set(CAST(json AS TEXT), '$.messages', json('[]')) AS BLOB)
+                    WHERE json_type(CAST(json AS TEXT), '$.messages') IS NULL
+                    """)
+            }
+        }
         return migrator
     }
 }

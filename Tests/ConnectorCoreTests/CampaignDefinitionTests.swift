@@ -34,6 +34,15 @@ struct CampaignDefinitionTests {
         #expect(campaign.quietHours == QuietHours(startHour: 22, endHour: 8))
     }
 
+    @Test("R21: messages per channel are named templates, carried as written; a channel without one is a publish warning")
+    func messages() throws {
+        let text = "id: m\nchannels: [push, email]\nmessages:\n  push: { title: 'Hi {{ ${first_name} }}', body: Sale }\n"
+        let campaign = try CampaignFileReader.campaign(from: text, file: "m.yaml")
+        #expect(campaign.messages == [.push: ChannelMessage(["title": "Hi {{ ${first_name} }}", "body": "Sale"])])
+        let warnings = CampaignValidator.validate([campaign]).filter { $0.severity == .warning }
+        #expect(warnings.map(\.field) == ["messages.email"])
+    }
+
     @Test("JSON works too, with weekday delays")
     func readsJSON() throws {
         let json = #"{"id": "weekly", "trigger": {"kind": "email_opened", "campaign": "news"}, "delay": {"next_weekday": "Tuesday", "at": "09:30"}}"#
@@ -57,6 +66,9 @@ struct CampaignDefinitionTests {
         ("audience: { attribute: plan, equals: pro, equal: free }", "audience.equal", "did you mean 'equals'?"),
         ("quiet_hours: { start: 22, end: 8, until: 9 }", "quiet_hours.until", "Known here: start, end, drop"),
         ("time_zone: Europe/Berlinn", "time_zone", "use user (each user's own zone, the default) or workspace"),
+        ("channels: [push]\nmessages: { sms: { body: hi } }", "messages.sms", "the campaign does not send on sms (channels: push)"),
+        ("channels: [push]\nmessages: { pigeon: { body: hi } }", "messages.pigeon", "unknown channel 'pigeon'"),
+        ("channels: [push]\nmessages: { push: { body: [a, b] } }", "messages.push.body", "expected text"),
     ])
     func errorsArePrecise(snippet: String, path: String, message: String) {
         do {

@@ -8,7 +8,7 @@ struct CampaignLifecycleTests {
 
     @Test("R26: publishing an original whose follow-up is a draft succeeds with a warning naming the follow-up")
     func R26_publishOriginalBeforeFollowUp() throws {
-        let originalDraft = Campaign(id: "T", history: draft, channels: [.push])
+        let originalDraft = Campaign(id: "T", history: draft, channels: [.push], messages: pushMessage)
         let change = try CampaignLifecycle.change("T", to: .active, at: monday, among: [originalDraft, followUp(history: draft)])
         #expect(change.campaign.history.publishedTime(covering: monday) == monday)
         #expect(change.warnings.map(\.field) == ["status"])
@@ -17,7 +17,7 @@ struct CampaignLifecycleTests {
 
     @Test("R26: a follow-up can be published while its original is still a draft (follow-ups first)")
     func R26_followUpFirst() throws {
-        let originalDraft = Campaign(id: "T", history: draft, channels: [.push])
+        let originalDraft = Campaign(id: "T", history: draft, channels: [.push], messages: pushMessage)
         let change = try CampaignLifecycle.change("F", to: .active, at: monday, among: [originalDraft, followUp(history: draft)])
         #expect(change.campaign.history.current == .active)
         #expect(change.warnings.isEmpty)

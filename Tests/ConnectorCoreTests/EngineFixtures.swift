@@ -11,8 +11,11 @@ let day: TimeInterval = 86_400
 
 func activeSince(_ date: Date) -> StatusHistory { StatusHistory([StatusChange(.active, at: date)]) }
 
+/// A push message, so campaigns have content (R21).
+let pushMessage: [Channel: ChannelMessage] = [.push: ChannelMessage(["title": "Hi {{ ${first_name} }}", "body": "15% off"])]
+
 /// The original campaign T, active for a week before Monday.
-let original = Campaign(id: "T", history: activeSince(at(-7 * day)), channels: [.push])
+let original = Campaign(id: "T", history: activeSince(at(-7 * day)), channels: [.push], messages: pushMessage)
 
 func followUp(
     _ id: CampaignID = "F",
@@ -25,7 +28,7 @@ func followUp(
     history: StatusHistory = activeSince(at(-day)),
     target: CampaignID = "T"
 ) -> Campaign {
-    Campaign(id: id, history: history, audience: audience, trigger: Trigger(kind: kind, target: target, detail: detail),
+    Campaign(id: id, history: history, messages: pushMessage, audience: audience, trigger: Trigger(kind: kind, target: target, detail: detail),
              delay: delay, exceptions: exceptions, reEligibility: reEligibility)
 }
 

@@ -104,6 +104,11 @@ struct ReceiptAndExceptionTests {
                 """, arguments: [scenarioStart.addingTimeInterval(7200).timeIntervalSince1970])
             try db.execute(sql: "INSERT INTO exception_event (user_id, time, seq) VALUES ('u2', ?, 1)",
                            arguments: [scenarioStart.addingTimeInterval(7200).timeIntervalSince1970])
+            // A campaign as 001 stored it: JSONEncoder's document, from before `messages`.
+            var document = try JSONSerialization.jsonObject(with: JSONEncoder().encode(active("OLD"))) as? [String: Any] ?? [:]
+            document.removeValue(forKey: "messages")
+            try db.execute(sql: "INSERT INTO campaign (id, version, json) VALUES ('OLD', 1, ?)",
+                           arguments: [try JSONSerialization.data(withJSONObject: document)])
         }
         try old.close()
 
@@ -113,6 +118,8 @@ struct ReceiptAndExceptionTests {
         delayed.exceptions = [.purchase(productID: nil)]
         let engine = ConnectorEngine(campaigns: [active("T"), delayed], workspaceTimeZone: utc)
         #expect(try store.receipts(for: "u1", since: scenarioStart).map(\.1) == [.push])
+        #expect(try store.campaigns().map(\.id) == ["OLD"], "old campaign documents still read (migration 005)")
+        #expect(try store.campaignVersions(of: "OLD").first?.messages.isEmpty == true)
         let at = scenarioStart.addingTimeInterval(3600)
         let report = try store.ingest([interact(.pushOpened, "T", user: "u1", at: at), interact(.pushOpened, "T", user: "u2", at: at)],
                                       engine: engine, now: at)
@@ -128,11 +135,11 @@ struct StoreLifecycleTests {
     @Test("a publish is stored in one transaction; a refused one leaves the stored campaign as it was")
     func publishIsStoredOrNothing() throws {
         let temporary = try TemporaryStore()
-        var followUp = Campaign(id: "F", channels: [.push])
+        var followUp = Campaign(id: "F", channels: [.push], messages: messages(for: [.push]))
         followUp.trigger = Trigger(kind: .pushOpened, target: "T")
-        var broken = Campaign(id: "B", channels: [.push])
+        var broken = Campaign(id: "B", channels: [.push], messages: messages(for: [.push]))
         broken.trigger = Trigger(kind: .pushOpened, target: "MISSING")
-        for campaign in [Campaign(id: "T", channels: [.push]), followUp, broken] { try temporary.store.save(campaign) }
+        for campaign in [Campaign(id: "T", channels: [.push], messages: messages(for: [.push])), followUp, broken] { try temporary.store.save(campaign) }
 
         let published = try temporary.store.changeStatus(of: "T", to: .active, at: scenarioStart)
         #expect(published.warnings.first?.message.contains("follow-up F is still a draft") == true)
@@ -162,16 +169,22 @@ struct CampaignVersionTests {
         #expect(try temporary.store.save(followUp).version == 1, "saving the same settings again is not a new version")
         followUp.delay = .relative(seconds: 7200)
         #expect(try temporary.store.save(followUp).version == 2)
+        followUp.messages = [.push: ChannelMessage(["body": "new copy"])]
+        #expect(try temporary.store.save(followUp).version == 3, "new content is a new version (R21)")
+        followUp.messages = [:]
+        followUp.delay = .relative(seconds: 7200)
+        #expect(try temporary.store.save(followUp).version == 4)
         _ = try temporary.store.changeStatus(of: "F", to: .active, at: scenarioStart.addingTimeInterval(-60))
-        #expect(try temporary.store.campaigns().first { $0.id == "F" }?.version == 2, "a status change is not a new version")
+        #expect(try temporary.store.campaigns().first { $0.id == "F" }?.version == 4, "a status change is not a new version")
 
         let versions = try temporary.store.campaignVersions(of: "F")
-        #expect(versions.map(\.version) == [1, 2])
-        #expect(versions.map(\.delay) == [.relative(seconds: 3600), .relative(seconds: 7200)])
+        #expect(versions.map(\.version) == [1, 2, 3, 4])
+        #expect(versions.map(\.delay) == [.relative(seconds: 3600), .relative(seconds: 7200), .relative(seconds: 7200), .relative(seconds: 7200)])
+        #expect(versions[2].messages[.push]?.fields["body"] == "new copy")
 
         // A waiting entry records the version that was live when it began.
         let engine = ConnectorEngine(campaigns: try temporary.store.campaigns(), workspaceTimeZone: TimeZone(identifier: "UTC") ?? .current)
         _ = try temporary.store.ingest([interact(.pushOpened, "T", user: "u1", at: scenarioStart)], engine: engine, now: scenarioStart)
-        #expect(try temporary.store.waitingEntries(for: "u1").first?.campaignVersion == 2)
+        #expect(try temporary.store.waitingEntries(for: "u1").first?.campaignVersion == 4)
     }
 }

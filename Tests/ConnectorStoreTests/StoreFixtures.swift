@@ -38,5 +38,11 @@ func interact(_ kind: InteractionKind, _ campaign: CampaignID, user: UserID, at 
 }
 
 func active(_ id: CampaignID, channels: [Channel] = [.push]) -> Campaign {
-    Campaign(id: id, history: StatusHistory([StatusChange(.active, at: scenarioStart.addingTimeInterval(-7 * 86_400))]), channels: channels)
+    Campaign(id: id, history: StatusHistory([StatusChange(.active, at: scenarioStart.addingTimeInterval(-7 * 86_400))]), channels: channels,
+             messages: messages(for: channels))
+}
+
+/// A message on each channel, so campaigns have content (R21).
+func messages(for channels: [Channel]) -> [Channel: ChannelMessage] {
+    Dictionary(uniqueKeysWithValues: channels.map { ($0, ChannelMessage(["body": "Hello {{ ${first_name} }}"])) })
 }
