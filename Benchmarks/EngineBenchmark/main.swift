@@ -15,6 +15,7 @@ var eventCount = 1_000_000
 var batchSize = 1000
 var userCount = 100_000
 var receiptIndex = ReceiptIndex.all
+var lateness = 0.0
 var onlyIngest = false
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let argument = arguments.next() {
@@ -25,6 +26,7 @@ while let argument = arguments.next() {
     case "--receipt-index":
         guard let index = ReceiptIndex(rawValue: arguments.next() ?? "") else { print("--receipt-index all|follow_ups_only"); exit(2) }
         receiptIndex = index
+    case "--late": lateness = Double(arguments.next() ?? "") ?? lateness
     case "--only-ingest": onlyIngest = true
     default: print("unknown argument \(argument)"); exit(2)
     }
@@ -79,12 +81,15 @@ for i in 0..<50 {
 let engine = ConnectorEngine(campaigns: campaigns, workspaceTimeZone: utc)
 
 let eventUsers = max(1, userCount)
+// With --late S, each event happened up to S seconds before its place in the stream (as
+// mobile SDKs send batches late): exceptions can arrive before earlier triggers (R14).
+let eventLateness = lateness
 func makeEvents(_ range: Range<Int>) -> [Event] {
     var generator = SystemRandomNumberGenerator()
     return range.map { index in
         let user = UserID("user-\(Int.random(in: 0..<eventUsers, using: &generator))")
         let campaign = CampaignID("O\(Int.random(in: 0..<50, using: &generator))")
-        let time = start.addingTimeInterval(Double(index) * 0.01)
+        let time = start.addingTimeInterval(Double(index) * 0.01 - (eventLateness > 0 ? Double.random(in: 0..<eventLateness, using: &generator) : 0))
         let roll = Int.random(in: 0..<100, using: &generator)
         let payload: Event.Payload
         switch roll {
@@ -98,7 +103,8 @@ func makeEvents(_ range: Range<Int>) -> [Event] {
     }
 }
 
-print("engine + store benchmark: \(eventCount) events, batches of \(batchSize), \(userCount) stored users, receipt index \(receiptIndex.rawValue)")
+print("engine + store benchmark: \(eventCount) events, batches of \(batchSize), \(userCount) stored users, receipt index \(receiptIndex.rawValue)"
+      + (lateness > 0 ? ", events up to \(Int(lateness)) s late" : ""))
 let store = try SQLiteStore(path: folder.appendingPathComponent("connector.sqlite").path, receiptIndex: receiptIndex)
 for campaign in campaigns { try store.save(campaign) }
 // Users as a workspace has them: a few attributes, a time zone, a push token for 90%.
