@@ -48,6 +48,10 @@ public protocol Store: Sendable {
     var indexesEveryReceipt: Bool { get }
     /// The user's receipts since `since`, as (time, channel), for frequency caps (R19).
     func receipts(for user: UserID, since: Date) throws -> [(Date, Channel)]
+    /// Deletes old events and trace records, keeping what the rules still need (waiting
+    /// entries, receipts); see ``SQLiteStore/prune(eventsBefore:traceBefore:)``.
+    @discardableResult
+    func prune(eventsBefore: Date, traceBefore: Date) throws -> PruneReport
     /// Dispatches of `campaign` on `channel` created at or after `since` (R18 rate limits).
     func dispatchCount(campaign: CampaignID, channel: Channel, since: Date) throws -> Int
 }

@@ -1,0 +1,65 @@
+import ConnectorCore
+import Foundation
+import GRDB
+
+/// What ``Store/prune(eventsBefore:traceBefore:)`` removed.
+public struct PruneReport: Sendable, Equatable {
+    public var events = 0
+    public var exceptionEvents = 0
+    public var traceRecords = 0
+
+    public init() {}
+}
+
+extension SQLiteStore {
+    /// Deletes events that happened before `eventsBefore` (with their out-of-order
+    /// exception index rows) and trace records written before `traceBefore`, oldest first,
+    /// at most 10,000 rows per transaction so ingestion waits for one chunk at most.
+    ///
+    /// Rows are visited in arrival order and a walk stops at the first chunk with nothing
+    /// to delete, so an event that arrived long after newer ones may outlive the cutoff
+    /// until a later run. Waiting entries, receipts (R7 may need them for ever), users,
+    /// campaigns and the outbox are kept. Remembered ids for deduplication are not
+    /// affected (they follow ``dedupeWindow``). An exception can only cancel a wait that
+    /// began before it, so events older than the longest delay are no longer needed by
+    /// the engine (R14); how long to keep them beyond that is the operator's choice.
+    @discardableResult
+    public func prune(eventsBefore: Date, traceBefore: Date) throws -> PruneReport {
+        var report = PruneReport()
+        let eventCutoff = eventsBefore.timeIntervalSince1970
+        try walkChunks(table: "event") { db, first, last in
+            let old = try Row.fetchAll(db, sql: "SELECT seq, user_id, time FROM event WHERE seq BETWEEN ? AND ? AND time < ?",
+                                       arguments: [first, last, eventCutoff])
+            for row in old {
+                try db.cachedStatement(sql: "DELETE FROM exception_event WHERE user_id = ? AND time = ? AND seq = ?")
+                    .execute(arguments: [row["user_id"] as String, row["time"] as Double, row["seq"] as Int64])
+                report.exceptionEvents += db.changesCount
+            }
+            try db.execute(sql: "DELETE FROM event WHERE seq BETWEEN ? AND ? AND time < ?", arguments: [first, last, eventCutoff])
+            report.events += db.changesCount
+            return db.changesCount
+        }
+        try walkChunks(table: "trace") { db, first, last in
+            try db.execute(sql: "DELETE FROM trace WHERE seq BETWEEN ? AND ? AND time < ?",
+                           arguments: [first, last, traceBefore.timeIntervalSince1970])
+            report.traceRecords += db.changesCount
+            return db.changesCount
+        }
+        return report
+    }
+
+    /// Calls `delete` with successive ranges of 10,000 keys of `table` (by `seq`), each in
+    /// its own transaction, until a range deletes nothing.
+    private func walkChunks(table: String, _ delete: (Database, Int64, Int64) throws -> Int) throws {
+        var cursor = Int64.min
+        while true {
+            let next = try pool.write { db -> Int64? in
+                let keys = try Int64.fetchAll(db, sql: "SELECT seq FROM \(table) WHERE seq > ? ORDER BY seq LIMIT 10000", arguments: [cursor])
+                guard let first = keys.first, let last = keys.last else { return nil }
+                return try delete(db, first, last) > 0 ? last : nil
+            }
+            guard let next else { return }
+            cursor = next
+        }
+    }
+}
