@@ -12,6 +12,12 @@ enum TraceTime {
         format(date, offset: zone.secondsFromGMT(for: date), seconds: false)
     }
 
+    /// Reads ISO 8601 (`2026-03-02T09:05:00Z`, with fractional seconds or an offset).
+    static func parse(_ text: String) -> Date? {
+        if let date = try? Date.ISO8601FormatStyle().parse(text) { return date }
+        return try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)
+    }
+
     private static func format(_ date: Date, offset: Int, seconds: Bool) -> String {
         var time = time_t(Int((date.timeIntervalSince1970 + Double(offset)).rounded(.down)))
         var parts = tm()

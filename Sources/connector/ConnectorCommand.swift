@@ -9,10 +9,11 @@ struct ConnectorCommand: AsyncParsableCommand {
         discussion: """
             The engine, its store and the libcurl transport work; the service and the channel \
             adapters are being built. `demo` runs example campaigns through the engine and the \
-            transport; `check-campaigns` checks campaign files; `trace` shows why a user got \
-            (or did not get) a follow-up.
+            transport; `check-campaigns` checks campaign files; `ingest` feeds JSON Lines events \
+            into a store; `set-status` publishes, stops or archives a campaign; `trace` shows why \
+            a user got (or did not get) a follow-up.
             """,
-        subcommands: [DemoCommand.self, CampaignsCheckCommand.self, TraceCommand.self, SendCommand.self, IngestSyntheticCommand.self],
+        subcommands: [DemoCommand.self, CampaignsCheckCommand.self, ImportUsersCommand.self, IngestCommand.self, SetStatusCommand.self, TraceCommand.self, SendCommand.self, IngestSyntheticCommand.self],
         defaultSubcommand: DemoCommand.self
     )
 }

@@ -60,4 +60,41 @@ struct CommandLineTests {
         let (_, nobody) = try await connector(["trace", "--database", database, "nobody"])
         #expect(nobody.contains("no decisions recorded for user nobody"))
     }
+
+    @Test("the operator's round: import users, save and publish campaigns, ingest events, read a trace; bad lines are reported by number and the rest goes in")
+    func operatorWorkflow() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("workflow-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let database = folder.appendingPathComponent("c.sqlite").path
+        let users = folder.appendingPathComponent("users.jsonl"), events = folder.appendingPathComponent("events.jsonl")
+        try """
+            {"id":"ada","attributes":{"plan":"pro"},"time_zone":"Europe/Berlin","addresses":{"push":"tok-ada"}}
+            {"id":"bob","time_zone":"Mars/Olympus"}
+            """.write(to: users, atomically: true, encoding: .utf8)
+        try """
+            {"id":"e1","user_id":"ada","time":"2026-03-02T09:05:00Z","type":"interaction","kind":"push_opened","campaign":"free-shipping"}
+
+            {"id":"e2","user_id":"ada","time":"soon","type":"session_start"}
+            {"id":"e1","user_id":"ada","time":"2026-03-02T09:05:00Z","type":"interaction","kind":"push_opened","campaign":"free-shipping"}
+            """.write(to: events, atomically: true, encoding: .utf8)
+
+        let (imported, importOutput) = try await connector(["import-users", "--database", database, users.path])
+        #expect(imported == 1 && importOutput.contains("line 2: time_zone: 'Mars/Olympus' is not an IANA time zone") && importOutput.contains("1 users imported"), "\(importOutput)")
+        let (saved, _) = try await connector(["ingest", "--database", database, "--campaigns", repository.appendingPathComponent("Examples/campaigns").path, "/dev/null"])
+        #expect(saved == 0)
+        for id in ["fifteen-off", "free-shipping"] {
+            let (published, output) = try await connector(["set-status", "--database", database, "--at", "2026-03-01T00:00:00Z", id, "active"])
+            #expect(published == 0, "\(output)")
+        }
+        let (refused, refusal) = try await connector(["set-status", "--database", database, "nope", "active"])
+        #expect(refused == 1 && refusal.contains("no campaign 'nope' exists"), "\(refusal)")
+
+        let (ingested, output) = try await connector(["ingest", "--database", database, "--now", "2026-03-02T09:30:00Z", events.path])
+        #expect(ingested == 1, "a malformed line makes the exit status 1")
+        #expect(output.contains("line 3: time: 'soon' is not an ISO 8601 time"), "\(output)")
+        #expect(output.contains("1 accepted, 1 duplicate, 1 malformed, 0 failed; 1 decisions"), "\(output)")
+        let (_, trace) = try await connector(["trace", "--database", database, "ada"])
+        #expect(trace.contains("scheduled fifteen-off for 2026-03-02T11:05 Europe/Berlin"), "\(trace)")
+    }
 }

@@ -1,0 +1,36 @@
+import ArgumentParser
+import ConnectorCore
+import ConnectorStore
+import Foundation
+
+/// `connector import-users --database FILE [USERS.jsonl]`: users as JSON Lines (see
+/// ``UserJSON``) into a store, in one transaction; a malformed line is reported with its
+/// number and field, the others are imported, and the exit status is 1.
+struct ImportUsersCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import-users",
+        abstract: "Import users (JSON Lines: id, attributes, time_zone, addresses, subscriptions) into a SQLite store."
+    )
+
+    @Option(help: "The SQLite database file (created if missing).")
+    var database: String
+
+    @Argument(help: "The JSON Lines file; standard input when missing or '-'.")
+    var file: String?
+
+    func run() throws {
+        var users: [User] = []
+        var malformed = 0
+        for line in try JSONLinesInput.lines(of: file) {
+            do {
+                users.append(try UserJSON.user(json: line.text))
+            } catch {
+                malformed += 1
+                JSONLinesInput.reject(line.number, error)
+            }
+        }
+        try SQLiteStore(path: database).save(users)
+        print("\(users.count) users imported, \(malformed) malformed")
+        if malformed > 0 { throw ExitCode(1) }
+    }
+}

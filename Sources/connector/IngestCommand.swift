@@ -1,0 +1,81 @@
+import ArgumentParser
+import ConnectorCore
+import ConnectorStore
+import Foundation
+
+/// `connector ingest --database FILE [EVENTS.jsonl]`: events as JSON Lines (a file or
+/// standard input) through the engine into a store. A malformed line is reported with its
+/// number and field and the other lines are ingested; the exit status is 1 if any line or
+/// event was rejected.
+struct IngestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "Ingest events (JSON Lines, see EventJSON) through the engine into a SQLite store."
+    )
+
+    @Option(help: "The SQLite database file (created if missing).")
+    var database: String
+
+    @Option(help: "A folder of campaign files to save into the store first.")
+    var campaigns: String?
+
+    @Option(help: "Events per transaction.")
+    var batch = 1000
+
+    @Option(help: "The processing time for delays (ISO 8601); default: now.")
+    var now: String?
+
+    @Argument(help: "The JSON Lines file; standard input when missing or '-'.")
+    var file: String?
+
+    func validate() throws {
+        guard batch > 0 else { throw ValidationError("--batch must be positive") }
+    }
+
+    func run() throws {
+        let processingTime: Date
+        if let now {
+            guard let date = try? Date.ISO8601FormatStyle().parse(now) else { throw ValidationError("--now: '\(now)' is not an ISO 8601 time") }
+            processingTime = date
+        } else {
+            processingTime = Date()
+        }
+        let lines = try JSONLinesInput.lines(of: file)
+        let store = try SQLiteStore(path: database)
+        if let campaigns {
+            let (definitions, errors) = CampaignFileReader.campaigns(inFolder: URL(fileURLWithPath: campaigns))
+            guard errors.isEmpty else { throw ValidationError("campaign files with errors:\n" + errors.map(\.description).joined(separator: "\n")) }
+            for campaign in definitions { try store.save(campaign) }
+            let drafts = try store.campaigns().filter { $0.history.current == .draft }.map(\.id.rawValue)
+            if !drafts.isEmpty {
+                FileHandle.standardError.write(Data("drafts (they trigger nothing until published with `connector set-status`): \(drafts.joined(separator: ", "))\n".utf8))
+            }
+        }
+        let engine = ConnectorEngine(campaigns: try store.campaigns(), workspaceTimeZone: TimeZone(identifier: "UTC") ?? .current)
+
+        var malformed = 0, total = IngestReport()
+        var pending: [Event] = []
+        func flush() throws {
+            guard !pending.isEmpty else { return }
+            let report = try store.ingest(pending, engine: engine, now: processingTime)
+            for failure in report.failures { FileHandle.standardError.write(Data("\(failure)\n".utf8)) }
+            total.accepted += report.accepted
+            total.duplicates += report.duplicates
+            total.failures += report.failures
+            total.decisions += report.decisions
+            pending = []
+        }
+        for line in lines {
+            do {
+                pending.append(try EventJSON.event(json: line.text))
+            } catch {
+                malformed += 1
+                JSONLinesInput.reject(line.number, error)
+            }
+            if pending.count >= batch { try flush() }
+        }
+        try flush()
+        print("\(total.accepted) accepted, \(total.duplicates.count) duplicate, \(malformed) malformed, \(total.failures.count) failed; \(total.decisions.count) decisions")
+        if malformed + total.failures.count > 0 { throw ExitCode(1) }
+    }
+}
