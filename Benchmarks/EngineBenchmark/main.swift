@@ -216,18 +216,31 @@ func rawInsert(_ name: String, schema: String, insert: String, arguments: @escap
                  written / 1e6, written / Double(rawEventCount) / 1e3))
     return Double(rawEventCount) / (elapsed - generation)
 }
+/// The columns the store writes for an event (ConnectorStore's EventRow), so the raw
+/// inserts write the same rows.
 func columns(_ event: Event) -> StatementArguments {
-    var kind: String?, campaign: String?
-    if case .interaction(let interaction) = event.payload {
-        kind = interaction.kind.rawValue
-        campaign = interaction.campaign.rawValue
+    var type = "", kind: String?, campaign: String?, detail: String?, data: String?
+    switch event.payload {
+    case .interaction(let interaction):
+        (type, kind, campaign, detail) = ("interaction", interaction.kind.rawValue, interaction.campaign.rawValue, interaction.detail)
+    case .custom(let name, let properties):
+        (type, detail, data) = ("custom", name, AttributeValue.jsonText(properties))
+    case .purchase(let product, let price, let currency, let quantity):
+        (type, detail) = ("purchase", product)
+        data = AttributeValue.jsonText(["price": .number(price), "currency": .string(currency), "quantity": .number(Double(quantity))])
+    case .sessionStart:
+        type = "session_start"
+    case .attributeUpdate(let changes):
+        (type, data) = ("attributes", AttributeValue.jsonText(changes))
     }
-    return [event.id.rawValue, event.userID.rawValue, event.time.timeIntervalSince1970, "interaction", kind, campaign]
+    return [event.id.rawValue, event.userID.rawValue, event.time.timeIntervalSince1970, type, kind, campaign, detail, data]
 }
-let uuidKeyed = try rawInsert("uuid", schema: "CREATE TABLE event (event_id TEXT PRIMARY KEY, user_id TEXT, time REAL, type TEXT, kind TEXT, campaign TEXT)",
-                              insert: "INSERT INTO event VALUES (?, ?, ?, ?, ?, ?)") { event, _ in columns(event) }
-let timeOrdered = try rawInsert("ordered", schema: "CREATE TABLE event (seq INTEGER PRIMARY KEY, event_id TEXT, user_id TEXT, time REAL, type TEXT, kind TEXT, campaign TEXT)",
-                                insert: "INSERT INTO event VALUES (?, ?, ?, ?, ?, ?, ?)") { event, position in [position] + columns(event) }
+let uuidKeyed = try rawInsert("uuid", schema: """
+    CREATE TABLE event (event_id TEXT PRIMARY KEY, user_id TEXT, time REAL, type TEXT, kind TEXT, campaign TEXT, detail TEXT, data TEXT)
+    """, insert: "INSERT INTO event VALUES (?, ?, ?, ?, ?, ?, ?, ?)") { event, _ in columns(event) }
+let timeOrdered = try rawInsert("ordered", schema: """
+    CREATE TABLE event (seq INTEGER PRIMARY KEY, event_id TEXT, user_id TEXT, time REAL, type TEXT, kind TEXT, campaign TEXT, detail TEXT, data TEXT)
+    """, insert: "INSERT INTO event VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)") { event, position in [position] + columns(event) }
 let best = max(uuidKeyed, timeOrdered)
 print(String(format: "raw GRDB inserts of the event rows: UUID primary key %.0f rows/s, time-ordered key %.0f rows/s; end to end / best = %.2fx", uuidKeyed, timeOrdered, ingestRate / best))
 
