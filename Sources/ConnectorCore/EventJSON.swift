@@ -1,8 +1,9 @@
 import Foundation
 import JSONCore
 
-/// A malformed event: which field, what is wrong, what would be right.
-public struct EventFormatError: Error, Sendable, Equatable, CustomStringConvertible {
+/// A malformed input document (an event, a user): which field, what is wrong, what would
+/// be right.
+public struct DocumentError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The field, such as `time` or `properties.sku`; empty for the whole event.
     public var field: String
     public var message: String
@@ -30,23 +31,23 @@ public struct EventFormatError: Error, Sendable, Equatable, CustomStringConverti
 /// `time` is ISO 8601 (fractional seconds allowed) or seconds since 1970.
 public enum EventJSON {
     /// Reads one event from JSON text.
-    public static func event(json text: String) throws(EventFormatError) -> Event {
+    public static func event(json text: String) throws(DocumentError) -> Event {
         let value: AttributeValue
         do {
             value = try AttributeValue(json: text)
         } catch {
-            throw EventFormatError(field: "", message: "not JSON (\(error))")
+            throw DocumentError(field: "", message: "not JSON (\(error))")
         }
         return try event(value)
     }
 
     /// Reads one event from a parsed JSON value.
-    public static func event(_ value: AttributeValue) throws(EventFormatError) -> Event {
-        guard case .object(let fields) = value else { throw EventFormatError(field: "", message: "expected an object with id, user_id, time and type") }
+    public static func event(_ value: AttributeValue) throws(DocumentError) -> Event {
+        guard case .object(let fields) = value else { throw DocumentError(field: "", message: "expected an object with id, user_id, time and type") }
         let known: Set<String> = ["id", "user_id", "time", "type", "kind", "campaign", "detail", "product_id", "price", "currency",
                                   "quantity", "name", "properties", "attributes"]
         if let unknown = fields.keys.sorted().first(where: { !known.contains($0) }) {
-            throw EventFormatError(field: unknown, message: "unknown field; known: \(known.sorted().joined(separator: ", "))")
+            throw DocumentError(field: unknown, message: "unknown field; known: \(known.sorted().joined(separator: ", "))")
         }
         let id = try text(fields, "id")
         let user = try text(fields, "user_id")
@@ -56,27 +57,27 @@ public enum EventJSON {
         case "interaction":
             let name = try text(fields, "kind")
             guard let kind = InteractionKind(rawValue: name) else {
-                throw EventFormatError(field: "kind", message: "unknown interaction '\(name)'; expected one of: \(InteractionKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw DocumentError(field: "kind", message: "unknown interaction '\(name)'; expected one of: \(InteractionKind.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             let detail = try optionalText(fields, "detail")
             if kind.triggerRequiresDetail && detail == nil {
-                throw EventFormatError(field: "detail", message: "\(name) needs the link alias as detail (R1)")
+                throw DocumentError(field: "detail", message: "\(name) needs the link alias as detail (R1)")
             }
             payload = .interaction(Interaction(kind: kind, campaign: CampaignID(try text(fields, "campaign")), detail: detail))
         case "purchase":
             guard case .number(let price)? = fields["price"], price.isFinite, price >= 0 else {
-                throw EventFormatError(field: "price", message: "expected a number of at least 0")
+                throw DocumentError(field: "price", message: "expected a number of at least 0")
             }
             var quantity = 1
             if let value = fields["quantity"] {
                 guard case .number(let number) = value, number >= 1, number == number.rounded(), number < 1e9 else {
-                    throw EventFormatError(field: "quantity", message: "expected a whole number of at least 1")
+                    throw DocumentError(field: "quantity", message: "expected a whole number of at least 1")
                 }
                 quantity = Int(number)
             }
             let currency = try text(fields, "currency")
             guard currency.count == 3, currency.allSatisfy({ $0.isLetter && $0.isUppercase }) else {
-                throw EventFormatError(field: "currency", message: "expected an ISO 4217 code such as EUR")
+                throw DocumentError(field: "currency", message: "expected an ISO 4217 code such as EUR")
             }
             payload = .purchase(productID: try text(fields, "product_id"), price: price, currency: currency, quantity: quantity)
         case "custom":
@@ -85,48 +86,48 @@ public enum EventJSON {
             payload = .sessionStart
         case "attributes":
             let attributes = try object(fields, "attributes")
-            guard !attributes.isEmpty else { throw EventFormatError(field: "attributes", message: "expected at least one attribute") }
+            guard !attributes.isEmpty else { throw DocumentError(field: "attributes", message: "expected at least one attribute") }
             payload = .attributeUpdate(attributes)
         case let other:
-            throw EventFormatError(field: "type", message: "unknown type '\(other)'; expected interaction, purchase, custom, session_start or attributes")
+            throw DocumentError(field: "type", message: "unknown type '\(other)'; expected interaction, purchase, custom, session_start or attributes")
         }
         return Event(id: EventID(id), userID: UserID(user), time: time, payload: payload)
     }
 
-    private static func text(_ fields: [String: AttributeValue], _ name: String) throws(EventFormatError) -> String {
+    private static func text(_ fields: [String: AttributeValue], _ name: String) throws(DocumentError) -> String {
         guard case .string(let text)? = fields[name], !text.isEmpty else {
-            throw EventFormatError(field: name, message: fields[name] == nil ? "is required" : "expected non-empty text")
+            throw DocumentError(field: name, message: fields[name] == nil ? "is required" : "expected non-empty text")
         }
         return text
     }
 
-    private static func optionalText(_ fields: [String: AttributeValue], _ name: String) throws(EventFormatError) -> String? {
+    private static func optionalText(_ fields: [String: AttributeValue], _ name: String) throws(DocumentError) -> String? {
         switch fields[name] {
         case nil, .null?: return nil
         case .string(let text)?: return text
-        default: throw EventFormatError(field: name, message: "expected text or null")
+        default: throw DocumentError(field: name, message: "expected text or null")
         }
     }
 
-    private static func object(_ fields: [String: AttributeValue], _ name: String) throws(EventFormatError) -> [String: AttributeValue] {
+    private static func object(_ fields: [String: AttributeValue], _ name: String) throws(DocumentError) -> [String: AttributeValue] {
         switch fields[name] {
         case nil, .null?: return [:]
         case .object(let object)?: return object
-        default: throw EventFormatError(field: name, message: "expected an object")
+        default: throw DocumentError(field: name, message: "expected an object")
         }
     }
 
-    private static func date(_ value: AttributeValue?) throws(EventFormatError) -> Date {
+    private static func date(_ value: AttributeValue?) throws(DocumentError) -> Date {
         switch value {
         case .number(let seconds)? where seconds.isFinite:
             return Date(timeIntervalSince1970: seconds)
         case .string(let text)?:
             if let date = TraceTime.parse(text) { return date }
-            throw EventFormatError(field: "time", message: "'\(text)' is not an ISO 8601 time such as 2026-03-02T09:05:00Z")
+            throw DocumentError(field: "time", message: "'\(text)' is not an ISO 8601 time such as 2026-03-02T09:05:00Z")
         case nil:
-            throw EventFormatError(field: "time", message: "is required (ISO 8601, or seconds since 1970)")
+            throw DocumentError(field: "time", message: "is required (ISO 8601, or seconds since 1970)")
         default:
-            throw EventFormatError(field: "time", message: "expected an ISO 8601 time or seconds since 1970")
+            throw DocumentError(field: "time", message: "expected an ISO 8601 time or seconds since 1970")
         }
     }
 }

@@ -9,54 +9,54 @@ import JSONCore
 ///  "subscriptions": {"email": "unsubscribed"}}
 /// ```
 public enum UserJSON {
-    /// Reads one user; errors name the field (``EventFormatError`` is shared with events).
-    public static func user(json text: String) throws(EventFormatError) -> User {
+    /// Reads one user; errors name the field.
+    public static func user(json text: String) throws(DocumentError) -> User {
         let value: AttributeValue
         do {
             value = try AttributeValue(json: text)
         } catch {
-            throw EventFormatError(field: "", message: "not JSON (\(error))")
+            throw DocumentError(field: "", message: "not JSON (\(error))")
         }
-        guard case .object(let fields) = value else { throw EventFormatError(field: "", message: "expected an object with at least an id") }
+        guard case .object(let fields) = value else { throw DocumentError(field: "", message: "expected an object with at least an id") }
         let known = ["id", "attributes", "time_zone", "addresses", "subscriptions"]
         if let unknown = fields.keys.sorted().first(where: { !known.contains($0) }) {
-            throw EventFormatError(field: unknown, message: "unknown field; known: \(known.joined(separator: ", "))")
+            throw DocumentError(field: unknown, message: "unknown field; known: \(known.joined(separator: ", "))")
         }
-        guard case .string(let id)? = fields["id"], !id.isEmpty else { throw EventFormatError(field: "id", message: "is required") }
+        guard case .string(let id)? = fields["id"], !id.isEmpty else { throw DocumentError(field: "id", message: "is required") }
         var user = User(id: UserID(id))
         switch fields["attributes"] {
         case nil, .null?: break
         case .object(let attributes)?: user.attributes = attributes
-        default: throw EventFormatError(field: "attributes", message: "expected an object")
+        default: throw DocumentError(field: "attributes", message: "expected an object")
         }
         switch fields["time_zone"] {
         case nil, .null?: break
         case .string(let zone)?:
             guard TimeZone(identifier: zone) != nil else {
-                throw EventFormatError(field: "time_zone", message: "'\(zone)' is not an IANA time zone such as Europe/Berlin")
+                throw DocumentError(field: "time_zone", message: "'\(zone)' is not an IANA time zone such as Europe/Berlin")
             }
             user.timeZone = zone
-        default: throw EventFormatError(field: "time_zone", message: "expected an IANA time zone name")
+        default: throw DocumentError(field: "time_zone", message: "expected an IANA time zone name")
         }
         for (name, value) in try channelMap(fields["addresses"], "addresses") {
             guard case .string(let address) = value, !address.isEmpty else {
-                throw EventFormatError(field: "addresses.\(name.rawValue)", message: "expected non-empty text")
+                throw DocumentError(field: "addresses.\(name.rawValue)", message: "expected non-empty text")
             }
             if name == .email, !address.contains("@") {
-                throw EventFormatError(field: "addresses.email", message: "'\(address)' is not an email address")
+                throw DocumentError(field: "addresses.email", message: "'\(address)' is not an email address")
             }
             user.addresses[name] = address
         }
         for (name, value) in try channelMap(fields["subscriptions"], "subscriptions") {
             guard case .string(let text) = value, let state = SubscriptionState(rawValue: text) else {
-                throw EventFormatError(field: "subscriptions.\(name.rawValue)", message: "expected opted_in, subscribed or unsubscribed")
+                throw DocumentError(field: "subscriptions.\(name.rawValue)", message: "expected opted_in, subscribed or unsubscribed")
             }
             user.subscriptions[name] = state
         }
         return user
     }
 
-    private static func channelMap(_ value: AttributeValue?, _ field: String) throws(EventFormatError) -> [(Channel, AttributeValue)] {
+    private static func channelMap(_ value: AttributeValue?, _ field: String) throws(DocumentError) -> [(Channel, AttributeValue)] {
         switch value {
         case nil, .null?:
             return []
@@ -64,13 +64,13 @@ public enum UserJSON {
             var result: [(Channel, AttributeValue)] = []
             for (name, item) in object.sorted(by: { $0.key < $1.key }) {
                 guard let channel = Channel(rawValue: name) else {
-                    throw EventFormatError(field: "\(field).\(name)", message: "unknown channel; expected one of: \(Channel.allCases.map(\.rawValue).joined(separator: ", "))")
+                    throw DocumentError(field: "\(field).\(name)", message: "unknown channel; expected one of: \(Channel.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 result.append((channel, item))
             }
             return result
         default:
-            throw EventFormatError(field: field, message: "expected an object by channel")
+            throw DocumentError(field: field, message: "expected an object by channel")
         }
     }
 }
