@@ -90,7 +90,7 @@ public final class SQLiteStore: Store {
             var remembered = RememberedIDs(window: window)
             let newest = try Double.fetchOne(db, sql: "SELECT MAX(time) FROM event") ?? 0
             let from = date?.timeIntervalSince1970 ?? (newest - window)
-            let cursor = try Row.fetchCursor(db, sql: "SELECT event_id, time FROM event WHERE time >= ? ORDER BY time", arguments: [from])
+            let cursor = try Row.fetchCursor(db, sql: "SELECT event_id, time FROM event WHERE time >= ?", arguments: [from])
             while let row = try cursor.next() {
                 remembered.insert(StableHash.value(row[0] as String), time: row[1])
             }
@@ -143,15 +143,18 @@ public final class SQLiteStore: Store {
     }
 
     public func campaigns() throws -> [Campaign] {
-        try pool.read { db in
-            try Data.fetchAll(db, sql: "SELECT json FROM campaign ORDER BY id").map { try JSONDecoder().decode(Campaign.self, from: $0) }
-        }
+        try pool.read { db in try Self.readCampaigns(db) }
+    }
+
+    /// Every campaign's current version, by id.
+    static func readCampaigns(_ db: Database) throws -> [Campaign] {
+        let decoder = JSONDecoder()
+        return try Data.fetchAll(db, sql: "SELECT json FROM campaign ORDER BY id").map { try decoder.decode(Campaign.self, from: $0) }
     }
 
     public func changeStatus(of id: CampaignID, to status: CampaignStatus, at time: Date) throws -> CampaignLifecycle.Change {
         try pool.write { db in
-            let campaigns = try Data.fetchAll(db, sql: "SELECT json FROM campaign ORDER BY id").map { try JSONDecoder().decode(Campaign.self, from: $0) }
-            let change = try CampaignLifecycle.change(id, to: status, at: time, among: campaigns)
+            let change = try CampaignLifecycle.change(id, to: status, at: time, among: try Self.readCampaigns(db))
             try db.execute(sql: "UPDATE campaign SET json = ? WHERE id = ?", arguments: [try JSONEncoder().encode(change.campaign), id.rawValue])
             return change
         }
