@@ -35,11 +35,13 @@ public final class SQLiteStore: Store {
     ///   - checkpointPages: the WAL size in 4 KB pages at which a background checkpoint
     ///     copies it into the database file (see ``BackgroundCheckpointer``); at four
     ///     times that, the writer checkpoints itself.
-    ///   - receiptIndex: which receipts to index by user; opening with ``ReceiptIndex/all``
-    ///     a store last used with ``ReceiptIndex/followUpsOnly`` re-indexes every receipt
-    ///     from the event log first.
+    ///   - receiptIndex: which receipts to index by user; nil keeps what the database was
+    ///     last opened with (``ReceiptIndex/all`` for a new one), so tools that open a
+    ///     service's database do not change it. Opening with ``ReceiptIndex/all`` a store
+    ///     last used with ``ReceiptIndex/followUpsOnly`` re-indexes every receipt from the
+    ///     event log first.
     public init(path: String, dedupeWindow: TimeInterval = 30 * 86_400, checkpointPages: Int32 = 4096,
-                receiptIndex: ReceiptIndex = .all) throws {
+                receiptIndex: ReceiptIndex? = nil) throws {
         var configuration = Configuration()
         // Another process on the same file (`connector trace` beside the service) waits for
         // the current batch instead of failing with "database is locked".
@@ -58,14 +60,15 @@ public final class SQLiteStore: Store {
         self.checkpointer = checkpointer
         self.dedupeWindow = dedupeWindow
         seen = Mutex(RememberedIDs(window: dedupeWindow))
-        self.receiptIndex = receiptIndex
         try Self.migrator.migrate(pool)
-        try pool.write { db in
+        self.receiptIndex = try pool.write { db in
             let previous = try String.fetchOne(db, sql: "SELECT value FROM setting WHERE name = 'receipt_index'").flatMap(ReceiptIndex.init(rawValue:))
-            if receiptIndex == .all, previous == .followUpsOnly {
+            let chosen = receiptIndex ?? previous ?? .all
+            if chosen == .all, previous == .followUpsOnly {
                 try db.execute(sql: ReceiptSQL.reindex(where: "1"))
             }
-            try db.execute(sql: "INSERT OR REPLACE INTO setting (name, value) VALUES ('receipt_index', ?)", arguments: [receiptIndex.rawValue])
+            try db.execute(sql: "INSERT OR REPLACE INTO setting (name, value) VALUES ('receipt_index', ?)", arguments: [chosen.rawValue])
+            return chosen
         }
         try loadSeenIDs(since: nil)
         let latest = try pool.read { db in try Double.fetchOne(db, sql: "SELECT MAX(time) FROM exception_event") }

@@ -34,7 +34,8 @@ struct ReceiptIndexTests {
             let report = try store.ingest([interact(.pushOpened, "T", user: "u1", at: scenarioStart.addingTimeInterval(120))], engine: engine, now: scenarioStart)
             #expect(report.decisions.first?.reason.contains("already received F") == true, "R7 works on the follow-up's receipts")
         }
-        let reopened = try SQLiteStore(path: path)
+        #expect(try SQLiteStore(path: path).receiptIndex == .followUpsOnly, "opened without a choice, the store keeps its mode")
+        let reopened = try SQLiteStore(path: path, receiptIndex: .all)
         #expect(reopened.indexesEveryReceipt)
         #expect(try reopened.receipts(for: "u1", since: scenarioStart).map(\.1) == [.push, .email], "re-indexed from the events")
     }
