@@ -7,6 +7,8 @@ extension SQLiteStore {
         // Fast path: the whole batch in one transaction. If an event fails, the batch is
         // rolled back and applied again with a savepoint per event, so the failing event
         // is reported and the others are kept.
+        ingestLock.lock()
+        defer { ingestLock.unlock() }
         var accepted: [UInt64: Double] = [:]
         let report: IngestReport
         do {

@@ -19,6 +19,10 @@ public final class SQLiteStore: Store {
     /// How far back (by event time) ids are remembered for deduplication. Default 30 days.
     public let dedupeWindow: TimeInterval
     let seen: Mutex<RememberedIDs>
+    /// Held for a whole `ingest`: checking ids, the transaction and remembering the ids
+    /// must not interleave with another batch's (two requests carrying the same retried
+    /// event would both be accepted). SQLite runs one write transaction at a time anyway.
+    let ingestLock = NSLock()
     /// The latest time of any possible-exception event written (committed or not: an
     /// over-estimate only costs a query): an event at or after it cannot have exceptions
     /// that arrived before it, so the out-of-order query is skipped (the common case:
