@@ -138,6 +138,9 @@ extension SQLiteStore {
 
     /// Forgets the ids of events that happened before `date` (they can then be ingested again).
     public func pruneDedupe(before date: Date) throws {
+        // Not while a batch runs: its ids would be overwritten by the reloaded set.
+        ingestLock.lock()
+        defer { ingestLock.unlock() }
         try loadSeenIDs(since: date)
     }
 }
