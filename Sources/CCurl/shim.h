@@ -18,6 +18,10 @@ typedef size_t (*cc_data_callback)(char *buffer, size_t size, size_t nitems, voi
 typedef int (*cc_debug_callback)(CURL *handle, curl_infotype type, char *data, size_t size, void *userdata);
 typedef int (*cc_xferinfo_callback)(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow);
 
+/* CURLUSESSL_* are enum values up to libcurl 7.x and long #defines from 8.x: Swift sees
+   different types, so they are read through these. */
+static inline long cc_usessl_none(void) { return (long)CURLUSESSL_NONE; }
+static inline long cc_usessl_all(void) { return (long)CURLUSESSL_ALL; }
 static inline CURLcode cc_easy_setopt_long(CURL *h, CURLoption o, long v) { return curl_easy_setopt(h, o, v); }
 static inline CURLcode cc_easy_setopt_off_t(CURL *h, CURLoption o, curl_off_t v) { return curl_easy_setopt(h, o, v); }
 static inline CURLcode cc_easy_setopt_string(CURL *h, CURLoption o, const char *v) { return curl_easy_setopt(h, o, v); }

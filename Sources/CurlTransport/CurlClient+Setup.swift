@@ -124,9 +124,9 @@ extension CurlClient {
         transfer.set(CURLOPT_PROTOCOLS_STR, "smtp,smtps")
         applyCommon(transfer, timeouts: mail.timeouts, tls: mail.tls)
         switch mail.server.security {
-        case .startTLSRequired: transfer.set(CURLOPT_USE_SSL, Int(CURLUSESSL_ALL.rawValue))
-        case .implicitTLS: transfer.set(CURLOPT_USE_SSL, Int(CURLUSESSL_ALL.rawValue))
-        case .none: transfer.set(CURLOPT_USE_SSL, Int(CURLUSESSL_NONE.rawValue))
+        case .startTLSRequired: transfer.set(CURLOPT_USE_SSL, cc_usessl_all())
+        case .implicitTLS: transfer.set(CURLOPT_USE_SSL, cc_usessl_all())
+        case .none: transfer.set(CURLOPT_USE_SSL, cc_usessl_none())
         }
         if let credentials = mail.credentials {
             transfer.set(CURLOPT_USERNAME, credentials.username)
