@@ -44,6 +44,9 @@ extension SQLiteStore {
         seen.withLock { remembered in
             for (hash, time) in accepted { remembered.insert(hash, time: time) }
         }
+        // The batch is committed whatever happens here; a failed bulk is retried after the
+        // next batch, and the trace reads rows not indexed yet anyway.
+        try? indexTraceIfDue()
         return report
     }
 

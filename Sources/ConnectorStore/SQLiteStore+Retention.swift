@@ -39,6 +39,11 @@ extension SQLiteStore {
             report.events += db.changesCount
             return db.changesCount
         }
+        try pool.write { db in
+            // Whole days of the user index; entries of deleted rows within the cutoff's own
+            // day are left and dropped by the join when the trace is read.
+            try db.execute(sql: "DELETE FROM trace_by_user WHERE day < ?", arguments: [Int64((traceBefore.timeIntervalSince1970 / 86_400).rounded(.down))])
+        }
         try walkChunks(table: "trace") { db, first, last in
             try db.execute(sql: "DELETE FROM trace WHERE seq BETWEEN ? AND ? AND time < ?",
                            arguments: [first, last, traceBefore.timeIntervalSince1970])

@@ -54,16 +54,6 @@ extension SQLiteStore {
         try pool.read { db in try waiting(user, db) }
     }
 
-    public func trace(for user: UserID) throws -> [TraceRecord] {
-        try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT time, campaign_id, action, reason FROM trace WHERE user_id = ? ORDER BY seq", arguments: [user.rawValue])
-                .map { row in
-                    TraceRecord(time: Date(timeIntervalSince1970: row["time"]), userID: user,
-                                campaign: CampaignID(row["campaign_id"] as String), action: row["action"], reason: row["reason"])
-                }
-        }
-    }
-
     public func outbox() throws -> [Dispatch] {
         try pool.read { db in
             try Data.fetchAll(db, sql: "SELECT json FROM outbox ORDER BY seq").map { try JSONDecoder().decode(Dispatch.self, from: $0) }

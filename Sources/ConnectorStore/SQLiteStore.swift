@@ -31,6 +31,8 @@ public final class SQLiteStore: Store {
     private let checkpointer: BackgroundCheckpointer
     /// Which receipts are indexed by user (see ``ReceiptIndex``).
     public let receiptIndex: ReceiptIndex
+    /// How many trace rows wait before they are indexed by user in one bulk.
+    let traceIndexEvery: Int64
 
     /// Opens (creating and migrating) the database at `path`.
     ///
@@ -44,8 +46,11 @@ public final class SQLiteStore: Store {
     ///     service's database do not change it. Opening with ``ReceiptIndex/all`` a store
     ///     last used with ``ReceiptIndex/followUpsOnly`` re-indexes every receipt from the
     ///     event log first.
+    ///   - traceIndexEvery: how many decision-trace rows are indexed by user at once
+    ///     (see SQLiteStore+TraceIndex.swift); a user's trace scans at most this many
+    ///     rows that are not indexed yet.
     public init(path: String, dedupeWindow: TimeInterval = 30 * 86_400, checkpointPages: Int32 = 4096,
-                receiptIndex: ReceiptIndex? = nil) throws {
+                receiptIndex: ReceiptIndex? = nil, traceIndexEvery: Int = 65_536) throws {
         var configuration = Configuration()
         // Another process on the same file (`connector trace` beside the service) waits for
         // the current batch instead of failing with "database is locked".
@@ -64,6 +69,7 @@ public final class SQLiteStore: Store {
         self.checkpointer = checkpointer
         self.dedupeWindow = dedupeWindow
         seen = Mutex(RememberedIDs(window: dedupeWindow))
+        self.traceIndexEvery = Int64(max(1, traceIndexEvery))
         try Self.migrator.migrate(pool)
         self.receiptIndex = try pool.write { db in
             let previous = try String.fetchOne(db, sql: "SELECT value FROM setting WHERE name = 'receipt_index'").flatMap(ReceiptIndex.init(rawValue:))

@@ -75,6 +75,17 @@ extension SQLiteStore {
                     """)
             }
         }
+        // The trace's user index is built in bulk, by day (SQLiteStore+TraceIndex.swift).
+        migrator.registerMigration("006 trace indexed by user in bulk") { db in
+            try db.execute(sql: """
+                DROP INDEX trace_user;
+                CREATE TABLE trace_by_user (
+                    day INTEGER NOT NULL, user_id TEXT NOT NULL, seq INTEGER NOT NULL,
+                    PRIMARY KEY (day, user_id, seq)) WITHOUT ROWID;
+                INSERT INTO trace_by_user SELECT CAST(time / 86400 AS INTEGER), user_id, seq FROM trace ORDER BY 1, 2, 3;
+                INSERT OR REPLACE INTO setting (name, value) VALUES ('trace_indexed_through', (SELECT COALESCE(MAX(seq), 0) FROM trace));
+                """)
+        }
         return migrator
     }
 }

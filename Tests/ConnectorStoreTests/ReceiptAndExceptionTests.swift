@@ -104,6 +104,8 @@ struct ReceiptAndExceptionTests {
                 """, arguments: [scenarioStart.addingTimeInterval(7200).timeIntervalSince1970])
             try db.execute(sql: "INSERT INTO exception_event (user_id, time, seq) VALUES ('u2', ?, 1)",
                            arguments: [scenarioStart.addingTimeInterval(7200).timeIntervalSince1970])
+            try db.execute(sql: "INSERT INTO trace (user_id, time, campaign_id, action, reason) VALUES ('u9', ?, 'F', 'scheduled', 'from 001')",
+                           arguments: [scenarioStart.timeIntervalSince1970])
             // A campaign as 001 stored it: JSONEncoder's document, from before `messages`.
             var document = try JSONSerialization.jsonObject(with: JSONEncoder().encode(active("OLD"))) as? [String: Any] ?? [:]
             document.removeValue(forKey: "messages")
@@ -119,6 +121,8 @@ struct ReceiptAndExceptionTests {
         let engine = ConnectorEngine(campaigns: [active("T"), delayed], workspaceTimeZone: utc)
         #expect(try store.receipts(for: "u1", since: scenarioStart).map(\.1) == [.push])
         #expect(try store.campaigns().map(\.id) == ["OLD"], "old campaign documents still read (migration 005)")
+        #expect(try store.trace(for: "u9").map(\.reason) == ["from 001"], "old trace rows indexed by user (migration 006)")
+        #expect(try DatabaseQueue(path: path).read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM trace_by_user") } == 1)
         #expect(try store.campaignVersions(of: "OLD").first?.messages.isEmpty == true)
         let at = scenarioStart.addingTimeInterval(3600)
         let report = try store.ingest([interact(.pushOpened, "T", user: "u1", at: at), interact(.pushOpened, "T", user: "u2", at: at)],

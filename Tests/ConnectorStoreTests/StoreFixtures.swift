@@ -8,10 +8,10 @@ final class TemporaryStore {
     let folder: URL
     let store: SQLiteStore
 
-    init() throws {
+    init(traceIndexEvery: Int = 65_536) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        store = try SQLiteStore(path: folder.appendingPathComponent("connector.sqlite").path)
+        store = try SQLiteStore(path: folder.appendingPathComponent("connector.sqlite").path, traceIndexEvery: traceIndexEvery)
     }
 
     deinit { try? FileManager.default.removeItem(at: folder) }
