@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import GRDBSQLite
 
@@ -38,6 +39,12 @@ final class BoundStatement {
             sqlite3_bind_text(handle, position, text, -1, Self.transient)
         } else {
             sqlite3_bind_null(handle, position)
+        }
+    }
+
+    func bind(_ position: Int32, _ data: Data) {
+        data.withUnsafeBytes { bytes in
+            _ = sqlite3_bind_blob(handle, position, bytes.baseAddress, Int32(bytes.count), Self.transient)
         }
     }
 

@@ -15,7 +15,7 @@ extension SQLiteStore {
             report = try pool.write { db in
                 var report = IngestReport()
                 accepted = [:]
-                let writer = IngestionWriter(db)
+                let writer = WriteTransaction(db)
                 for event in events { try self.record(event, &accepted, engine: engine, now: now, writer, &report) }
                 return report
             }
@@ -23,7 +23,7 @@ extension SQLiteStore {
             report = try pool.write { db in
                 var report = IngestReport()
                 accepted = [:]
-                let writer = IngestionWriter(db)
+                let writer = WriteTransaction(db)
                 for event in events {
                     let hash = StableHash.value(event.id.rawValue)
                     let before = accepted[hash]
@@ -53,7 +53,7 @@ extension SQLiteStore {
     // swiftlint:disable:next function_parameter_count
     func record(
         _ event: Event, _ accepted: inout [UInt64: Double],
-        engine: ConnectorEngine, now: Date, _ writer: IngestionWriter, _ report: inout IngestReport
+        engine: ConnectorEngine, now: Date, _ writer: WriteTransaction, _ report: inout IngestReport
     ) throws {
         let hash = StableHash.value(event.id.rawValue)
         guard accepted[hash] == nil, !seen.withLock({ $0.contains(hash) }) else {
@@ -66,7 +66,7 @@ extension SQLiteStore {
     }
 
     /// Stores one (new) event and applies its decisions.
-    func apply(_ event: Event, engine: ConnectorEngine, now: Date, _ writer: IngestionWriter, _ report: inout IngestReport) throws {
+    func apply(_ event: Event, engine: ConnectorEngine, now: Date, _ writer: WriteTransaction, _ report: inout IngestReport) throws {
         let seq = try writer.insert(event)
         if engine.mayBeException(event) {
             try writer.insertException(user: event.userID, time: event.time, seq: seq)

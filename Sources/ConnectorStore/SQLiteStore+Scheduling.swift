@@ -15,39 +15,33 @@ extension SQLiteStore {
         guard !completions.isEmpty else { return }
         let encoder = JSONEncoder()
         try pool.write { db in
+            let writer = WriteTransaction(db)
             for completion in completions {
-                try Self.apply(completion, now: now, encoder: encoder, db)
+                try Self.apply(completion, now: now, encoder: encoder, writer)
             }
         }
     }
 
-    private static func apply(_ completion: Completion, now: Date, encoder: JSONEncoder, _ db: Database) throws {
+    private static func apply(_ completion: Completion, now: Date, encoder: JSONEncoder, _ writer: WriteTransaction) throws {
         let entry = completion.entry
         switch completion.outcome {
         case .hold(let until, let reason):
-            try db.cachedStatement(sql: "UPDATE waiting SET due_at = ? WHERE user_id = ? AND follow_up = ? AND id = ?")
-                .execute(arguments: [until.timeIntervalSince1970, entry.userID.rawValue, entry.followUp.rawValue, entry.id])
-            try trace(db, entry.userID, now, entry.followUp, "held", reason)
+            try writer.reschedule(user: entry.userID, followUp: entry.followUp, entryID: entry.id, due: until)
+            try writer.trace(entry.userID, now, entry.followUp, "held", reason)
             return
         case .send(let dispatches, let skipped):
             for dispatch in dispatches {
-                // INSERT OR IGNORE on the idempotency key: a retry never queues a send twice (R25).
-                try db.cachedStatement(sql: """
-                    INSERT OR IGNORE INTO outbox (dispatch_id, idempotency_key, campaign_id, channel, created_at, json)
-                    VALUES (?, ?, ?, ?, ?, ?)
-                    """).execute(arguments: [dispatch.id, dispatch.idempotencyKey, dispatch.followUp.rawValue, dispatch.channel.rawValue,
-                                             now.timeIntervalSince1970, try encoder.encode(dispatch)])
+                try writer.queue(dispatch, at: now, document: try encoder.encode(dispatch))
             }
             let channels = dispatches.map(\.channel.rawValue).joined(separator: ", ")
             let note = skipped.isEmpty ? "" : " (not on " + skipped.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue): \($0.value)" }.joined(separator: "; ") + ")"
-            try trace(db, entry.userID, now, entry.followUp, "sent", "dispatched \(entry.followUp) on \(channels)\(note)")
+            try writer.trace(entry.userID, now, entry.followUp, "sent", "dispatched \(entry.followUp) on \(channels)\(note)")
         case .control:
-            try trace(db, entry.userID, now, entry.followUp, "control", "held back in the control group (R17)")
+            try writer.trace(entry.userID, now, entry.followUp, "control", "held back in the control group (R17)")
         case .skip(let reason):
-            try trace(db, entry.userID, now, entry.followUp, "skipped", reason)
+            try writer.trace(entry.userID, now, entry.followUp, "skipped", reason)
         }
-        try db.cachedStatement(sql: "DELETE FROM waiting WHERE user_id = ? AND follow_up = ? AND id = ?")
-            .execute(arguments: [entry.userID.rawValue, entry.followUp.rawValue, entry.id])
+        try writer.deleteWaiting(user: entry.userID, followUp: entry.followUp, entryID: entry.id)
     }
 
     public func waitingEntries(for user: UserID) throws -> [WaitingEntry] {
@@ -82,10 +76,5 @@ extension SQLiteStore {
     func waiting(_ user: UserID, _ db: Database) throws -> [WaitingEntry] {
         try Row.fetchAll(db.cachedStatement(sql: "SELECT \(WaitingRow.columns) FROM waiting WHERE user_id = ?"), arguments: [user.rawValue])
             .map(WaitingRow.entry)
-    }
-
-    static func trace(_ db: Database, _ user: UserID, _ time: Date, _ campaign: CampaignID, _ action: String, _ reason: String) throws {
-        try db.cachedStatement(sql: "INSERT INTO trace (user_id, time, campaign_id, action, reason) VALUES (?, ?, ?, ?, ?)")
-            .execute(arguments: [user.rawValue, time.timeIntervalSince1970, campaign.rawValue, action, reason])
     }
 }

@@ -2,9 +2,10 @@ import ConnectorCore
 import Foundation
 import GRDB
 
-/// The reads and writes of one ingestion transaction, on ``BoundStatement``s prepared on
-/// first use and finalized with the writer at the end of the transaction.
-final class IngestionWriter {
+/// The reads and writes of one write transaction (a batch of events, a scheduler run), on
+/// ``BoundStatement``s prepared on first use and finalized with it at the end of the
+/// transaction. Each statement of the write path is written here once.
+final class WriteTransaction {
     /// The transaction's connection, for the rare statements that go through GRDB.
     let database: Database
     private var statements: [String: BoundStatement] = [:]
@@ -98,6 +99,31 @@ final class IngestionWriter {
         upsert.bind(6, entry.triggerTime.timeIntervalSince1970)
         upsert.bind(7, entry.dueAt.timeIntervalSince1970)
         try upsert.execute()
+    }
+
+    /// A held entry waits until `due` (R18, R20).
+    func reschedule(user: UserID, followUp: CampaignID, entryID: String, due: Date) throws {
+        let update = try statement("UPDATE waiting SET due_at = ? WHERE user_id = ? AND follow_up = ? AND id = ?")
+        update.bind(1, due.timeIntervalSince1970)
+        update.bind(2, user.rawValue)
+        update.bind(3, followUp.rawValue)
+        update.bind(4, entryID)
+        try update.execute()
+    }
+
+    /// Queues a dispatch; INSERT OR IGNORE on the idempotency key, so a retry never queues
+    /// a send twice (R25).
+    func queue(_ dispatch: Dispatch, at time: Date, document: Data) throws {
+        let insert = try statement("""
+            INSERT OR IGNORE INTO outbox (dispatch_id, idempotency_key, campaign_id, channel, created_at, json) VALUES (?, ?, ?, ?, ?, ?)
+            """)
+        insert.bind(1, dispatch.id)
+        insert.bind(2, dispatch.idempotencyKey)
+        insert.bind(3, dispatch.followUp.rawValue)
+        insert.bind(4, dispatch.channel.rawValue)
+        insert.bind(5, time.timeIntervalSince1970)
+        insert.bind(6, document)
+        try insert.execute()
     }
 
     func deleteWaiting(user: UserID, followUp: CampaignID, entryID: String) throws {
