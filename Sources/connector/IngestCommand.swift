@@ -33,13 +33,7 @@ struct IngestCommand: ParsableCommand {
     }
 
     func run() throws {
-        let processingTime: Date
-        if let now {
-            guard let date = try? Date.ISO8601FormatStyle().parse(now) else { throw ValidationError("--now: '\(now)' is not an ISO 8601 time") }
-            processingTime = date
-        } else {
-            processingTime = Date()
-        }
+        let processingTime = try CommandLineTime.parse(now, option: "--now")
         let lines = try JSONLinesInput.lines(of: file)
         let store = try SQLiteStore(path: database)
         if let campaigns {

@@ -27,11 +27,7 @@ struct SetStatusCommand: ParsableCommand {
         guard let target = CampaignStatus(rawValue: status), target != .draft else {
             throw ValidationError("'\(status)' is not a status to change to: use active, stopped or archived")
         }
-        var time = Date()
-        if let at {
-            guard let date = try? Date.ISO8601FormatStyle().parse(at) else { throw ValidationError("--at: '\(at)' is not an ISO 8601 time") }
-            time = date
-        }
+        let time = try CommandLineTime.parse(at, option: "--at")
         guard FileManager.default.fileExists(atPath: database) else { throw ValidationError("no database at \(database)") }
         let store = try SQLiteStore(path: database)
         do {
