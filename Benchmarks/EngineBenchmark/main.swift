@@ -258,6 +258,9 @@ try waitingPool.write { db in
         try statement.execute(arguments: [entry.id, entry.followUp.rawValue, 1, entry.userID.rawValue, entry.triggerEventID.rawValue,
                                           start.timeIntervalSince1970, due.timeIntervalSince1970])
     }
+    // Their by-user index, as the store's bulk would build it (the scheduler finds an
+    // entry's row through it).
+    try db.execute(sql: "INSERT OR IGNORE INTO waiting_by_user (user_id, seq) SELECT user_id, seq FROM waiting WHERE user_id LIKE 'bulk-%' ORDER BY 1, 2")
 }
 var due: [WaitingEntry] = []
 let dueSeconds = try seconds { due = try store.dueEntries(at: start, limit: 20_000) }

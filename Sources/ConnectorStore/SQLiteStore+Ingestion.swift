@@ -15,7 +15,7 @@ extension SQLiteStore {
             report = try pool.write { db in
                 var report = IngestReport()
                 accepted = [:]
-                let writer = WriteTransaction(db)
+                let writer = WriteTransaction(db, unindexed: unindexed)
                 for event in events { try self.record(event, &accepted, engine: engine, now: now, writer, &report) }
                 return report
             }
@@ -23,7 +23,9 @@ extension SQLiteStore {
             report = try pool.write { db in
                 var report = IngestReport()
                 accepted = [:]
-                let writer = WriteTransaction(db)
+                // The rolled-back batch's notes of unindexed state go; the table's rows are the truth.
+                try Self.loadUnindexed(db, user: nil, into: unindexed)
+                let writer = WriteTransaction(db, unindexed: unindexed)
                 for event in events {
                     let hash = StableHash.value(event.id.rawValue)
                     let before = accepted[hash]
@@ -34,6 +36,7 @@ extension SQLiteStore {
                         }
                     } catch {
                         accepted[hash] = before  // a failed event's id is not remembered
+                        try Self.loadUnindexed(db, user: event.userID, into: unindexed)
                         report.failures.append(EventFailure(eventID: event.id, reason: "\(error)"))
                     }
                 }
@@ -45,8 +48,9 @@ extension SQLiteStore {
             for (hash, time) in accepted { remembered.insert(hash, time: time) }
         }
         // The batch is committed whatever happens here; a failed bulk is retried after the
-        // next batch, and the trace reads rows not indexed yet anyway.
+        // next batch, and readers combine the indexed part with the rest anyway.
         try? indexTraceIfDue()
+        try? indexStateIfDue()
         return report
     }
 
@@ -65,11 +69,14 @@ extension SQLiteStore {
         report.accepted += 1
     }
 
-    /// Stores one (new) event and applies its decisions.
+    /// Stores one (new) event and applies its decisions. Only the event row (and a
+    /// waiting row per scheduled entry) is written here; the per-user indexes follow in
+    /// bulk (``UnindexedState``).
     func apply(_ event: Event, engine: ConnectorEngine, now: Date, _ writer: WriteTransaction, _ report: inout IngestReport) throws {
         let seq = try writer.insert(event)
+        writer.noteEvent()
         if engine.mayBeException(event) {
-            try writer.insertException(user: event.userID, time: event.time, seq: seq)
+            writer.noteException(user: event.userID, time: event.time, seq: seq)
             let time = event.time.timeIntervalSince1970
             latestExceptionTime.withLock { $0 = max($0, time) }
         }
@@ -82,7 +89,7 @@ extension SQLiteStore {
         case .interaction(let interaction):
             if let channel = Self.receiptChannel(interaction.kind),
                receiptIndex == .all || engine.campaigns[interaction.campaign]?.trigger != nil {
-                try writer.insertReceipt(user: event.userID, campaign: interaction.campaign, channel: channel, at: event.time)
+                writer.noteReceipt(user: event.userID, campaign: interaction.campaign, channel: channel, at: event.time)
             }
         default:
             break
@@ -90,10 +97,10 @@ extension SQLiteStore {
 
         let triggers = engine.mayTrigger(event)
         guard triggers || engine.mayBeException(event) else { return }
-        let waiting = try writer.waiting(event.userID)
+        var waiting = try writer.waitingRows(event.userID)
         // An event that triggers nothing can only cancel a wait: no wait, nothing to decide.
         guard triggers || !waiting.isEmpty else { return }
-        var state = UserState(waiting: waiting)
+        var state = UserState(waiting: waiting.map(\.entry))
         if triggers, case .interaction(let interaction) = event.payload {
             state.user = try writer.user(event.userID)
             for followUp in engine.followUps(of: interaction.kind, on: interaction.campaign) {
@@ -101,23 +108,25 @@ extension SQLiteStore {
             }
             let mayHaveLaterExceptions = event.time.timeIntervalSince1970 < latestExceptionTime.withLock { $0 }
             if mayHaveLaterExceptions {
-                state.laterEvents = try Row.fetchAll(
-                    writer.database.cachedStatement(sql: """
-                        SELECT \(EventRow.qualifiedColumns) FROM exception_event JOIN event ON event.seq = exception_event.seq
-                        WHERE exception_event.user_id = ? AND exception_event.time > ? ORDER BY exception_event.time LIMIT 1000
-                        """),
-                    arguments: [event.userID.rawValue, event.time.timeIntervalSince1970]
-                ).map(EventRow.event)
+                state.laterEvents = try writer.laterPossibleExceptions(event.userID, after: event.time)
             }
         }
         let decisions = engine.decide(event, state: state, now: now)
         for decision in decisions {
             switch decision {
             case .schedule(let entry, let reason):
-                try writer.upsert(entry)
+                // R6: the user's entry for this follow-up, if any, is replaced (a restart).
+                for old in waiting where old.entry.followUp == entry.followUp {
+                    try writer.deleteWaiting(old.seq, user: event.userID)
+                }
+                waiting.removeAll { $0.entry.followUp == entry.followUp }
+                waiting.append((try writer.insertWaiting(entry), entry))
                 try writer.trace(event.userID, now, entry.followUp, "scheduled", reason)
             case .cancel(let entryID, let followUp, let reason):
-                try writer.deleteWaiting(user: event.userID, followUp: followUp, entryID: entryID)
+                for old in waiting where old.entry.id == entryID {
+                    try writer.deleteWaiting(old.seq, user: event.userID)
+                }
+                waiting.removeAll { $0.entry.id == entryID }
                 try writer.trace(event.userID, now, followUp, "cancelled", reason)
             case .skip(let followUp, let reason):
                 try writer.trace(event.userID, now, followUp, "skipped", reason)

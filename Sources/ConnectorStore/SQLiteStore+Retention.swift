@@ -26,6 +26,13 @@ extension SQLiteStore {
     @discardableResult
     public func prune(eventsBefore: Date, traceBefore: Date) throws -> PruneReport {
         var report = PruneReport()
+        // Receipts and exceptions not indexed yet are rebuilt from the event rows after a
+        // restart: index them before any of those rows can go.
+        do {
+            ingestLock.lock()
+            defer { ingestLock.unlock() }
+            try indexStateIfDue(force: true)
+        }
         let eventCutoff = eventsBefore.timeIntervalSince1970
         try walkChunks(table: "event") { db, first, last in
             let old = try Row.fetchAll(db, sql: "SELECT seq, user_id, time FROM event WHERE seq BETWEEN ? AND ? AND time < ?",

@@ -14,19 +14,32 @@ extension SQLiteStore {
     public func complete(_ completions: [Completion], now: Date) throws {
         guard !completions.isEmpty else { return }
         let encoder = JSONEncoder()
-        try pool.write { db in
-            let writer = WriteTransaction(db)
-            for completion in completions {
-                try Self.apply(completion, now: now, encoder: encoder, writer)
+        // The writer's lock: completions change the unindexed waiting state too.
+        ingestLock.lock()
+        defer { ingestLock.unlock() }
+        do {
+            try pool.write { db in
+                let writer = WriteTransaction(db, unindexed: unindexed)
+                for completion in completions {
+                    try Self.apply(completion, now: now, encoder: encoder, writer)
+                }
             }
+        } catch {
+            // Rolled back: what it noted about the waiting rows goes too.
+            try? pool.read { db in try Self.loadUnindexed(db, user: nil, into: unindexed) }
+            throw error
         }
+        try? indexStateIfDue()
     }
 
     private static func apply(_ completion: Completion, now: Date, encoder: JSONEncoder, _ writer: WriteTransaction) throws {
         let entry = completion.entry
+        // The entry's key, found through the user's entries (a row that has gone, say
+        // completed by an earlier run, is left alone).
+        let seq = try writer.waitingRows(entry.userID).first { $0.entry.id == entry.id }?.seq
         switch completion.outcome {
         case .hold(let until, let reason):
-            try writer.reschedule(user: entry.userID, followUp: entry.followUp, entryID: entry.id, due: until)
+            if let seq { try writer.reschedule(seq, due: until) }
             try writer.trace(entry.userID, now, entry.followUp, "held", reason)
             return
         case .send(let dispatches, let skipped):
@@ -41,11 +54,11 @@ extension SQLiteStore {
         case .skip(let reason):
             try writer.trace(entry.userID, now, entry.followUp, "skipped", reason)
         }
-        try writer.deleteWaiting(user: entry.userID, followUp: entry.followUp, entryID: entry.id)
+        if let seq { try writer.deleteWaiting(seq, user: entry.userID) }
     }
 
     public func waitingEntries(for user: UserID) throws -> [WaitingEntry] {
-        try pool.read { db in try waiting(user, db) }
+        try pool.read { db in try WriteTransaction(db, unindexed: unindexed).waitingRows(user).map(\.entry) }
     }
 
     public func outbox() throws -> [Dispatch] {
@@ -57,12 +70,20 @@ extension SQLiteStore {
     public var indexesEveryReceipt: Bool { receiptIndex == .all }
 
     public func receipts(for user: UserID, since: Date) throws -> [(Date, Channel)] {
-        try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT at, channel FROM receipt WHERE user_id = ? AND at >= ? ORDER BY at",
-                             arguments: [user.rawValue, since.timeIntervalSince1970])
-                .compactMap { row in
-                    Channel(rawValue: row["channel"]).map { (Date(timeIntervalSince1970: row["at"]), $0) }
+        let from = since.timeIntervalSince1970
+        return try pool.read { db in
+            // Those not indexed yet first: a bulk in between then shows a receipt twice
+            // (the set keeps one), never not at all.
+            var receipts = Set(unindexed.mutex.withLock { $0.receipts[user.rawValue] ?? [] }.filter { $0.at >= from })
+            let rows = try Row.fetchCursor(db, sql: "SELECT campaign_id, channel, at FROM receipt WHERE user_id = ? AND at >= ?",
+                                           arguments: [user.rawValue, from])
+            while let row = try rows.next() {
+                if let channel = Channel(rawValue: row["channel"]) {
+                    receipts.insert(UnindexedState.Receipt(campaign: row["campaign_id"], channel: channel, at: row["at"]))
                 }
+            }
+            return receipts.sorted { ($0.at, $0.channel.rawValue, $0.campaign) < ($1.at, $1.channel.rawValue, $1.campaign) }
+                .map { (Date(timeIntervalSince1970: $0.at), $0.channel) }
         }
     }
 
@@ -73,8 +94,4 @@ extension SQLiteStore {
         }
     }
 
-    func waiting(_ user: UserID, _ db: Database) throws -> [WaitingEntry] {
-        try Row.fetchAll(db.cachedStatement(sql: "SELECT \(WaitingRow.columns) FROM waiting WHERE user_id = ?"), arguments: [user.rawValue])
-            .map(WaitingRow.entry)
-    }
 }

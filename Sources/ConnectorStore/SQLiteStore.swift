@@ -33,6 +33,10 @@ public final class SQLiteStore: Store {
     public let receiptIndex: ReceiptIndex
     /// How many trace rows wait before they are indexed by user in one bulk.
     let traceIndexEvery: Int64
+    /// Waiting entries, receipts and possible exceptions not indexed by user yet.
+    let unindexed = UnindexedBox()
+    /// How many of those (or events since the last bulk) gather before one bulk indexes them.
+    let stateIndexEvery: Int
 
     /// Opens (creating and migrating) the database at `path`.
     ///
@@ -49,8 +53,11 @@ public final class SQLiteStore: Store {
     ///   - traceIndexEvery: how many decision-trace rows are indexed by user at once
     ///     (see SQLiteStore+TraceIndex.swift); a user's trace scans at most this many
     ///     rows that are not indexed yet.
+    ///   - stateIndexEvery: how many waiting entries, receipts and possible exceptions
+    ///     (or events) gather in memory before they are indexed by user in one bulk (see
+    ///     ``UnindexedState``); opening the store reads back at most about this many rows.
     public init(path: String, dedupeWindow: TimeInterval = 30 * 86_400, checkpointPages: Int32 = 4096,
-                receiptIndex: ReceiptIndex? = nil, traceIndexEvery: Int = 65_536) throws {
+                receiptIndex: ReceiptIndex? = nil, traceIndexEvery: Int = 65_536, stateIndexEvery: Int = 65_536) throws {
         var configuration = Configuration()
         // Another process on the same file (`connector trace` beside the service) waits for
         // the current batch instead of failing with "database is locked".
@@ -70,6 +77,7 @@ public final class SQLiteStore: Store {
         self.dedupeWindow = dedupeWindow
         seen = Mutex(RememberedIDs(window: dedupeWindow))
         self.traceIndexEvery = Int64(max(1, traceIndexEvery))
+        self.stateIndexEvery = max(1, stateIndexEvery)
         try Self.migrator.migrate(pool)
         self.receiptIndex = try pool.write { db in
             let previous = try String.fetchOne(db, sql: "SELECT value FROM setting WHERE name = 'receipt_index'").flatMap(ReceiptIndex.init(rawValue:))
@@ -81,8 +89,13 @@ public final class SQLiteStore: Store {
             return chosen
         }
         try loadSeenIDs(since: nil)
-        let latest = try pool.read { db in try Double.fetchOne(db, sql: "SELECT MAX(time) FROM exception_event") }
-        latestExceptionTime.withLock { $0 = latest ?? -Double.infinity }
+        let unindexed = self.unindexed
+        let latest = try pool.read { db in
+            try Self.loadUnindexed(db, user: nil, into: unindexed)
+            return try Double.fetchOne(db, sql: "SELECT MAX(time) FROM exception_event")
+        }
+        let latestUnindexed = unindexed.mutex.withLock { $0.exceptions.values.lazy.flatMap { $0 }.map(\.time).max() }
+        latestExceptionTime.withLock { $0 = max(latest ?? -Double.infinity, latestUnindexed ?? -Double.infinity) }
     }
 
     deinit {

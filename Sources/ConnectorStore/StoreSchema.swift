@@ -86,6 +86,29 @@ extension SQLiteStore {
                 INSERT OR REPLACE INTO setting (name, value) VALUES ('trace_indexed_through', (SELECT COALESCE(MAX(seq), 0) FROM trace));
                 """)
         }
+        // Waiting entries appended by a time-ordered key, indexed by user in bulk, and
+        // receipts and exception events indexed by user in bulk from the event log
+        // (SQLiteStore+StateIndex.swift): no random B-tree write per event. R6 (one entry
+        // per user and follow-up) moves from the primary key to the writer, which replaces
+        // a user's entry for a follow-up it has just read. AUTOINCREMENT: a key is never
+        // reused, so "after the indexed-through key" always means "not indexed yet".
+        migrator.registerMigration("007 waiting entries and per-user state indexed in bulk") { db in
+            try db.execute(sql: """
+                ALTER TABLE waiting RENAME TO waiting_001;
+                CREATE TABLE waiting (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT, user_id TEXT NOT NULL, follow_up TEXT NOT NULL, id TEXT NOT NULL,
+                    version INTEGER NOT NULL, trigger_event_id TEXT NOT NULL, trigger_time REAL NOT NULL, due_at REAL NOT NULL);
+                INSERT INTO waiting (user_id, follow_up, id, version, trigger_event_id, trigger_time, due_at)
+                SELECT user_id, follow_up, id, version, trigger_event_id, trigger_time, due_at FROM waiting_001 ORDER BY due_at;
+                DROP TABLE waiting_001;
+                CREATE INDEX waiting_due ON waiting (due_at);
+                CREATE TABLE waiting_by_user (
+                    user_id TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (user_id, seq)) WITHOUT ROWID;
+                INSERT INTO waiting_by_user SELECT user_id, seq FROM waiting ORDER BY user_id, seq;
+                INSERT OR REPLACE INTO setting (name, value) VALUES ('waiting_indexed_through', (SELECT COALESCE(MAX(seq), 0) FROM waiting));
+                INSERT OR REPLACE INTO setting (name, value) VALUES ('events_indexed_through', (SELECT COALESCE(MAX(seq), 0) FROM event));
+                """)
+        }
         return migrator
     }
 }

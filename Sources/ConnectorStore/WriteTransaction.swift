@@ -4,14 +4,20 @@ import GRDB
 
 /// The reads and writes of one write transaction (a batch of events, a scheduler run), on
 /// ``BoundStatement``s prepared on first use and finalized with it at the end of the
-/// transaction. Each statement of the write path is written here once.
+/// transaction. Each statement of the write path is written here once; its reads of a
+/// user's state also serve read transactions.
+///
+/// Per-user state that is not indexed by user yet lives in the store's ``UnindexedState``:
+/// the writes here note what they append, and the reads combine it with the indexed part.
 final class WriteTransaction {
     /// The transaction's connection, for the rare statements that go through GRDB.
     let database: Database
+    let unindexed: UnindexedBox
     private var statements: [String: BoundStatement] = [:]
 
-    init(_ db: Database) {
+    init(_ db: Database, unindexed: UnindexedBox) {
         database = db
+        self.unindexed = unindexed
     }
 
     private func statement(_ sql: String) throws -> BoundStatement {
@@ -37,34 +43,78 @@ final class WriteTransaction {
         return database.lastInsertedRowID
     }
 
-    /// Indexes a possible exception by user, for exceptions that arrive before their trigger (R14).
-    func insertException(user: UserID, time: Date, seq: Int64) throws {
-        let insert = try statement("INSERT INTO exception_event (user_id, time, seq) VALUES (?, ?, ?)")
-        insert.bind(1, user.rawValue)
-        insert.bind(2, time.timeIntervalSince1970)
-        insert.bind(3, seq)
-        try insert.execute()
-    }
-
-    func insertReceipt(user: UserID, campaign: CampaignID, channel: Channel, at time: Date) throws {
-        let insert = try statement("INSERT OR IGNORE INTO receipt (user_id, campaign_id, channel, at) VALUES (?, ?, ?, ?)")
-        insert.bind(1, user.rawValue)
-        insert.bind(2, campaign.rawValue)
-        insert.bind(3, channel.rawValue)
-        insert.bind(4, time.timeIntervalSince1970)
-        try insert.execute()
-    }
-
-    func waiting(_ user: UserID) throws -> [WaitingEntry] {
-        let query = try statement("SELECT follow_up, version, trigger_event_id, trigger_time, due_at FROM waiting WHERE user_id = ?")
-        query.bind(1, user.rawValue)
-        var entries: [WaitingEntry] = []
-        try query.forEachRow { row in
-            entries.append(WaitingEntry(followUp: CampaignID(row.text(0) ?? ""), campaignVersion: Int(row.int(1)), userID: user,
-                                        triggerEventID: EventID(row.text(2) ?? ""),
-                                        triggerTime: Date(timeIntervalSince1970: row.double(3)), dueAt: Date(timeIntervalSince1970: row.double(4))))
+    /// Notes a possible exception (R14) for the out-of-order check; it is indexed by user
+    /// in the next bulk (``UnindexedState``).
+    func noteException(user: UserID, time: Date, seq: Int64) {
+        unindexed.mutex.withLock {
+            $0.addException(UnindexedState.Exception(time: time.timeIntervalSince1970, seq: seq), user: user.rawValue)
         }
-        return entries
+    }
+
+    /// Notes a receipt (R22) for R7 and R19; it is indexed by user in the next bulk.
+    func noteReceipt(user: UserID, campaign: CampaignID, channel: Channel, at time: Date) {
+        unindexed.mutex.withLock {
+            $0.addReceipt(UnindexedState.Receipt(campaign: campaign.rawValue, channel: channel, at: time.timeIntervalSince1970), user: user.rawValue)
+        }
+    }
+
+    /// Counts an ingested event towards the next bulk.
+    func noteEvent() {
+        unindexed.mutex.withLock { $0.noteEvent() }
+    }
+
+    /// A user's waiting entries with their keys: the part indexed by user and the rows
+    /// appended since (read first, so a bulk in between shows a row twice, never not at all).
+    func waitingRows(_ user: UserID) throws -> [(seq: Int64, entry: WaitingEntry)] {
+        let unindexedSeqs = unindexed.mutex.withLock { $0.waiting[user.rawValue] ?? [] }
+        var rows: [(seq: Int64, entry: WaitingEntry)] = []
+        var stale: [Int64] = []
+        func entry(_ row: BoundStatement.RowReader, from column: Int32) -> WaitingEntry {
+            WaitingEntry(followUp: CampaignID(row.text(column) ?? ""), campaignVersion: Int(row.int(column + 1)), userID: user,
+                         triggerEventID: EventID(row.text(column + 2) ?? ""),
+                         triggerTime: Date(timeIntervalSince1970: row.double(column + 3)),
+                         dueAt: Date(timeIntervalSince1970: row.double(column + 4)))
+        }
+        let indexed = try statement("""
+            SELECT b.seq, w.seq IS NULL, w.follow_up, w.version, w.trigger_event_id, w.trigger_time, w.due_at
+            FROM waiting_by_user b LEFT JOIN waiting w ON w.seq = b.seq AND w.user_id = b.user_id WHERE b.user_id = ?
+            """)
+        indexed.bind(1, user.rawValue)
+        try indexed.forEachRow { row in
+            if row.int(1) != 0 { stale.append(row.int(0)) } else { rows.append((row.int(0), entry(row, from: 2))) }
+        }
+        if !stale.isEmpty {
+            unindexed.mutex.withLock { state in for seq in stale { state.noteStaleWaiting(seq, user: user.rawValue) } }
+        }
+        if !unindexedSeqs.isEmpty {
+            let one = try statement("SELECT follow_up, version, trigger_event_id, trigger_time, due_at FROM waiting WHERE seq = ? AND user_id = ?")
+            for seq in unindexedSeqs where !rows.contains(where: { $0.seq == seq }) {
+                one.bind(1, seq)
+                one.bind(2, user.rawValue)
+                try one.forEachRow { row in rows.append((seq, entry(row, from: 0))) }
+            }
+        }
+        return rows
+    }
+
+    /// The user's events that may be exceptions and happened after `time` (R14, for
+    /// events that arrive out of order): the indexed part and the events noted since.
+    func laterPossibleExceptions(_ user: UserID, after time: Date, limit: Int = 1000) throws -> [Event] {
+        let after = time.timeIntervalSince1970
+        let unindexedSeqs = unindexed.mutex.withLock { state in
+            (state.exceptions[user.rawValue] ?? []).filter { $0.time > after }.map(\.seq)
+        }
+        var events: [(seq: Int64, event: Event)] = try Row.fetchAll(database.cachedStatement(sql: """
+            SELECT event.seq AS seq, \(EventRow.qualifiedColumns) FROM exception_event JOIN event ON event.seq = exception_event.seq
+            WHERE exception_event.user_id = ? AND exception_event.time > ? ORDER BY exception_event.time LIMIT ?
+            """), arguments: [user.rawValue, after, limit]).map { row in (row["seq"], try EventRow.event(row)) }
+        if !unindexedSeqs.isEmpty {
+            let one = try database.cachedStatement(sql: "SELECT seq, \(EventRow.columns) FROM event WHERE seq = ? AND user_id = ?")
+            for seq in unindexedSeqs where !events.contains(where: { $0.seq == seq }) {
+                if let row = try Row.fetchOne(one, arguments: [seq, user.rawValue]) { events.append((seq, try EventRow.event(row))) }
+            }
+        }
+        return events.sorted { ($0.event.time, $0.seq) < ($1.event.time, $1.seq) }.prefix(limit).map(\.event)
     }
 
     /// The stored user, if any.
@@ -76,38 +126,44 @@ final class WriteTransaction {
         return user
     }
 
-    /// When the user last received `campaign` (R7), if ever.
+    /// When the user last received `campaign` (R7), if ever: the indexed receipts and
+    /// those noted since.
     func lastReceipt(_ user: UserID, of campaign: CampaignID) throws -> Date? {
+        var last = unindexed.mutex.withLock { state in
+            (state.receipts[user.rawValue] ?? []).filter { $0.campaign == campaign.rawValue }.map(\.at).max()
+        }
         let query = try statement("SELECT MAX(at) FROM receipt WHERE user_id = ? AND campaign_id = ?")
         query.bind(1, user.rawValue)
         query.bind(2, campaign.rawValue)
-        var last: Date?
         try query.forEachRow { row in
-            if !row.isNull(0) { last = Date(timeIntervalSince1970: row.double(0)) }
+            if !row.isNull(0) { last = max(last ?? -.infinity, row.double(0)) }
         }
-        return last
+        return last.map(Date.init(timeIntervalSince1970:))
     }
 
-    /// R6 in the schema: one entry per (user, follow-up); a restart replaces it.
-    func upsert(_ entry: WaitingEntry) throws {
-        let upsert = try statement("INSERT OR REPLACE INTO waiting (\(WaitingRow.columns)) VALUES (?, ?, ?, ?, ?, ?, ?)")
-        upsert.bind(1, entry.id)
-        upsert.bind(2, entry.followUp.rawValue)
-        upsert.bind(3, Int64(entry.campaignVersion))
-        upsert.bind(4, entry.userID.rawValue)
-        upsert.bind(5, entry.triggerEventID.rawValue)
-        upsert.bind(6, entry.triggerTime.timeIntervalSince1970)
-        upsert.bind(7, entry.dueAt.timeIntervalSince1970)
-        try upsert.execute()
+    /// Appends a waiting entry; returns its key. R6 (one entry per user and follow-up) is
+    /// the caller's: it deletes the entry it replaces.
+    @discardableResult
+    func insertWaiting(_ entry: WaitingEntry) throws -> Int64 {
+        let insert = try statement("INSERT INTO waiting (\(WaitingRow.columns)) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        insert.bind(1, entry.id)
+        insert.bind(2, entry.followUp.rawValue)
+        insert.bind(3, Int64(entry.campaignVersion))
+        insert.bind(4, entry.userID.rawValue)
+        insert.bind(5, entry.triggerEventID.rawValue)
+        insert.bind(6, entry.triggerTime.timeIntervalSince1970)
+        insert.bind(7, entry.dueAt.timeIntervalSince1970)
+        try insert.execute()
+        let seq = database.lastInsertedRowID
+        unindexed.mutex.withLock { $0.addWaiting(seq, user: entry.userID.rawValue) }
+        return seq
     }
 
     /// A held entry waits until `due` (R18, R20).
-    func reschedule(user: UserID, followUp: CampaignID, entryID: String, due: Date) throws {
-        let update = try statement("UPDATE waiting SET due_at = ? WHERE user_id = ? AND follow_up = ? AND id = ?")
+    func reschedule(_ seq: Int64, due: Date) throws {
+        let update = try statement("UPDATE waiting SET due_at = ? WHERE seq = ?")
         update.bind(1, due.timeIntervalSince1970)
-        update.bind(2, user.rawValue)
-        update.bind(3, followUp.rawValue)
-        update.bind(4, entryID)
+        update.bind(2, seq)
         try update.execute()
     }
 
@@ -126,12 +182,12 @@ final class WriteTransaction {
         try insert.execute()
     }
 
-    func deleteWaiting(user: UserID, followUp: CampaignID, entryID: String) throws {
-        let delete = try statement("DELETE FROM waiting WHERE user_id = ? AND follow_up = ? AND id = ?")
-        delete.bind(1, user.rawValue)
-        delete.bind(2, followUp.rawValue)
-        delete.bind(3, entryID)
+    /// The entry leaves the wait (sent, skipped, cancelled or replaced).
+    func deleteWaiting(_ seq: Int64, user: UserID) throws {
+        let delete = try statement("DELETE FROM waiting WHERE seq = ?")
+        delete.bind(1, seq)
         try delete.execute()
+        unindexed.mutex.withLock { $0.removeWaiting(seq, user: user.rawValue) }
     }
 
     func trace(_ user: UserID, _ time: Date, _ campaign: CampaignID, _ action: String, _ reason: String) throws {

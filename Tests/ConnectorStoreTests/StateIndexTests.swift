@@ -1,0 +1,226 @@
+import ConnectorCore
+import Foundation
+import GRDB
+import Testing
+
+@testable import ConnectorStore
+
+/// Waiting entries, receipts and possible exceptions are indexed by user in bulk; until
+/// then the store holds them in memory, rebuilt from the tables after a restart or a
+/// rollback (UnindexedState). Every rule must read the same either way.
+@Suite("Per-user state indexed in bulk (R6, R7, R14, R18, R19)")
+struct StateIndexTests {
+    let utc = TimeZone(identifier: "UTC") ?? .current
+    let hour: TimeInterval = 3600
+    let day: TimeInterval = 86_400
+
+    enum Step {
+        case ingest([Event], now: Date)
+        case schedule(at: Date)
+    }
+
+    /// F waits a day (purchases cancel it, re-eligible after 3 days, at most 3 sends a
+    /// minute); R waits an hour and restarts on its own trigger (R6).
+    var engine: ConnectorEngine {
+        var followUp = active("F")
+        followUp.trigger = Trigger(kind: .pushOpened, target: "T")
+        followUp.delay = .relative(seconds: Int(day))
+        followUp.exceptions = [.purchase(productID: nil)]
+        followUp.reEligibility = .after(seconds: Int(3 * day))
+        followUp.rateLimitPerMinute = 3
+        var restarting = active("R")
+        restarting.trigger = Trigger(kind: .pushOpened, target: "T2")
+        restarting.delay = .relative(seconds: Int(hour))
+        restarting.exceptions = [.interaction(kind: .pushOpened, campaign: "T2", detail: nil)]
+        restarting.reEligibility = .after(seconds: 0)
+        return ConnectorEngine(campaigns: [active("T"), active("T2"), followUp, restarting], workspaceTimeZone: utc)
+    }
+
+    let users = (0..<10).map { UserID("u\($0)") }
+
+    /// One scenario, the same events for every store.
+    var steps: [Step] {
+        let start = scenarioStart
+        func purchase(_ user: UserID, at time: Date) -> Event {
+            makeEvent(.purchase(productID: "sku", price: 5, currency: "EUR", quantity: 1), user: user, at: time)
+        }
+        let secondRound = start.addingTimeInterval(day + 2 * hour)
+        return [
+            .ingest(users.map { interact(.pushOpened, "T", user: $0, at: start) }, now: start),
+            .ingest(users.prefix(3).map { purchase($0, at: start.addingTimeInterval(hour)) }, now: start.addingTimeInterval(hour)),
+            .ingest([interact(.pushReceived, "F", user: "u3", at: start.addingTimeInterval(2 * hour)),
+                     interact(.emailReceived, "T", user: "u3", at: start.addingTimeInterval(2 * hour + 1))], now: start.addingTimeInterval(2 * hour)),
+            // 7 due, 3 a minute (R18): sends, holds, then the rest.
+            .schedule(at: start.addingTimeInterval(day)),
+            .schedule(at: start.addingTimeInterval(day + 60)),
+            .schedule(at: start.addingTimeInterval(day + 120)),
+            // u3's receipt keeps F from starting again (R7); the cancelled users may (R15).
+            .ingest(users.map { interact(.pushOpened, "T", user: $0, at: secondRound) }, now: secondRound),
+            // A purchase while u0 waits again: cancelled.
+            .ingest([purchase("u0", at: secondRound.addingTimeInterval(hour))], now: secondRound.addingTimeInterval(hour)),
+            .schedule(at: secondRound.addingTimeInterval(day)),
+            .schedule(at: secondRound.addingTimeInterval(day + 60)),
+            .schedule(at: secondRound.addingTimeInterval(day + 120)),
+            // R6: u5's second trigger restarts its wait for R; one entry remains.
+            .ingest([interact(.pushOpened, "T2", user: "u5", at: start.addingTimeInterval(3 * day))], now: start.addingTimeInterval(3 * day)),
+            .ingest([interact(.pushOpened, "T2", user: "u5", at: start.addingTimeInterval(3 * day + 600))],
+                    now: start.addingTimeInterval(3 * day + 600)),
+            // R14 out of order: u6's purchase arrives before its earlier trigger.
+            .ingest([purchase("u6", at: start.addingTimeInterval(5 * day + 1800))], now: start.addingTimeInterval(5 * day + 1800)),
+            .ingest([interact(.pushOpened, "T", user: "u6", at: start.addingTimeInterval(5 * day))], now: start.addingTimeInterval(5 * day + 1800)),
+        ]
+    }
+
+    /// What a store says after the scenario: every decision and outcome in order, each
+    /// user's waiting entries and receipts.
+    struct Outcome: Equatable {
+        var decisions: [String] = []
+        var sends: [String] = []
+        var waiting: [UserID: [WaitingEntry]] = [:]
+        var receipts: [UserID: [String]] = [:]
+    }
+
+    /// Runs the scenario; `reopen` opens the store anew before every step (a restart with
+    /// nothing indexed in between when the threshold is high).
+    func run(stateIndexEvery: Int, reopen: Bool = false, steps: [Step]) throws -> (Outcome, URL) {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("state-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let path = folder.appendingPathComponent("connector.sqlite").path
+        var store = try SQLiteStore(path: path, stateIndexEvery: stateIndexEvery)
+        for user in users { try store.save(User(id: user, addresses: [.push: "token-\(user)"])) }
+        let engine = engine
+        var outcome = Outcome()
+        for step in steps {
+            if reopen { store = try SQLiteStore(path: path, stateIndexEvery: stateIndexEvery) }
+            switch step {
+            case .ingest(let events, let now):
+                let report = try store.ingest(events, engine: engine, now: now)
+                #expect(report.failures.isEmpty)
+                outcome.decisions += report.decisions.map { "\($0.followUp) \($0.reason)" }
+            case .schedule(let at):
+                let scheduler = try Scheduler(store: store, planner: SendPlanner(workspaceTimeZone: utc))
+                outcome.sends += try scheduler.runDue(at: at, engine: engine).map { outcome in
+                    switch outcome {
+                    case .send(let dispatches, _): return "send \(dispatches.map(\.userID.rawValue))"
+                    case .hold(let until, _): return "hold until \(until.timeIntervalSince1970)"
+                    case .control: return "control"
+                    case .skip(let reason): return "skip \(reason)"
+                    }
+                }
+            }
+        }
+        for user in users {
+            outcome.waiting[user] = try store.waitingEntries(for: user).sorted { $0.id < $1.id }
+            outcome.receipts[user] = try store.receipts(for: user, since: scenarioStart).map { "\($0.0.timeIntervalSince1970) \($0.1)" }
+        }
+        return (outcome, folder)
+    }
+
+    func count(_ table: String, in folder: URL) throws -> Int {
+        try DatabaseQueue(path: folder.appendingPathComponent("connector.sqlite").path).read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? -1
+        }
+    }
+
+    @Test("R6, R7, R14, R18, R19: the same decisions, sends, waiting entries and receipts whether the state is indexed at once, in small bulks, not yet, or read back after a restart")
+    func sameAnswersIndexedOrNot() throws {
+        let steps = steps
+        let (never, neverFolder) = try run(stateIndexEvery: 1_000_000, steps: steps)
+        defer { try? FileManager.default.removeItem(at: neverFolder) }
+        // The scenario exercises what it should (so the comparison below means something).
+        #expect(never.decisions.contains { $0.hasPrefix("F skipped") && $0.contains("re-eligible from") }, "R7 from a receipt")
+        #expect(never.decisions.contains { $0.hasPrefix("F cancelled: exception purchase") }, "R13 cancel")
+        #expect(never.decisions.contains { $0.contains("cancelled before it began") }, "R14 out of order")
+        #expect(never.sends.contains { $0.hasPrefix("hold") } && never.sends.filter { $0.hasPrefix("send") }.count == 7 + 8,
+                "R18 holds, then all sent: \(never.sends)")
+        #expect(never.waiting.values.joined().map(\.followUp) == ["R"], "only u5's R waits at the end")
+        #expect(never.waiting["u5"]?.map(\.triggerTime) == [scenarioStart.addingTimeInterval(3 * day + 600)], "R6: the restarted entry replaced the first")
+        #expect(never.receipts["u3"]?.count == 2, "R19: both of u3's receipts")
+        #expect(try count("waiting_by_user", in: neverFolder) == 0 && count("receipt", in: neverFolder) == 0,
+                "nothing indexed by user yet: every answer came from memory")
+
+        for (every, reopen) in [(1, false), (4, false), (1_000_000, true), (3, true)] {
+            let (outcome, folder) = try run(stateIndexEvery: every, reopen: reopen, steps: steps)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            #expect(outcome == never, "indexed every \(every)\(reopen ? ", reopened before every step" : "")")
+            if every < 10 {
+                #expect(try count("receipt", in: folder) > 0 && count("waiting_by_user", in: folder) > 0, "bulks ran (every \(every))")
+            }
+        }
+    }
+
+    @Test("every entry that left the wait leaves the by-user index at the next bulk; a row whose entry is gone (a lost note) is dropped when read")
+    func goneEntriesLeaveTheIndex() throws {
+        let (_, folder) = try run(stateIndexEvery: 2, steps: steps)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("connector.sqlite").path
+        let store = try SQLiteStore(path: path, stateIndexEvery: 2)
+        // A by-user row pointing at nothing, as a crash between a delete and the next bulk leaves.
+        try DatabaseQueue(path: path).write { try $0.execute(sql: "INSERT INTO waiting_by_user (user_id, seq) VALUES ('u1', 999999)") }
+        #expect(try store.waitingEntries(for: "u1").allSatisfy { $0.userID == "u1" })
+        store.ingestLock.lock()
+        try store.indexStateIfDue(force: true)
+        store.ingestLock.unlock()
+        let (byUser, waiting, stale) = try DatabaseQueue(path: path).read { db in
+            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM waiting_by_user") ?? -1, try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM waiting") ?? -1,
+             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM waiting_by_user b LEFT JOIN waiting w ON w.seq = b.seq WHERE w.seq IS NULL") ?? -1)
+        }
+        #expect(waiting > 0)
+        #expect(byUser == waiting, "one by-user row per waiting entry")
+        #expect(stale == 0)
+    }
+
+    @Test("a failed event's receipt is forgotten with it: the user is still eligible for F once the event is fixed (R7)")
+    func failedEventLeavesNoReceipt() throws {
+        let temporary = try TemporaryStore()
+        var followUp = active("F")
+        followUp.trigger = Trigger(kind: .pushOpened, target: "T")
+        followUp.reEligibility = .never
+        // G follows F's receipts, so a receipt of F reads the user (and fails on a damaged row).
+        var chained = active("G")
+        chained.trigger = Trigger(kind: .pushReceived, target: "F")
+        let engine = ConnectorEngine(campaigns: [active("T"), followUp, chained], workspaceTimeZone: utc)
+        let path = temporary.folder.appendingPathComponent("connector.sqlite").path
+        let outside = try DatabaseQueue(path: path)
+        try outside.write { try $0.execute(sql: "INSERT INTO user (id, json) VALUES ('broken', X'7B226964223A')") }  // {"id":
+
+        let receipt = interact(.pushReceived, "F", user: "broken", at: scenarioStart)
+        let other = interact(.pushOpened, "T", user: "u1", at: scenarioStart.addingTimeInterval(1))
+        let report = try temporary.store.ingest([receipt, other], engine: engine, now: scenarioStart.addingTimeInterval(1))
+        #expect(report.failures.map(\.eventID) == [receipt.id])
+        #expect(report.decisions.compactMap(\.entry).map(\.userID) == ["u1"])
+        #expect(try temporary.store.receipts(for: "broken", since: scenarioStart).isEmpty, "no receipt from the failed event")
+
+        try outside.write { try $0.execute(sql: "UPDATE user SET json = X'7B226964223A2262726F6B656E227D' WHERE id = 'broken'") }  // {"id":"broken"}
+        let trigger = scenarioStart.addingTimeInterval(60)
+        let later = try temporary.store.ingest([interact(.pushOpened, "T", user: "broken", at: trigger)], engine: engine, now: trigger)
+        #expect(later.decisions.first?.entry?.followUp == "F", "\(later.decisions)")
+        try outside.close()
+    }
+
+    @Test("a database from schema 006 migrates: its waiting entries still wait, are found by user and when due, and a restart replaces them (R6)")
+    func migrationOfWaitingEntries() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("migrate-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("old.sqlite").path
+        let old = try DatabaseQueue(path: path)
+        try SQLiteStore.migrator.migrate(old, upTo: "006 trace indexed by user in bulk")
+        let entry = WaitingEntry(followUp: "R", campaignVersion: 1, userID: "u5", triggerEventID: "t-1",
+                                 triggerTime: scenarioStart, dueAt: scenarioStart.addingTimeInterval(hour))
+        try old.write { db in
+            try db.execute(sql: """
+                INSERT INTO waiting (id, follow_up, version, user_id, trigger_event_id, trigger_time, due_at) VALUES (?, 'R', 1, 'u5', 't-1', ?, ?)
+                """, arguments: [entry.id, scenarioStart.timeIntervalSince1970, scenarioStart.addingTimeInterval(hour).timeIntervalSince1970])
+        }
+        try old.close()
+
+        let store = try SQLiteStore(path: path)
+        #expect(try store.waitingEntries(for: "u5") == [entry])
+        #expect(try store.dueEntries(at: scenarioStart.addingTimeInterval(hour), limit: 10) == [entry])
+        let restart = scenarioStart.addingTimeInterval(600)
+        let report = try store.ingest([interact(.pushOpened, "T2", user: "u5", at: restart)], engine: engine, now: restart)
+        #expect(report.decisions.compactMap(\.entry).map(\.triggerTime) == [restart])
+        #expect(try store.waitingEntries(for: "u5").map(\.triggerTime) == [restart], "one entry per user and follow-up")
+    }
+}
