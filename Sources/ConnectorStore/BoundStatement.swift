@@ -35,10 +35,19 @@ final class BoundStatement {
     deinit { sqlite3_finalize(handle) }
 
     func bind(_ position: Int32, _ text: String?) {
-        if let text {
-            sqlite3_bind_text(handle, position, text, -1, Self.transient)
-        } else {
+        guard var text else {
             sqlite3_bind_null(handle, position)
+            return
+        }
+        // The UTF-8 bytes with their length: no C string made, no strlen.
+        text.withUTF8 { bytes in
+            if let base = bytes.baseAddress {
+                _ = base.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
+                    sqlite3_bind_text(handle, position, $0, Int32(bytes.count), Self.transient)
+                }
+            } else {
+                _ = sqlite3_bind_text(handle, position, "", 0, Self.transient)  // empty, not NULL
+            }
         }
     }
 

@@ -70,22 +70,31 @@ extension SQLiteStore {
                 INSERT OR IGNORE INTO waiting_by_user (user_id, seq)
                 SELECT user_id, seq FROM waiting WHERE seq > ? AND seq <= ? ORDER BY user_id, seq
                 """, arguments: [state.waitingThrough, newestWaiting])
-            let drop = try db.cachedStatement(sql: """
-                DELETE FROM waiting_by_user WHERE user_id = ? AND seq = ? AND NOT EXISTS (SELECT 1 FROM waiting WHERE seq = ? AND user_id = ?)
+            let drop = try BoundStatement(db, """
+                DELETE FROM waiting_by_user WHERE user_id = ?1 AND seq = ?2 AND NOT EXISTS (SELECT 1 FROM waiting WHERE seq = ?2 AND user_id = ?1)
                 """)
             for key in state.goneWaiting.sorted() {
-                try drop.execute(arguments: [key.user, key.seq, key.seq, key.user])
+                drop.bind(1, key.user)
+                drop.bind(2, key.seq)
+                try drop.execute()
             }
-            let receipt = try db.cachedStatement(sql: "INSERT OR IGNORE INTO receipt (user_id, campaign_id, channel, at) VALUES (?, ?, ?, ?)")
+            let receipt = try BoundStatement(db, "INSERT OR IGNORE INTO receipt (user_id, campaign_id, channel, at) VALUES (?, ?, ?, ?)")
             for (user, receipts) in state.receipts.sorted(by: { $0.key < $1.key }) {
+                receipt.bind(1, user)
                 for item in receipts.sorted(by: { ($0.campaign, $0.at) < ($1.campaign, $1.at) }) {
-                    try receipt.execute(arguments: [user, item.campaign, item.channel.rawValue, item.at])
+                    receipt.bind(2, item.campaign)
+                    receipt.bind(3, item.channel.rawValue)
+                    receipt.bind(4, item.at)
+                    try receipt.execute()
                 }
             }
-            let exception = try db.cachedStatement(sql: "INSERT OR IGNORE INTO exception_event (user_id, time, seq) VALUES (?, ?, ?)")
+            let exception = try BoundStatement(db, "INSERT OR IGNORE INTO exception_event (user_id, time, seq) VALUES (?, ?, ?)")
             for (user, exceptions) in state.exceptions.sorted(by: { $0.key < $1.key }) {
+                exception.bind(1, user)
                 for item in exceptions.sorted(by: { ($0.time, $0.seq) < ($1.time, $1.seq) }) {
-                    try exception.execute(arguments: [user, item.time, item.seq])
+                    exception.bind(2, item.time)
+                    exception.bind(3, item.seq)
+                    try exception.execute()
                 }
             }
             let setting = try db.cachedStatement(sql: "INSERT OR REPLACE INTO setting (name, value) VALUES (?, ?)")

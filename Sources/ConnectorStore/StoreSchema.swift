@@ -109,6 +109,16 @@ extension SQLiteStore {
                 INSERT OR REPLACE INTO setting (name, value) VALUES ('events_indexed_through', (SELECT COALESCE(MAX(seq), 0) FROM event));
                 """)
         }
+        // Users are read by id for every trigger: one B-tree keyed by id instead of a rowid
+        // table plus its primary-key index (two seeks a read).
+        migrator.registerMigration("008 users clustered by id") { db in
+            try db.execute(sql: """
+                CREATE TABLE user_by_id (id TEXT PRIMARY KEY, json BLOB NOT NULL) WITHOUT ROWID;
+                INSERT INTO user_by_id SELECT id, json FROM user ORDER BY id;
+                DROP TABLE user;
+                ALTER TABLE user_by_id RENAME TO user;
+                """)
+        }
         return migrator
     }
 }

@@ -13,17 +13,19 @@ final class WriteTransaction {
     /// The transaction's connection, for the rare statements that go through GRDB.
     let database: Database
     let unindexed: UnindexedBox
-    private var statements: [String: BoundStatement] = [:]
+    /// Prepared statements by call site (`#line`: each call site has one SQL text), so a
+    /// lookup hashes an integer, not the SQL (hashing the text was 2% of ingestion).
+    private var statements: [UInt: BoundStatement] = [:]
 
     init(_ db: Database, unindexed: UnindexedBox) {
         database = db
         self.unindexed = unindexed
     }
 
-    private func statement(_ sql: String) throws -> BoundStatement {
-        if let statement = statements[sql] { return statement }
-        let statement = try BoundStatement(database, sql)
-        statements[sql] = statement
+    private func statement(_ sql: @autoclosure () -> String, site: UInt = #line) throws -> BoundStatement {
+        if let statement = statements[site] { return statement }
+        let statement = try BoundStatement(database, sql())
+        statements[site] = statement
         return statement
     }
 

@@ -22,7 +22,7 @@ struct CheckpointTests {
         let engine = ConnectorEngine(campaigns: [active("T")], workspaceTimeZone: TimeZone(identifier: "UTC") ?? .current)
         store.waitForCheckpoint()
         let before = fileSize(path)
-        for batch in 0..<12 {
+        for batch in 0..<24 {
             let events = (0..<150).map { index in
                 interact(.pushReceived, "T", user: UserID("user-\(batch)-\(index)"), at: scenarioStart.addingTimeInterval(Double(batch * 150 + index)))
             }
@@ -34,6 +34,6 @@ struct CheckpointTests {
         #expect(fileSize(path) > before + 25 * 4096, "pages were copied into the database file (\(before) -> \(fileSize(path)) bytes)")
         // And what was copied is what was written.
         let reopened = try SQLiteStore(path: path)
-        #expect(try reopened.receipts(for: "user-11-149", since: scenarioStart).count == 1)
+        #expect(try reopened.receipts(for: "user-23-149", since: scenarioStart).count == 1)
     }
 }
