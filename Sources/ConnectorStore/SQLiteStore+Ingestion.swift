@@ -9,6 +9,10 @@ extension SQLiteStore {
         // is reported and the others are kept.
         ingestLock.lock()
         defer { ingestLock.unlock() }
+        // The ids' hashes, and which were seen before, in one look at the remembered ids
+        // (they change only after a commit, under this lock).
+        let hashes = events.map { StableHash.value($0.id.rawValue) }
+        let seenBefore = seen.withLock { remembered in hashes.map { remembered.contains($0) } }
         var accepted: [UInt64: Double] = [:]
         let report: IngestReport
         do {
@@ -16,7 +20,10 @@ extension SQLiteStore {
                 var report = IngestReport()
                 accepted = [:]
                 let writer = WriteTransaction(db, unindexed: unindexed)
-                for event in events { try self.record(event, &accepted, engine: engine, now: now, writer, &report) }
+                for index in events.indices {
+                    try self.record(events[index], hash: hashes[index], seenBefore: seenBefore[index], &accepted,
+                                    engine: engine, now: now, writer, &report)
+                }
                 return report
             }
         } catch {
@@ -26,12 +33,12 @@ extension SQLiteStore {
                 // The rolled-back batch's notes of unindexed state go; the table's rows are the truth.
                 try Self.loadUnindexed(db, user: nil, into: unindexed)
                 let writer = WriteTransaction(db, unindexed: unindexed)
-                for event in events {
-                    let hash = StableHash.value(event.id.rawValue)
+                for (index, event) in events.enumerated() {
+                    let hash = hashes[index]
                     let before = accepted[hash]
                     do {
                         try db.inSavepoint {
-                            try self.record(event, &accepted, engine: engine, now: now, writer, &report)
+                            try self.record(event, hash: hash, seenBefore: seenBefore[index], &accepted, engine: engine, now: now, writer, &report)
                             return .commit
                         }
                     } catch {
@@ -47,6 +54,7 @@ extension SQLiteStore {
         seen.withLock { remembered in
             for (hash, time) in accepted { remembered.insert(hash, time: time) }
         }
+        unindexed.mutex.withLock { $0.noteEvents(report.accepted) }
         // The batch is committed whatever happens here; a failed bulk is retried after the
         // next batch, and readers combine the indexed part with the rest anyway.
         try? indexTraceIfDue()
@@ -56,11 +64,10 @@ extension SQLiteStore {
 
     // swiftlint:disable:next function_parameter_count
     func record(
-        _ event: Event, _ accepted: inout [UInt64: Double],
+        _ event: Event, hash: UInt64, seenBefore: Bool, _ accepted: inout [UInt64: Double],
         engine: ConnectorEngine, now: Date, _ writer: WriteTransaction, _ report: inout IngestReport
     ) throws {
-        let hash = StableHash.value(event.id.rawValue)
-        guard accepted[hash] == nil, !seen.withLock({ $0.contains(hash) }) else {
+        guard !seenBefore, accepted[hash] == nil else {
             report.duplicates.append(event.id)
             return
         }
@@ -74,7 +81,6 @@ extension SQLiteStore {
     /// bulk (``UnindexedState``).
     func apply(_ event: Event, engine: ConnectorEngine, now: Date, _ writer: WriteTransaction, _ report: inout IngestReport) throws {
         let seq = try writer.insert(event)
-        writer.noteEvent()
         if engine.mayBeException(event) {
             writer.noteException(user: event.userID, time: event.time, seq: seq)
             let time = event.time.timeIntervalSince1970
@@ -97,12 +103,12 @@ extension SQLiteStore {
 
         let triggers = engine.mayTrigger(event)
         guard triggers || engine.mayBeException(event) else { return }
-        var waiting = try writer.waitingRows(event.userID)
+        let (user, rows) = try writer.userAndWaitingRows(event.userID, readingUser: triggers)
+        var waiting = rows
         // An event that triggers nothing can only cancel a wait: no wait, nothing to decide.
         guard triggers || !waiting.isEmpty else { return }
-        var state = UserState(waiting: waiting.map(\.entry))
+        var state = UserState(user: user, waiting: waiting.map(\.entry))
         if triggers, case .interaction(let interaction) = event.payload {
-            state.user = try writer.user(event.userID)
             for followUp in engine.followUps(of: interaction.kind, on: interaction.campaign) where engine.needsLastReceipt(followUp) {
                 state.lastReceipts[followUp] = try writer.lastReceipt(event.userID, of: followUp)
             }

@@ -68,7 +68,7 @@ struct UnindexedState: Sendable {
         rowCount + goneWaiting.count >= threshold || eventCount >= threshold
     }
 
-    mutating func noteEvent() { eventCount += 1 }
+    mutating func noteEvents(_ count: Int) { eventCount += count }
 
     mutating func addWaiting(_ seq: Int64, user: String) {
         waiting[user, default: []].append(seq)

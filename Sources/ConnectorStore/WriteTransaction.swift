@@ -60,16 +60,18 @@ final class WriteTransaction {
         }
     }
 
-    /// Counts an ingested event towards the next bulk.
-    func noteEvent() {
-        unindexed.mutex.withLock { $0.noteEvent() }
-    }
-
     /// A user's waiting entries with their keys: the part indexed by user and the rows
     /// appended since (read first, so a bulk in between shows a row twice, never not at all).
     func waitingRows(_ user: UserID) throws -> [(seq: Int64, entry: WaitingEntry)] {
+        try userAndWaitingRows(user, readingUser: false).rows
+    }
+
+    /// The stored user (when `readingUser`; a trigger needs both) and its waiting entries
+    /// with their keys, the user and the indexed entries in one statement.
+    func userAndWaitingRows(_ user: UserID, readingUser: Bool) throws -> (user: User?, rows: [(seq: Int64, entry: WaitingEntry)]) {
         let unindexedSeqs = unindexed.mutex.withLock { $0.waiting[user.rawValue] ?? [] }
         var rows: [(seq: Int64, entry: WaitingEntry)] = []
+        var stored: User?
         var stale: [Int64] = []
         func entry(_ row: BoundStatement.RowReader, from column: Int32) -> WaitingEntry {
             WaitingEntry(followUp: CampaignID(row.text(column) ?? ""), campaignVersion: Int(row.int(column + 1)), userID: user,
@@ -77,12 +79,21 @@ final class WriteTransaction {
                          triggerTime: Date(timeIntervalSince1970: row.double(column + 3)),
                          dueAt: Date(timeIntervalSince1970: row.double(column + 4)))
         }
-        let indexed = try statement("""
-            SELECT b.seq, w.seq IS NULL, w.follow_up, w.version, w.trigger_event_id, w.trigger_time, w.due_at
-            FROM waiting_by_user b LEFT JOIN waiting w ON w.seq = b.seq AND w.user_id = b.user_id WHERE b.user_id = ?
-            """)
+        // Columns: by-user key, entry gone?, the entry (2-6), and with the user its document (7).
+        let indexed = readingUser
+            ? try statement("""
+                SELECT b.seq, w.seq IS NULL, w.follow_up, w.version, w.trigger_event_id, w.trigger_time, w.due_at, u.json
+                FROM (SELECT ?1 AS id) AS q LEFT JOIN user u ON u.id = q.id
+                LEFT JOIN waiting_by_user b ON b.user_id = q.id LEFT JOIN waiting w ON w.seq = b.seq AND w.user_id = b.user_id
+                """)
+            : try statement("""
+                SELECT b.seq, w.seq IS NULL, w.follow_up, w.version, w.trigger_event_id, w.trigger_time, w.due_at
+                FROM waiting_by_user b LEFT JOIN waiting w ON w.seq = b.seq AND w.user_id = b.user_id WHERE b.user_id = ?1
+                """)
         indexed.bind(1, user.rawValue)
         try indexed.forEachRow { row in
+            if readingUser, stored == nil, !row.isNull(7) { stored = try UserRow.user(json: row.bytes(7)) }
+            guard !row.isNull(0) else { return }  // the user's row alone: nothing indexed
             if row.int(1) != 0 { stale.append(row.int(0)) } else { rows.append((row.int(0), entry(row, from: 2))) }
         }
         if !stale.isEmpty {
@@ -96,7 +107,7 @@ final class WriteTransaction {
                 try one.forEachRow { row in rows.append((seq, entry(row, from: 0))) }
             }
         }
-        return rows
+        return (stored, rows)
     }
 
     /// The user's events that may be exceptions and happened after `time` (R14, for
@@ -117,15 +128,6 @@ final class WriteTransaction {
             }
         }
         return events.sorted { ($0.event.time, $0.seq) < ($1.event.time, $1.seq) }.prefix(limit).map(\.event)
-    }
-
-    /// The stored user, if any.
-    func user(_ id: UserID) throws -> User? {
-        let query = try statement("SELECT json FROM user WHERE id = ?")
-        query.bind(1, id.rawValue)
-        var user: User?
-        try query.forEachRow { row in user = try UserRow.user(json: row.bytes(0)) }
-        return user
     }
 
     /// When the user last received `campaign` (R7), if ever: the indexed receipts and
