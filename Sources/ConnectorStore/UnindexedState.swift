@@ -15,7 +15,10 @@ import Synchronization
 ///
 /// Everything here can be rebuilt from the database (the rows after the `...Through`
 /// keys): at open, after a batch that rolled back, and for the user of an event that
-/// failed. Only the writer (holding the store's write lock) changes it.
+/// failed. Only the writer (holding the store's write lock) changes it. A reader outside
+/// the writer's transaction can see notes of a batch that has not committed yet: waiting
+/// rows are then not found in its snapshot and skipped; a receipt would count towards a
+/// frequency cap (R19) a moment early, or, if the batch rolls back, once too often.
 struct UnindexedState: Sendable {
     /// A receipt (R22) not indexed yet, for R7 and R19.
     struct Receipt: Sendable, Hashable {

@@ -54,5 +54,12 @@ struct CrashSafetyTests {
         #expect(ids == events, "no event was stored twice")
         #expect(waiting == events && scheduled == events, "every stored event has its decision applied")
         #expect(try store.dueEntries(at: Date.distantFuture, limit: 1).count == 1)
+        // What the killed process had not indexed by user yet is read back from the tables:
+        // every waiting entry is found through its user.
+        let sample = try queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT user_id, id FROM waiting ORDER BY random() LIMIT 300")
+        }
+        let found = try sample.filter { row in try store.waitingEntries(for: UserID(row["user_id"] as String)).contains { $0.id == row["id"] as String } }
+        #expect(found.count == sample.count, "\(sample.count - found.count) of \(sample.count) waiting entries not found by user")
     }
 }
