@@ -83,8 +83,7 @@ struct StateIndexTests {
     /// Runs the scenario; `reopen` opens the store anew before every step (a restart with
     /// nothing indexed in between when the threshold is high).
     func run(stateIndexEvery: Int, reopen: Bool = false, steps: [Step]) throws -> (Outcome, URL) {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("state-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try makeTemporaryFolder("state")
         let path = folder.appendingPathComponent("connector.sqlite").path
         var store = try SQLiteStore(path: path, stateIndexEvery: stateIndexEvery)
         for user in users { try store.save(User(id: user, addresses: [.push: "token-\(user)"])) }
@@ -200,8 +199,7 @@ struct StateIndexTests {
 
     @Test("a database from schema 006 migrates: its waiting entries still wait, are found by user and when due, and a restart replaces them (R6)")
     func migrationOfWaitingEntries() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("migrate-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try makeTemporaryFolder("migrate")
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("old.sqlite").path
         let old = try DatabaseQueue(path: path)

@@ -9,12 +9,18 @@ final class TemporaryStore {
     let store: SQLiteStore
 
     init(traceIndexEvery: Int = 65_536) throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        folder = try makeTemporaryFolder("store")
         store = try SQLiteStore(path: folder.appendingPathComponent("connector.sqlite").path, traceIndexEvery: traceIndexEvery)
     }
 
     deinit { try? FileManager.default.removeItem(at: folder) }
+}
+
+/// A new empty folder in the temporary directory, named `prefix-UUID`; the caller removes it.
+func makeTemporaryFolder(_ prefix: String) throws -> URL {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    return folder
 }
 
 /// A virtual clock: tests move time by hand.
