@@ -18,6 +18,7 @@ var userCount = 100_000
 var receiptIndex = ReceiptIndex.all
 var lateness = 0.0
 var onlyIngest = false
+var systemRandom = false
 var stateIndexEvery = 65_536
 /// The follow-ups' re-eligibility: every time (no receipt read for R7) or a 30-day window.
 var reEligibleEveryTime = true
@@ -32,6 +33,7 @@ while let argument = arguments.next() {
         receiptIndex = index
     case "--late": lateness = Double(arguments.next() ?? "") ?? lateness
     case "--only-ingest": onlyIngest = true
+    case "--system-random": systemRandom = true
     case "--state-index-every": stateIndexEvery = Int(arguments.next() ?? "") ?? stateIndexEvery
     case "--re-eligible":
         switch arguments.next() {
@@ -103,9 +105,49 @@ let eventUsers = max(1, userCount)
 // With --late S, each event happened up to S seconds before its place in the stream (as
 // mobile SDKs send batches late): exceptions can arrive before earlier triggers (R14).
 let eventLateness = lateness
+/// The event generator's randomness: SplitMix64 seeded from the system (the ids are
+/// still uniformly random UUIDv4s). `SystemRandomNumberGenerator` and `UUID()` make a
+/// getrandom(2) call per number, six per event: about as much CPU as the writer's, on
+/// the core that the store's index thread and checkpointer share (`--system-random`).
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+
+    init() {
+        var system = SystemRandomNumberGenerator()
+        state = system.next()
+    }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// A random version-4 UUID from `generator`, lowercased as clients send them.
+func uuidV4<G: RandomNumberGenerator>(using generator: inout G) -> String {
+    let high = generator.next(), low = generator.next()
+    var bytes = (0..<8).map { UInt8(truncatingIfNeeded: high >> (56 - 8 * $0)) } + (0..<8).map { UInt8(truncatingIfNeeded: low >> (56 - 8 * $0)) }
+    bytes[6] = bytes[6] & 0x0F | 0x40  // version 4
+    bytes[8] = bytes[8] & 0x3F | 0x80  // RFC 4122 variant
+    return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+                       bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15])).uuidString.lowercased()
+}
+
+let useSystemRandom = systemRandom
 func makeEvents(_ range: Range<Int>) -> [Event] {
-    var generator = SystemRandomNumberGenerator()
-    return range.map { index in
+    if useSystemRandom {
+        var generator = SystemRandomNumberGenerator()
+        return makeEvents(range, using: &generator) { _ in UUID().uuidString.lowercased() }
+    }
+    var generator = SplitMix64()
+    return makeEvents(range, using: &generator) { uuidV4(using: &$0) }
+}
+
+func makeEvents<G: RandomNumberGenerator>(_ range: Range<Int>, using generator: inout G, id: (inout G) -> String) -> [Event] {
+    range.map { index in
         let user = UserID("user-\(Int.random(in: 0..<eventUsers, using: &generator))")
         let campaign = CampaignID("O\(Int.random(in: 0..<50, using: &generator))")
         let time = start.addingTimeInterval(Double(index) * 0.01 - (eventLateness > 0 ? Double.random(in: 0..<eventLateness, using: &generator) : 0))
@@ -118,7 +160,7 @@ func makeEvents(_ range: Range<Int>) -> [Event] {
         case 60..<80: payload = .custom(name: "viewed_product", properties: ["sku": .string("sku-\(roll)")])
         default: payload = .sessionStart
         }
-        return Event(id: EventID(UUID().uuidString.lowercased()), userID: user, time: time, payload: payload)
+        return Event(id: EventID(id(&generator)), userID: user, time: time, payload: payload)
     }
 }
 
@@ -246,11 +288,17 @@ let producer = Thread {
     batches.finish()
 }
 var decisions = 0
+/// Time the writer spent waiting for the producer (the machine's other core was busy).
+var waitedForBatches = 0.0
 let writtenBefore = bytesWritten()
 let cpuBefore = threadCPUSeconds()
 let ingestSeconds = try seconds {
     producer.start()
-    while let batch = batches.take() {
+    while true {
+        let waitStart = ContinuousClock.now
+        guard let batch = batches.take() else { break }
+        let waited = waitStart.duration(to: .now)
+        waitedForBatches += Double(waited.components.seconds) + Double(waited.components.attoseconds) / 1e18
         let report = try store.ingest(batch, engine: engine, now: batch.last?.time ?? start)
         decisions += report.decisions.count
         if let failure = report.failures.first {
@@ -263,9 +311,9 @@ let ingestSeconds = try seconds {
 let ingestRate = Double(eventCount) / ingestSeconds
 let ingestWritten = bytesWritten() - writtenBefore
 let writerCPU = threadCPUSeconds() - cpuBefore
-print(String(format: "end to end: %.0f events/s (%.1f s wall time, events generated on another thread; %d decisions), %@; wrote %.0f MB (%.1f KB an event); writer thread %.1f s CPU = %.1f us an event",
+print(String(format: "end to end: %.0f events/s (%.1f s wall time, events generated on another thread; %d decisions), %@; wrote %.0f MB (%.1f KB an event); writer thread %.1f s CPU = %.1f us an event, %.1f s waiting for batches",
              ingestRate, ingestSeconds, decisions, memory(), ingestWritten / 1e6, ingestWritten / Double(eventCount) / 1e3,
-             writerCPU, writerCPU / Double(eventCount) * 1e6))
+             writerCPU, writerCPU / Double(eventCount) * 1e6, waitedForBatches))
 
 if onlyIngest {
     try? FileManager.default.removeItem(at: folder)
@@ -282,7 +330,13 @@ print(String(format: "raw GRDB inserts of the event rows: UUID primary key %.0f 
              uuidKeyed, timeOrdered, timeOrderedBefore, timeOrderedAfter, ingestRate / best))
 
 // 1,000,000 waiting entries, 1% due.
-let waitingPool = try DatabasePool(path: folder.appendingPathComponent("connector.sqlite").path)
+// With the store's index file attached, where `waiting_by_user` lives (IMMEDIATE: both
+// files locked up front, waiting for a bulk of the store's index thread if one runs).
+let storePath = folder.appendingPathComponent("connector.sqlite").path
+var waitingConfiguration = Configuration()
+waitingConfiguration.busyMode = .timeout(30)
+waitingConfiguration.prepareDatabase { try $0.execute(sql: "ATTACH DATABASE ? AS idx", arguments: [SQLiteStore.indexPath(for: storePath)]) }
+let waitingPool = try DatabasePool(path: storePath, configuration: waitingConfiguration)
 let waitingCount = 1_000_000
 try waitingPool.write { db in
     let statement = try db.cachedStatement(sql: """

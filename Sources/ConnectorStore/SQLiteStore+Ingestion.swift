@@ -16,7 +16,7 @@ extension SQLiteStore {
         var accepted: [UInt64: Double] = [:]
         let report: IngestReport
         do {
-            report = try pool.write { db in
+            report = try write { db in
                 var report = IngestReport()
                 accepted = [:]
                 let writer = WriteTransaction(db, unindexed: unindexed)
@@ -27,11 +27,11 @@ extension SQLiteStore {
                 return report
             }
         } catch {
-            report = try pool.write { db in
+            report = try write { db in
                 var report = IngestReport()
                 accepted = [:]
                 // The rolled-back batch's notes of unindexed state go; the table's rows are the truth.
-                try Self.loadUnindexed(db, user: nil, into: unindexed)
+                try self.reloadUnindexed(db)
                 let writer = WriteTransaction(db, unindexed: unindexed)
                 for (index, event) in events.enumerated() {
                     let hash = hashes[index]
@@ -54,9 +54,10 @@ extension SQLiteStore {
         seen.withLock { remembered in
             for (hash, time) in accepted { remembered.insert(hash, time: time) }
         }
-        unindexed.mutex.withLock { $0.noteEvents(report.accepted) }
-        // The batch is committed whatever happens here; a failed bulk is retried after the
-        // next batch, and readers combine the indexed part with the rest anyway.
+        unindexed.mutex.withLock { $0.live.noteEvents(report.accepted) }
+        // The batch is committed whatever happens here. The bulks run on the index thread;
+        // a failed one is queued again after the next batch, and readers combine the
+        // indexed part with the rest anyway.
         try? indexTraceIfDue()
         try? indexStateIfDue()
         return report

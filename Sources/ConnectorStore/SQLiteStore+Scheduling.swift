@@ -18,7 +18,7 @@ extension SQLiteStore {
         ingestLock.lock()
         defer { ingestLock.unlock() }
         do {
-            try pool.write { db in
+            try write { db in
                 let writer = WriteTransaction(db, unindexed: unindexed)
                 for completion in completions {
                     try Self.apply(completion, now: now, encoder: encoder, writer)
@@ -26,7 +26,7 @@ extension SQLiteStore {
             }
         } catch {
             // Rolled back: what it noted about the waiting rows goes too.
-            try? pool.read { db in try Self.loadUnindexed(db, user: nil, into: unindexed) }
+            try? pool.read { db in try reloadUnindexed(db) }
             throw error
         }
         try? indexStateIfDue()
@@ -74,7 +74,7 @@ extension SQLiteStore {
         return try pool.read { db in
             // Those not indexed yet first: a bulk in between then shows a receipt twice
             // (the set keeps one), never not at all.
-            var receipts = Set(unindexed.mutex.withLock { $0.receipts[user.rawValue] ?? [] }.filter { $0.at >= from })
+            var receipts = Set(unindexed.mutex.withLock { $0.receipts(of: user.rawValue) }.filter { $0.at >= from })
             let rows = try Row.fetchCursor(db, sql: "SELECT campaign_id, channel, at FROM receipt WHERE user_id = ? AND at >= ?",
                                            arguments: [user.rawValue, from])
             while let row = try rows.next() {

@@ -4,21 +4,23 @@ import GRDB
 
 /// Waiting entries, receipts and possible exceptions are indexed by user in bulk
 /// (see ``UnindexedState``): ingestion only appends, and once ``stateIndexEvery`` rows
-/// (or events) have gathered, one transaction sorts them into `waiting_by_user`,
-/// `receipt` and `exception_event`.
+/// (or events) have gathered, the writer freezes its notes and the index thread sorts them
+/// into `waiting_by_user`, `receipt` and `exception_event` in the index file
+/// (``StateIndexFile``), in one transaction, while the writer goes on.
 extension SQLiteStore {
-    static func indexedThrough(_ name: String, _ db: Database) throws -> Int64 {
-        try Int64.fetchOne(db, sql: "SELECT CAST(value AS INTEGER) FROM setting WHERE name = ?", arguments: [name]) ?? 0
-    }
-
     /// Rebuilds what is not indexed yet from the database: all of it (`user` nil: at open,
     /// and after a batch that rolled back) or one user's (after one of its events failed
     /// and its savepoint rolled back). The rows after the indexed-through keys are read;
     /// every event that is not an attribute update is taken as a possible exception (the
     /// engine that flagged them is not known here; the engine ignores those that are not).
+    ///
+    /// A full rebuild must not overlap a bulk (``reloadUnindexed(_:)`` waits for it): it
+    /// starts from the index file's marks and drops the frozen notes. A user's rebuild
+    /// replaces only its live notes, after the live keys.
     static func loadUnindexed(_ db: Database, user: UserID?, into box: UnindexedBox) throws {
-        let waitingThrough = try indexedThrough("waiting_indexed_through", db)
-        let eventsThrough = try indexedThrough("events_indexed_through", db)
+        let (waitingThrough, eventsThrough) = user == nil
+            ? (try StateIndexFile.mark(.waiting, db), try StateIndexFile.mark(.events, db))
+            : box.mutex.withLock { ($0.live.waitingThrough, $0.live.eventsThrough) }
         let userFilter = user == nil ? "" : " AND user_id = ?"
         var arguments: [any DatabaseValueConvertible] = [waitingThrough]
         if let user { arguments.append(user.rawValue) }
@@ -44,70 +46,135 @@ extension SQLiteStore {
             }
         }
 
-        box.mutex.withLock { state in
+        box.mutex.withLock { notes in
             if let user {
-                state.replace(user: user.rawValue, waiting: waiting.map(\.1), receipts: receipts.map(\.1), exceptions: exceptions.map(\.1))
+                notes.live.replace(user: user.rawValue, waiting: waiting.map(\.1), receipts: receipts.map(\.1), exceptions: exceptions.map(\.1))
                 return
             }
-            state = UnindexedState(waitingThrough: waitingThrough, eventsThrough: eventsThrough)
+            var state = UnindexedState(waitingThrough: waitingThrough, eventsThrough: eventsThrough)
             for (user, seq) in waiting { state.addWaiting(seq, user: user) }
             for (user, receipt) in receipts { state.addReceipt(receipt, user: user) }
             for (user, exception) in exceptions { state.addException(exception, user: user) }
             state.setEventCount(events)
+            notes = UnindexedNotes(state)
         }
     }
 
-    /// Sorts what is not indexed yet into the by-user tables when enough has gathered (or
-    /// whatever there is, with `force`), in one transaction. The caller holds the write lock.
-    func indexStateIfDue(force: Bool = false) throws {
-        let state = unindexed.mutex.withLock { $0 }
-        guard !state.isEmpty, force || state.isDue(every: stateIndexEvery) else { return }
-        let (waitingThrough, eventsThrough) = try pool.write { db -> (Int64, Int64) in
-            let newestWaiting = max(state.waitingThrough, try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM waiting") ?? 0)
-            let newestEvent = max(state.eventsThrough, try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM event") ?? 0)
-            // From the table itself, so only committed entries that still wait are indexed.
-            try db.execute(sql: """
-                INSERT OR IGNORE INTO waiting_by_user (user_id, seq)
-                SELECT user_id, seq FROM waiting WHERE seq > ? AND seq <= ? ORDER BY user_id, seq
-                """, arguments: [state.waitingThrough, newestWaiting])
-            let drop = try BoundStatement(db, """
-                DELETE FROM waiting_by_user WHERE user_id = ?1 AND seq = ?2 AND NOT EXISTS (SELECT 1 FROM waiting WHERE seq = ?2 AND user_id = ?1)
-                """)
-            for key in state.goneWaiting.sorted() {
-                drop.bind(1, key.user)
-                drop.bind(2, key.seq)
-                try drop.execute()
-            }
-            if receiptIndex == .all {
-                // Every receipt of the new events: straight from the event rows, sorted by SQLite.
-                try db.execute(sql: ReceiptSQL.reindex(where: "seq > ? AND seq <= ?", sorted: true),
-                               arguments: [state.eventsThrough, newestEvent])
-            }
-            // Only the follow-ups' receipts: those noted at ingestion, which knew the follow-ups.
-            let receipt = try BoundStatement(db, "INSERT OR IGNORE INTO receipt (user_id, campaign_id, channel, at) VALUES (?, ?, ?, ?)")
-            for (user, receipts) in (receiptIndex == .all ? [:] : state.receipts).sorted(by: { $0.key < $1.key }) {
-                receipt.bind(1, user)
-                for item in receipts.sorted(by: { ($0.campaign, $0.at) < ($1.campaign, $1.at) }) {
-                    receipt.bind(2, item.campaign)
-                    receipt.bind(3, item.channel.rawValue)
-                    receipt.bind(4, item.at)
-                    try receipt.execute()
-                }
-            }
-            let exception = try BoundStatement(db, "INSERT OR IGNORE INTO exception_event (user_id, time, seq) VALUES (?, ?, ?)")
-            for (user, exceptions) in state.exceptions.sorted(by: { $0.key < $1.key }) {
-                exception.bind(1, user)
-                for item in exceptions.sorted(by: { ($0.time, $0.seq) < ($1.time, $1.seq) }) {
-                    exception.bind(2, item.time)
-                    exception.bind(3, item.seq)
-                    try exception.execute()
-                }
-            }
-            let setting = try db.cachedStatement(sql: "INSERT OR REPLACE INTO setting (name, value) VALUES (?, ?)")
-            try setting.execute(arguments: ["waiting_indexed_through", String(newestWaiting)])
-            try setting.execute(arguments: ["events_indexed_through", String(newestEvent)])
-            return (newestWaiting, newestEvent)
+    /// Rebuilds all the notes (after a rolled-back batch), once no bulk is running. The
+    /// caller holds the write lock, so no new bulk starts.
+    func reloadUnindexed(_ db: Database) throws {
+        waitForIndexing()
+        try Self.loadUnindexed(db, user: nil, into: unindexed)
+    }
+
+    /// Waits until the bulks queued so far have finished.
+    func waitForIndexing() {
+        indexQueue.sync {}
+    }
+
+    /// Drops frozen notes whose bulk has committed (their memory is freed on the index
+    /// thread). Under the write lock and outside a transaction: the next transaction then
+    /// reads the index file as the bulk left it.
+    func dropIndexedNotes() {
+        let indexed = unindexed.mutex.withLock { notes -> UnindexedState? in
+            guard notes.frozenIndexed else { return nil }
+            defer { (notes.frozen, notes.frozenIndexed) = (nil, false) }
+            return notes.frozen
         }
-        unindexed.mutex.withLock { $0 = UnindexedState(waitingThrough: waitingThrough, eventsThrough: eventsThrough) }
+        if let indexed { indexQueue.async { withExtendedLifetime(indexed) {} } }
+    }
+
+    /// After a commit, under the write lock: once enough has gathered, freezes the live
+    /// notes and queues their bulk on the index thread (or queues again a bulk that
+    /// failed). With `force`, indexes everything noted before it returns (``prune``,
+    /// tests); the caller then holds the write lock too, or nothing writes.
+    func indexStateIfDue(force: Bool = false) throws {
+        if force { indexQueue.sync {} }
+        dropIndexedNotes()
+        let due = unindexed.mutex.withLock { notes in
+            if notes.bulkRunning { return false }
+            if notes.frozen != nil { return true }  // a bulk that failed, again
+            return force ? !notes.live.isEmpty : notes.live.isDue(every: stateIndexEvery)
+        }
+        guard due else { return }
+        // The newest committed keys: the live notes start after them.
+        let (newestWaiting, newestEvent) = try pool.read { db in
+            (try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM waiting") ?? 0, try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM event") ?? 0)
+        }
+        let bulk = unindexed.mutex.withLock { notes -> (state: UnindexedState, waitingThrough: Int64, eventsThrough: Int64)? in
+            guard !notes.bulkRunning else { return nil }
+            if notes.frozen == nil {
+                guard !notes.live.isEmpty else { return nil }
+                let live = notes.live
+                notes.live = UnindexedState(waitingThrough: max(live.waitingThrough, newestWaiting), eventsThrough: max(live.eventsThrough, newestEvent))
+                notes.frozen = live
+            }
+            guard let frozen = notes.frozen else { return nil }
+            notes.bulkRunning = true
+            return (frozen, notes.live.waitingThrough, notes.live.eventsThrough)
+        }
+        guard let bulk else { return }
+        let run: @Sendable () throws -> Void = { [self] in
+            do {
+                try indexWrite { db in try writeBulk(bulk.state, waitingThrough: bulk.waitingThrough, eventsThrough: bulk.eventsThrough, db) }
+                unindexed.mutex.withLock { ($0.frozenIndexed, $0.bulkRunning) = (true, false) }
+            } catch {
+                // Queued again after the next batch; readers still have the frozen notes.
+                unindexed.mutex.withLock { $0.bulkRunning = false }
+                throw error
+            }
+        }
+        if force {
+            try indexQueue.sync(execute: run)
+            dropIndexedNotes()
+            // What was noted meanwhile (nothing, if the caller holds the write lock).
+            if !unindexed.mutex.withLock({ $0.live.isEmpty }) { try indexStateIfDue(force: true) }
+        } else {
+            indexQueue.async { try? run() }
+        }
+    }
+
+    /// One bulk, on the index connection: the frozen notes' rows into the by-user tables,
+    /// and the marks moved to the live notes' keys.
+    private func writeBulk(_ state: UnindexedState, waitingThrough: Int64, eventsThrough: Int64, _ db: Database) throws {
+        // From the table itself, so only committed entries that still wait are indexed.
+        try db.execute(sql: """
+            INSERT OR IGNORE INTO waiting_by_user (user_id, seq)
+            SELECT user_id, seq FROM waiting WHERE seq > ? AND seq <= ? ORDER BY user_id, seq
+            """, arguments: [state.waitingThrough, waitingThrough])
+        let drop = try BoundStatement(db, """
+            DELETE FROM waiting_by_user WHERE user_id = ?1 AND seq = ?2 AND NOT EXISTS (SELECT 1 FROM waiting WHERE seq = ?2 AND user_id = ?1)
+            """)
+        for key in state.goneWaiting.sorted() {
+            drop.bind(1, key.user)
+            drop.bind(2, key.seq)
+            try drop.execute()
+        }
+        if receiptIndex == .all {
+            // Every receipt of the new events: straight from the event rows, sorted by SQLite.
+            try db.execute(sql: ReceiptSQL.reindex(where: "seq > ? AND seq <= ?", sorted: true), arguments: [state.eventsThrough, eventsThrough])
+        }
+        // Only the follow-ups' receipts: those noted at ingestion, which knew the follow-ups.
+        let receipt = try BoundStatement(db, "INSERT OR IGNORE INTO receipt (user_id, campaign_id, channel, at) VALUES (?, ?, ?, ?)")
+        for (user, receipts) in (receiptIndex == .all ? [:] : state.receipts).sorted(by: { $0.key < $1.key }) {
+            receipt.bind(1, user)
+            for item in receipts.sorted(by: { ($0.campaign, $0.at) < ($1.campaign, $1.at) }) {
+                receipt.bind(2, item.campaign)
+                receipt.bind(3, item.channel.rawValue)
+                receipt.bind(4, item.at)
+                try receipt.execute()
+            }
+        }
+        let exception = try BoundStatement(db, "INSERT OR IGNORE INTO exception_event (user_id, time, seq) VALUES (?, ?, ?)")
+        for (user, exceptions) in state.exceptions.sorted(by: { $0.key < $1.key }) {
+            exception.bind(1, user)
+            for item in exceptions.sorted(by: { ($0.time, $0.seq) < ($1.time, $1.seq) }) {
+                exception.bind(2, item.time)
+                exception.bind(3, item.seq)
+                try exception.execute()
+            }
+        }
+        try StateIndexFile.setMark(.waiting, waitingThrough, db)
+        try StateIndexFile.setMark(.events, eventsThrough, db)
     }
 }

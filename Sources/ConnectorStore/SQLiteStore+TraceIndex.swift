@@ -13,24 +13,36 @@ import GRDB
 /// so a bulk touches only the current day's part. A user's trace is the indexed part (one
 /// seek per day) plus a scan of the rows not indexed yet (fewer than ``traceIndexEvery``).
 extension SQLiteStore {
-    /// The key up to which trace rows are in `trace_by_user` (kept in `setting`).
+    /// The key up to which trace rows are in `trace_by_user` (in the index file).
     static func traceIndexedThrough(_ db: Database) throws -> Int64 {
-        try Int64.fetchOne(db, sql: "SELECT CAST(value AS INTEGER) FROM setting WHERE name = 'trace_indexed_through'") ?? 0
+        try StateIndexFile.mark(.trace, db)
     }
 
     /// Indexes the trace rows appended since the last bulk when there are at least
-    /// ``traceIndexEvery`` of them (or any, with `force`), in one transaction.
+    /// ``traceIndexEvery`` of them, on the index thread (queued once at a time); with
+    /// `force`, any there are, before it returns.
     func indexTraceIfDue(force: Bool = false) throws {
-        let every = traceIndexEvery
-        try pool.write { db in
-            let through = try Self.traceIndexedThrough(db)
-            let newest = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM trace") ?? 0
-            guard newest > through, force || newest - through >= every else { return }
-            try db.execute(sql: """
-                INSERT OR IGNORE INTO trace_by_user (day, user_id, seq)
-                SELECT CAST(time / 86400 AS INTEGER), user_id, seq FROM trace WHERE seq > ? AND seq <= ? ORDER BY 1, 2, 3
-                """, arguments: [through, newest])
-            try db.execute(sql: "INSERT OR REPLACE INTO setting (name, value) VALUES ('trace_indexed_through', ?)", arguments: [String(newest)])
+        let bulk: @Sendable () throws -> Void = { [self] in
+            try indexWrite { db in
+                let through = try Self.traceIndexedThrough(db)
+                let newest = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM trace") ?? 0
+                guard newest > through, force || newest - through >= traceIndexEvery else { return }
+                try db.execute(sql: """
+                    INSERT OR IGNORE INTO trace_by_user (day, user_id, seq)
+                    SELECT CAST(time / 86400 AS INTEGER), user_id, seq FROM trace WHERE seq > ? AND seq <= ? ORDER BY 1, 2, 3
+                    """, arguments: [through, newest])
+                try StateIndexFile.setMark(.trace, newest, db)
+            }
+        }
+        if force { return try indexQueue.sync(execute: bulk) }
+        let queued = traceBulkQueued.withLock { queued in
+            defer { queued = true }
+            return queued
+        }
+        guard !queued else { return }
+        indexQueue.async { [self] in
+            traceBulkQueued.withLock { $0 = false }
+            try? bulk()
         }
     }
 

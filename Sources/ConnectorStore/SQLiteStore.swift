@@ -37,6 +37,12 @@ public final class SQLiteStore: Store {
     let unindexed = UnindexedBox()
     /// How many of those (or events since the last bulk) gather before one bulk indexes them.
     let stateIndexEvery: Int
+    /// The index file's own connection (``StateIndexFile``): every write to it.
+    let indexDatabase: DatabaseQueue
+    /// The index thread: bulks run here, in order, beside the writer.
+    let indexQueue = DispatchQueue(label: "connector.store.index")
+    /// A trace bulk is queued on ``indexQueue``.
+    let traceBulkQueued = Mutex(false)
 
     /// Opens (creating and migrating) the database at `path`.
     ///
@@ -58,17 +64,24 @@ public final class SQLiteStore: Store {
     ///     ``UnindexedState``); opening the store reads back at most about this many rows.
     public init(path: String, dedupeWindow: TimeInterval = 30 * 86_400, checkpointPages: Int32 = 4096,
                 receiptIndex: ReceiptIndex? = nil, traceIndexEvery: Int = 65_536, stateIndexEvery: Int = 65_536) throws {
+        let indexPath = StateIndexFile.path(for: path)
         var configuration = Configuration()
         // Another process on the same file (`connector trace` beside the service) waits for
         // the current batch instead of failing with "database is locked".
         configuration.busyMode = .timeout(5)
         configuration.prepareDatabase { db in
             // WAL (set by DatabasePool) + NORMAL sync: durable at checkpoints, never corrupt.
-            // A 32 MB page cache keeps the indexes hot. (Memory-mapped reads helped an
-            // earlier schema but not this one, and count towards RSS: off.)
-            // Readers and the checkpointer get SQLite's automatic checkpoint (they never
-            // write); the writer's is replaced below by BackgroundCheckpointer.
-            try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768; PRAGMA mmap_size = 0")
+            // Page caches: 24 MB for the store's tables, 8 MB for the attached index file.
+            // (Memory-mapped reads helped an earlier schema but not this one, and count
+            // towards RSS: off.) Readers and the checkpointer get SQLite's automatic
+            // checkpoint (they never write); the writer's is replaced below by
+            // BackgroundCheckpointer. The index file is only read here (StateIndexFile).
+            try db.execute(sql: "ATTACH DATABASE ? AS idx", arguments: [indexPath])
+            if !db.configuration.readonly { try db.execute(sql: "PRAGMA idx.journal_mode = WAL") }
+            try db.execute(sql: """
+                PRAGMA synchronous = NORMAL; PRAGMA cache_size = -24576; PRAGMA mmap_size = 0;
+                PRAGMA idx.synchronous = NORMAL; PRAGMA idx.cache_size = -8192; PRAGMA idx.mmap_size = 0
+                """)
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         let checkpointer = try BackgroundCheckpointer(path: path, threshold: max(1, checkpointPages), hardLimit: max(1, checkpointPages) * 4)
@@ -79,14 +92,30 @@ public final class SQLiteStore: Store {
         self.traceIndexEvery = Int64(max(1, traceIndexEvery))
         self.stateIndexEvery = max(1, stateIndexEvery)
         try Self.migrator.migrate(pool)
-        self.receiptIndex = try pool.write { db in
+        let (chosen, previous) = try pool.write { db in
             let previous = try String.fetchOne(db, sql: "SELECT value FROM setting WHERE name = 'receipt_index'").flatMap(ReceiptIndex.init(rawValue:))
             let chosen = receiptIndex ?? previous ?? .all
-            if chosen == .all, previous == .followUpsOnly {
+            try db.execute(sql: "INSERT OR REPLACE INTO setting (name, value) VALUES ('receipt_index', ?)", arguments: [chosen.rawValue])
+            return (chosen, previous)
+        }
+        self.receiptIndex = chosen
+        // The index connection: the index file as main, the store attached, only read.
+        var indexConfiguration = Configuration()
+        indexConfiguration.busyMode = .timeout(5)
+        indexConfiguration.prepareDatabase { db in
+            try db.execute(sql: "ATTACH DATABASE ? AS store", arguments: [path])
+            try db.execute(sql: """
+                PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -4096; PRAGMA mmap_size = 0;
+                PRAGMA store.cache_size = -1024; PRAGMA store.mmap_size = 0
+                """)
+        }
+        indexDatabase = try DatabaseQueue(path: indexPath, configuration: indexConfiguration)
+        try indexWrite { db in
+            // A rebuild indexes every receipt already; otherwise switching to every receipt
+            // indexes those the previous mode left out.
+            if try !StateIndexFile.verifyOrRebuild(db, receiptIndex: chosen), chosen == .all, previous == .followUpsOnly {
                 try db.execute(sql: ReceiptSQL.reindex(where: "1"))
             }
-            try db.execute(sql: "INSERT OR REPLACE INTO setting (name, value) VALUES ('receipt_index', ?)", arguments: [chosen.rawValue])
-            return chosen
         }
         try loadSeenIDs(since: nil)
         let unindexed = self.unindexed
@@ -94,14 +123,50 @@ public final class SQLiteStore: Store {
             try Self.loadUnindexed(db, user: nil, into: unindexed)
             return try Double.fetchOne(db, sql: "SELECT MAX(time) FROM exception_event")
         }
-        let latestUnindexed = unindexed.mutex.withLock { $0.exceptions.values.lazy.flatMap { $0 }.map(\.time).max() }
+        let latestUnindexed = unindexed.mutex.withLock { $0.latestExceptionTime }
         latestExceptionTime.withLock { $0 = max(latest ?? -Double.infinity, latestUnindexed ?? -Double.infinity) }
     }
 
+    /// A write transaction on the store's writer connection. DEFERRED, unlike GRDB's
+    /// IMMEDIATE default: IMMEDIATE takes the write lock of every attached file, and the
+    /// index file's is the index thread's. Only this connection writes the store, so
+    /// taking the store's lock at the first write loses nothing.
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        try pool.writeWithoutTransaction { db in
+            var result: T?
+            try db.inTransaction(.deferred) {
+                result = try body(db)
+                return .commit
+            }
+            guard let result else { throw StoreCorruption("a write transaction ended without a result") }
+            return result
+        }
+    }
+
+    /// A write transaction on the index connection (DEFERRED: the attached store is only
+    /// read, and must not be locked against the writer). Runs after a bulk in progress.
+    func indexWrite<T>(_ body: (Database) throws -> T) throws -> T {
+        try indexDatabase.writeWithoutTransaction { db in
+            var result: T?
+            try db.inTransaction(.deferred) {
+                result = try body(db)
+                return .commit
+            }
+            guard let result else { throw StoreCorruption("an index transaction ended without a result") }
+            return result
+        }
+    }
+
     deinit {
+        // No bulk is queued: each holds the store. (This may run on the index thread, as
+        // the last bulk lets go.)
         pool.writeWithoutTransaction { checkpointer.uninstall(from: $0) }
         checkpointer.drain()
     }
+
+    /// The index file that belongs to a store at `path` (``StateIndexFile``): derived
+    /// data, rebuilt from the store when it is missing; copy both, or only the store.
+    public static func indexPath(for path: String) -> String { StateIndexFile.path(for: path) }
 
     /// Waits for a running background checkpoint to finish.
     func waitForCheckpoint() {
@@ -132,13 +197,13 @@ public final class SQLiteStore: Store {
 
     @discardableResult
     public func save(_ campaign: Campaign) throws -> Campaign {
-        try pool.write { db in
+        if receiptIndex == .followUpsOnly, campaign.trigger != nil, try pool.read({ try Self.readCampaign(campaign.id, $0) })?.trigger == nil {
+            // It becomes a follow-up: R7 needs its receipts, which were not indexed.
+            try indexWrite { db in try db.execute(sql: ReceiptSQL.reindex(where: "campaign = ?"), arguments: [campaign.id.rawValue]) }
+        }
+        return try write { db in
             var saved = campaign
             let current = try Self.readCampaign(campaign.id, db)
-            if receiptIndex == .followUpsOnly, campaign.trigger != nil, current?.trigger == nil {
-                // It has just become a follow-up: R7 needs its receipts, which were not indexed.
-                try db.execute(sql: ReceiptSQL.reindex(where: "campaign = ?"), arguments: [campaign.id.rawValue])
-            }
             if let current {
                 var sameSettings = campaign
                 sameSettings.version = current.version
@@ -179,7 +244,7 @@ public final class SQLiteStore: Store {
     }
 
     public func changeStatus(of id: CampaignID, to status: CampaignStatus, at time: Date) throws -> CampaignLifecycle.Change {
-        try pool.write { db in
+        try write { db in
             let change = try CampaignLifecycle.change(id, to: status, at: time, among: try Self.readCampaigns(db))
             try db.execute(sql: "UPDATE campaign SET json = ? WHERE id = ?", arguments: [try JSONEncoder().encode(change.campaign), id.rawValue])
             return change
@@ -187,11 +252,11 @@ public final class SQLiteStore: Store {
     }
 
     public func save(_ user: User) throws {
-        try pool.write { db in try Self.write(user, db) }
+        try write { db in try Self.write(user, db) }
     }
 
     public func save(_ users: [User]) throws {
-        try pool.write { db in
+        try write { db in
             for user in users { try Self.write(user, db) }
         }
     }

@@ -119,6 +119,26 @@ extension SQLiteStore {
                 ALTER TABLE user_by_id RENAME TO user;
                 """)
         }
+        // The by-user indexes move to the index file beside the store (StateIndexFile.swift),
+        // where the index thread fills them while the writer goes on. The store's
+        // connections attach it as `idx`. Copied, not rebuilt; re-running after a crash
+        // between the two files' commits copies again (OR IGNORE, OR REPLACE).
+        migrator.registerMigration("009 by-user indexes in the index file") { db in
+            try StateIndexFile.createSchema(db, schema: "idx")
+            let marks = StateIndexFile.Mark.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+            try db.execute(sql: """
+                INSERT OR IGNORE INTO idx.waiting_by_user SELECT user_id, seq FROM main.waiting_by_user;
+                INSERT OR IGNORE INTO idx.receipt (user_id, campaign_id, at, channel) SELECT user_id, campaign_id, at, channel FROM main.receipt;
+                INSERT OR IGNORE INTO idx.exception_event (user_id, time, seq) SELECT user_id, time, seq FROM main.exception_event;
+                INSERT OR IGNORE INTO idx.trace_by_user (day, user_id, seq) SELECT day, user_id, seq FROM main.trace_by_user;
+                INSERT OR REPLACE INTO idx.index_state (name, value) SELECT name, value FROM main.setting WHERE name IN (\(marks));
+                DROP TABLE main.waiting_by_user; DROP TABLE main.receipt; DROP TABLE main.exception_event; DROP TABLE main.trace_by_user;
+                DELETE FROM main.setting WHERE name IN (\(marks));
+                """)
+            let id = UUID().uuidString.lowercased()
+            try db.execute(sql: "INSERT OR REPLACE INTO main.setting (name, value) VALUES ('store_id', ?)", arguments: [id])
+            try db.execute(sql: "INSERT OR REPLACE INTO idx.index_state (name, value) VALUES ('store_id', ?)", arguments: [id])
+        }
         return migrator
     }
 }

@@ -15,7 +15,8 @@ import Synchronization
 ///
 /// Everything here can be rebuilt from the database (the rows after the `...Through`
 /// keys): at open, after a batch that rolled back, and for the user of an event that
-/// failed. Only the writer (holding the store's write lock) changes it. A reader outside
+/// failed. Only the writer (holding the store's write lock) changes it (see
+/// ``UnindexedNotes`` for the notes a bulk is indexing). A reader outside
 /// the writer's transaction can see notes of a batch that has not committed yet: waiting
 /// rows are then not found in its snapshot and skipped; a receipt would count towards a
 /// frequency cap (R19) a moment early, or, if the batch rolls back, once too often.
@@ -115,13 +116,4 @@ struct UnindexedState: Sendable {
 
     /// Sets the number of events since ``eventsThrough`` (after a full rebuild).
     mutating func setEventCount(_ count: Int) { eventCount = count }
-}
-
-/// The store's ``UnindexedState``, shared by the writer (which changes it) and readers.
-final class UnindexedBox: Sendable {
-    let mutex: Mutex<UnindexedState>
-
-    init(_ state: UnindexedState = UnindexedState()) {
-        mutex = Mutex(state)
-    }
 }

@@ -49,14 +49,14 @@ final class WriteTransaction {
     /// in the next bulk (``UnindexedState``).
     func noteException(user: UserID, time: Date, seq: Int64) {
         unindexed.mutex.withLock {
-            $0.addException(UnindexedState.Exception(time: time.timeIntervalSince1970, seq: seq), user: user.rawValue)
+            $0.live.addException(UnindexedState.Exception(time: time.timeIntervalSince1970, seq: seq), user: user.rawValue)
         }
     }
 
     /// Notes a receipt (R22) for R7 and R19; it is indexed by user in the next bulk.
     func noteReceipt(user: UserID, campaign: CampaignID, channel: Channel, at time: Date) {
         unindexed.mutex.withLock {
-            $0.addReceipt(UnindexedState.Receipt(campaign: campaign.rawValue, channel: channel, at: time.timeIntervalSince1970), user: user.rawValue)
+            $0.live.addReceipt(UnindexedState.Receipt(campaign: campaign.rawValue, channel: channel, at: time.timeIntervalSince1970), user: user.rawValue)
         }
     }
 
@@ -69,7 +69,7 @@ final class WriteTransaction {
     /// The stored user (when `readingUser`; a trigger needs both) and its waiting entries
     /// with their keys, the user and the indexed entries in one statement.
     func userAndWaitingRows(_ user: UserID, readingUser: Bool) throws -> (user: User?, rows: [(seq: Int64, entry: WaitingEntry)]) {
-        let unindexedSeqs = unindexed.mutex.withLock { $0.waiting[user.rawValue] ?? [] }
+        let unindexedSeqs = unindexed.mutex.withLock { $0.waiting(of: user.rawValue) }
         var rows: [(seq: Int64, entry: WaitingEntry)] = []
         var stored: User?
         var stale: [Int64] = []
@@ -97,7 +97,7 @@ final class WriteTransaction {
             if row.int(1) != 0 { stale.append(row.int(0)) } else { rows.append((row.int(0), entry(row, from: 2))) }
         }
         if !stale.isEmpty {
-            unindexed.mutex.withLock { state in for seq in stale { state.noteStaleWaiting(seq, user: user.rawValue) } }
+            unindexed.mutex.withLock { state in for seq in stale { state.live.noteStaleWaiting(seq, user: user.rawValue) } }
         }
         if !unindexedSeqs.isEmpty {
             let one = try statement("SELECT follow_up, version, trigger_event_id, trigger_time, due_at FROM waiting WHERE seq = ? AND user_id = ?")
@@ -115,7 +115,7 @@ final class WriteTransaction {
     func laterPossibleExceptions(_ user: UserID, after time: Date, limit: Int = 1000) throws -> [Event] {
         let after = time.timeIntervalSince1970
         let unindexedSeqs = unindexed.mutex.withLock { state in
-            (state.exceptions[user.rawValue] ?? []).filter { $0.time > after }.map(\.seq)
+            state.exceptions(of: user.rawValue).filter { $0.time > after }.map(\.seq)
         }
         var events: [(seq: Int64, event: Event)] = try Row.fetchAll(database.cachedStatement(sql: """
             SELECT event.seq AS seq, \(EventRow.qualifiedColumns) FROM exception_event JOIN event ON event.seq = exception_event.seq
@@ -134,7 +134,7 @@ final class WriteTransaction {
     /// those noted since.
     func lastReceipt(_ user: UserID, of campaign: CampaignID) throws -> Date? {
         var last = unindexed.mutex.withLock { state in
-            (state.receipts[user.rawValue] ?? []).filter { $0.campaign == campaign.rawValue }.map(\.at).max()
+            state.receipts(of: user.rawValue).filter { $0.campaign == campaign.rawValue }.map(\.at).max()
         }
         let query = try statement("SELECT MAX(at) FROM receipt WHERE user_id = ? AND campaign_id = ?")
         query.bind(1, user.rawValue)
@@ -159,7 +159,7 @@ final class WriteTransaction {
         insert.bind(7, entry.dueAt.timeIntervalSince1970)
         try insert.execute()
         let seq = database.lastInsertedRowID
-        unindexed.mutex.withLock { $0.addWaiting(seq, user: entry.userID.rawValue) }
+        unindexed.mutex.withLock { $0.live.addWaiting(seq, user: entry.userID.rawValue) }
         return seq
     }
 
@@ -191,7 +191,7 @@ final class WriteTransaction {
         let delete = try statement("DELETE FROM waiting WHERE seq = ?")
         delete.bind(1, seq)
         try delete.execute()
-        unindexed.mutex.withLock { $0.removeWaiting(seq, user: user.rawValue) }
+        unindexed.mutex.withLock { $0.live.removeWaiting(seq, user: user.rawValue) }
     }
 
     func trace(_ user: UserID, _ time: Date, _ campaign: CampaignID, _ action: String, _ reason: String) throws {

@@ -22,7 +22,7 @@ struct CheckpointTests {
         let engine = ConnectorEngine(campaigns: [active("T")], workspaceTimeZone: TimeZone(identifier: "UTC") ?? .current)
         store.waitForCheckpoint()
         let before = fileSize(path)
-        for batch in 0..<24 {
+        for batch in 0..<48 {
             let events = (0..<150).map { index in
                 interact(.pushReceived, "T", user: UserID("user-\(batch)-\(index)"), at: scenarioStart.addingTimeInterval(Double(batch * 150 + index)))
             }

@@ -122,7 +122,7 @@ struct ReceiptAndExceptionTests {
         #expect(try store.receipts(for: "u1", since: scenarioStart).map(\.1) == [.push])
         #expect(try store.campaigns().map(\.id) == ["OLD"], "old campaign documents still read (migration 005)")
         #expect(try store.trace(for: "u9").map(\.reason) == ["from 001"], "old trace rows indexed by user (migration 006)")
-        #expect(try DatabaseQueue(path: path).read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM trace_by_user") } == 1)
+        #expect(try openWithIndex(path).read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM trace_by_user") } == 1)
         #expect(try store.campaignVersions(of: "OLD").first?.messages.isEmpty == true)
         let at = scenarioStart.addingTimeInterval(3600)
         let report = try store.ingest([interact(.pushOpened, "T", user: "u1", at: at), interact(.pushOpened, "T", user: "u2", at: at)],

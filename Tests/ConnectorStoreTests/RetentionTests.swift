@@ -36,7 +36,7 @@ struct RetentionTests {
         #expect(report.exceptionEvents == 5 * 500)
         #expect(report.traceRecords == 5 * 3_000, "a schedule a user and a cancellation a buyer")
         let path = temporary.folder.appendingPathComponent("connector.sqlite").path
-        let database = try DatabaseQueue(path: path)
+        let database = try openWithIndex(path)
         let (oldest, events, exceptions) = try database.read { db in
             (try Double.fetchOne(db, sql: "SELECT MIN(time) FROM event") ?? 0,
              try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event") ?? 0,

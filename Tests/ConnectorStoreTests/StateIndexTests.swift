@@ -108,6 +108,7 @@ struct StateIndexTests {
                 }
             }
         }
+        store.waitForIndexing()  // the bulks queued on the index thread, for the counts below
         for user in users {
             outcome.waiting[user] = try store.waitingEntries(for: user).sorted { $0.id < $1.id }
             outcome.receipts[user] = try store.receipts(for: user, since: scenarioStart).map { "\($0.0.timeIntervalSince1970) \($0.1)" }
@@ -116,7 +117,7 @@ struct StateIndexTests {
     }
 
     func count(_ table: String, in folder: URL) throws -> Int {
-        try DatabaseQueue(path: folder.appendingPathComponent("connector.sqlite").path).read { db in
+        try openWithIndex(folder.appendingPathComponent("connector.sqlite").path).read { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? -1
         }
     }
@@ -155,12 +156,12 @@ struct StateIndexTests {
         let path = folder.appendingPathComponent("connector.sqlite").path
         let store = try SQLiteStore(path: path, stateIndexEvery: 2)
         // A by-user row pointing at nothing, as a crash between a delete and the next bulk leaves.
-        try DatabaseQueue(path: path).write { try $0.execute(sql: "INSERT INTO waiting_by_user (user_id, seq) VALUES ('u1', 999999)") }
+        try openWithIndex(path).write { try $0.execute(sql: "INSERT INTO waiting_by_user (user_id, seq) VALUES ('u1', 999999)") }
         #expect(try store.waitingEntries(for: "u1").allSatisfy { $0.userID == "u1" })
         store.ingestLock.lock()
         try store.indexStateIfDue(force: true)
         store.ingestLock.unlock()
-        let (byUser, waiting, stale) = try DatabaseQueue(path: path).read { db in
+        let (byUser, waiting, stale) = try openWithIndex(path).read { db in
             (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM waiting_by_user") ?? -1, try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM waiting") ?? -1,
              try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM waiting_by_user b LEFT JOIN waiting w ON w.seq = b.seq WHERE w.seq IS NULL") ?? -1)
         }

@@ -1,6 +1,7 @@
 import ConnectorCore
 import ConnectorStore
 import Foundation
+import GRDB
 import Synchronization
 
 /// A store in a fresh SQLite file, removed when the test ends.
@@ -51,4 +52,14 @@ func active(_ id: CampaignID, channels: [Channel] = [.push]) -> Campaign {
 /// A message on each channel, so campaigns have content (R21).
 func messages(for channels: [Channel]) -> [Channel: ChannelMessage] {
     Dictionary(uniqueKeysWithValues: channels.map { ($0, ChannelMessage(["body": "Hello {{ ${first_name} }}"])) })
+}
+
+/// A connection to a store's file with its index file attached (as the store's own
+/// connections have it), for tests that look at the tables.
+func openWithIndex(_ path: String) throws -> DatabaseQueue {
+    var configuration = Configuration()
+    configuration.prepareDatabase { db in
+        try db.execute(sql: "ATTACH DATABASE ? AS idx", arguments: [SQLiteStore.indexPath(for: path)])
+    }
+    return try DatabaseQueue(path: path, configuration: configuration)
 }

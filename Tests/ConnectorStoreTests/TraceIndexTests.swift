@@ -33,7 +33,7 @@ struct TraceIndexTests {
         let unindexed = try TemporaryStore()
         try fill(indexed.store)
         try fill(unindexed.store)
-        let counts = try DatabaseQueue(path: indexed.folder.appendingPathComponent("connector.sqlite").path).read { db in
+        let counts = try openWithIndex(indexed.folder.appendingPathComponent("connector.sqlite").path).read { db in
             (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM trace_by_user") ?? 0, try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM trace") ?? 0,
              try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT day) FROM trace_by_user") ?? 0)
         }
