@@ -1,0 +1,103 @@
+import ConnectorCore
+import Foundation
+import GRDB
+import Synchronization
+import Testing
+
+@testable import ConnectorStore
+
+/// The by-user indexes live in a second file beside the store, filled by the index thread
+/// (StateIndexFile.swift): derived data, rebuilt when it is missing or foreign, and never
+/// a reason for a reader to miss state while a bulk runs.
+extension StateIndexTests {
+    func answers(_ store: SQLiteStore) throws -> [String] {
+        try users.map { user in
+            let waiting = try store.waitingEntries(for: user).map { "\($0.followUp)@\($0.dueAt.timeIntervalSince1970)" }.sorted()
+            let receipts = try store.receipts(for: user, since: scenarioStart).map { "\($0.0.timeIntervalSince1970) \($0.1)" }
+            let trace = try store.trace(for: user).map { "\($0.campaign) \($0.action)" }
+            return "\(user): waiting \(waiting) receipts \(receipts) trace \(trace)"
+        }
+    }
+
+    func removeIndexFile(of path: String) {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: SQLiteStore.indexPath(for: path) + suffix) }
+    }
+
+    @Test("R6, R7, R14: the index file is derived: deleted, or another store's, it is rebuilt from the store's tables at open, with the same answers and decisions after")
+    func indexFileIsRebuilt() throws {
+        let (_, folder) = try run(stateIndexEvery: 1, steps: steps)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("connector.sqlite").path
+        let before = try answers(SQLiteStore(path: path))
+        #expect(before.contains { $0.hasPrefix("u5:") && $0.contains("waiting [\"R@") }, "the scenario leaves u5 waiting for R")
+
+        removeIndexFile(of: path)
+        let rebuilt = try SQLiteStore(path: path)
+        #expect(try answers(rebuilt) == before)
+        #expect(try count("waiting_by_user", in: folder) == 1 && count("receipt", in: folder) > 0 && count("trace_by_user", in: folder) > 0,
+                "rebuilt in the file, not only noted in memory")
+        // R6 after the rebuild: u5's entry (triggered at 3 d + 10 min, due an hour later) is
+        // found by user, so a new trigger while it waits restarts it.
+        let restart = scenarioStart.addingTimeInterval(3 * day + 1200)
+        let report = try rebuilt.ingest([interact(.pushOpened, "T2", user: "u5", at: restart)], engine: engine, now: restart)
+        #expect(report.decisions.compactMap(\.entry).map(\.userID) == ["u5"], "\(report.decisions.map(\.reason))")
+        #expect(try rebuilt.waitingEntries(for: "u5").map(\.triggerTime) == [restart])
+        let stored = try rebuilt.dueEntries(at: restart.addingTimeInterval(365 * day), limit: 1000).filter { $0.userID == "u5" }
+        #expect(stored.map(\.triggerTime) == [restart], "the old entry was found by user and replaced, not left beside the new one")
+
+        // Another store's index file (same file name, other store id): rebuilt too.
+        let (_, otherFolder) = try run(stateIndexEvery: 1, steps: Array(steps.prefix(1)))
+        defer { try? FileManager.default.removeItem(at: otherFolder) }
+        let otherPath = otherFolder.appendingPathComponent("connector.sqlite").path
+        try SQLiteStore(path: otherPath).indexStateIfDue(force: true)
+        let expected = try answers(rebuilt)
+        removeIndexFile(of: path)
+        try FileManager.default.copyItem(atPath: SQLiteStore.indexPath(for: otherPath), toPath: SQLiteStore.indexPath(for: path))
+        #expect(try answers(SQLiteStore(path: path)) == expected)
+    }
+
+    @Test("R7, R19: while bulks run on the index thread, a reader never misses a waiting entry or a receipt (notes go only once their bulk is visible)")
+    func readersNeverMissStateDuringBulks() throws {
+        let temporary = try TemporaryStore()
+        let path = temporary.folder.appendingPathComponent("connector.sqlite").path
+        let store = try SQLiteStore(path: path, stateIndexEvery: 16)
+        let engine = engine
+        for user in users { try store.save(User(id: user, addresses: [.push: "token-\(user)"])) }
+        // u9 waits for F (a day); u8 collects a receipt in every batch.
+        _ = try store.ingest([interact(.pushOpened, "T", user: "u9", at: scenarioStart)], engine: engine, now: scenarioStart)
+        final class Shared: Sendable {
+            let done = Atomic(false)
+            let problems = Mutex<[String]>([])
+        }
+        let shared = Shared()
+        let reader = Thread {
+            var lastReceipts = 0
+            while !shared.done.load(ordering: .acquiring) {
+                do {
+                    let waiting = try store.waitingEntries(for: "u9").count
+                    let receipts = try store.receipts(for: "u8", since: scenarioStart).count
+                    if waiting != 1 || receipts < lastReceipts {
+                        shared.problems.withLock { $0.append("waiting \(waiting), receipts \(receipts) after \(lastReceipts)") }
+                    }
+                    lastReceipts = receipts
+                } catch {
+                    shared.problems.withLock { $0.append("\(error)") }
+                }
+            }
+        }
+        reader.start()
+        let batches = 120
+        for batch in 1...batches {
+            let time = scenarioStart.addingTimeInterval(Double(batch))
+            let events = [interact(.pushReceived, "T", user: "u8", at: time)]
+                + (0..<8).map { interact(.pushOpened, "T2", user: UserID("u\($0)"), at: time.addingTimeInterval(0.5)) }
+            #expect(try store.ingest(events, engine: engine, now: time).failures.isEmpty)
+        }
+        shared.done.store(true, ordering: .releasing)
+        while !reader.isFinished { Thread.sleep(forTimeInterval: 0.01) }
+        store.waitForIndexing()
+        #expect(shared.problems.withLock { $0 }.isEmpty)
+        #expect(try store.receipts(for: "u8", since: scenarioStart).count == batches)
+        #expect(try count("receipt", in: temporary.folder) >= batches - 16, "the receipts went through bulks (the file has them)")
+    }
+}
