@@ -18,13 +18,46 @@ enum TraceTime {
         return try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)
     }
 
+    /// `YYYY-MM-DDTHH:MM[:SS]`, written digit by digit into the string's own buffer: the
+    /// trace formats two or three times per decision, and interpolating each part
+    /// allocated a string per part.
     private static func format(_ date: Date, offset: Int, seconds: Bool) -> String {
         var time = time_t(Int((date.timeIntervalSince1970 + Double(offset)).rounded(.down)))
         var parts = tm()
         gmtime_r(&time, &parts)
-        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        var text = "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T\(two(parts.tm_hour)):\(two(parts.tm_min))"
-        if seconds { text += ":\(two(parts.tm_sec))" }
-        return text
+        let year = Int(parts.tm_year) + 1900
+        guard (0...9999).contains(year) else {
+            return "\(year)-\(parts.tm_mon + 1)-\(parts.tm_mday)T\(parts.tm_hour):\(parts.tm_min)" + (seconds ? ":\(parts.tm_sec)" : "")
+        }
+        return String(unsafeUninitializedCapacity: 19) { buffer in
+            var index = 0
+            func put(_ value: Int, digits: Int) {
+                var divisor = 1
+                for _ in 1..<digits { divisor *= 10 }
+                while divisor > 0 {
+                    buffer[index] = UInt8(ascii: "0") + UInt8(value / divisor % 10)
+                    index += 1
+                    divisor /= 10
+                }
+            }
+            func put(_ character: Unicode.Scalar) {
+                buffer[index] = UInt8(ascii: character)
+                index += 1
+            }
+            put(year, digits: 4)
+            put("-")
+            put(Int(parts.tm_mon) + 1, digits: 2)
+            put("-")
+            put(Int(parts.tm_mday), digits: 2)
+            put("T")
+            put(Int(parts.tm_hour), digits: 2)
+            put(":")
+            put(Int(parts.tm_min), digits: 2)
+            if seconds {
+                put(":")
+                put(Int(parts.tm_sec), digits: 2)
+            }
+            return index
+        }
     }
 }

@@ -5,7 +5,7 @@ import JSONCore
 
 /// How an event is stored: typed columns for what the engine queries, and JSON text
 /// (written by hand, not by JSONEncoder, which dominated ingestion) for the rest.
-struct EventRow {
+struct EventRow: Sendable {
     static let columns = "event_id, user_id, time, type, kind, campaign, detail, data"
     static let qualifiedColumns = "event.event_id, event.user_id, event.time, event.type, event.kind, event.campaign, event.detail, event.data"
 

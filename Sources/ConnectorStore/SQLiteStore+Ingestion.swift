@@ -1,27 +1,30 @@
 import ConnectorCore
 import Foundation
 import GRDB
+import Synchronization
 
 extension SQLiteStore {
     public func ingest(_ events: [Event], engine: ConnectorEngine, now: Date) throws -> IngestReport {
         // Fast path: the whole batch in one transaction. If an event fails, the batch is
         // rolled back and applied again with a savepoint per event, so the failing event
         // is reported and the others are kept.
+        // What needs no database comes before the lock, so concurrent requests do it in
+        // parallel: the ids' hashes and the event rows' columns.
+        let (hashes, rows) = Self.prepare(events)
         ingestLock.lock()
         defer { ingestLock.unlock() }
-        // The ids' hashes, and which were seen before, in one look at the remembered ids
-        // (they change only after a commit, under this lock).
-        let hashes = events.map { StableHash.value($0.id.rawValue) }
+        // Which ids were seen before, in one look at the remembered ids (they change only
+        // after a commit, under this lock).
         let seenBefore = seen.withLock { remembered in hashes.map { remembered.contains($0) } }
         var accepted: [UInt64: Double] = [:]
         let report: IngestReport
         do {
             report = try write { db in
                 var report = IngestReport()
-                accepted = [:]
+                accepted = Dictionary(minimumCapacity: events.count)
                 let writer = WriteTransaction(db, unindexed: unindexed)
                 for index in events.indices {
-                    try self.record(events[index], hash: hashes[index], seenBefore: seenBefore[index], &accepted,
+                    try self.record(events[index], rows[index], hash: hashes[index], seenBefore: seenBefore[index], &accepted,
                                     engine: engine, now: now, writer, &report)
                 }
                 return report
@@ -38,7 +41,7 @@ extension SQLiteStore {
                     let before = accepted[hash]
                     do {
                         try db.inSavepoint {
-                            try self.record(event, hash: hash, seenBefore: seenBefore[index], &accepted, engine: engine, now: now, writer, &report)
+                            try self.record(event, rows[index], hash: hash, seenBefore: seenBefore[index], &accepted, engine: engine, now: now, writer, &report)
                             return .commit
                         }
                     } catch {
@@ -63,9 +66,29 @@ extension SQLiteStore {
         return report
     }
 
+    /// The ids' hashes and the event rows' columns; a large batch is split in two, the
+    /// second half on another thread (the writer's own work is the bottleneck, and the
+    /// machine has a second core).
+    static func prepare(_ events: [Event]) -> (hashes: [UInt64], rows: [EventRow]) {
+        @Sendable func part(_ slice: ArraySlice<Event>) -> (hashes: [UInt64], rows: [EventRow]) {
+            (slice.map { StableHash.value($0.id.rawValue) }, slice.map(EventRow.init))
+        }
+        guard events.count >= 2048 else { return part(events[...]) }
+        let half = events.count / 2
+        let parts = Mutex<[Int: (hashes: [UInt64], rows: [EventRow])]>([:])
+        DispatchQueue.concurrentPerform(iterations: 2) { index in
+            let done = part(index == 0 ? events[..<half] : events[half...])
+            parts.withLock { $0[index] = done }
+        }
+        return parts.withLock { parts in
+            let first = parts[0] ?? part(events[..<half]), second = parts[1] ?? part(events[half...])
+            return (first.hashes + second.hashes, first.rows + second.rows)
+        }
+    }
+
     // swiftlint:disable:next function_parameter_count
     func record(
-        _ event: Event, hash: UInt64, seenBefore: Bool, _ accepted: inout [UInt64: Double],
+        _ event: Event, _ row: EventRow, hash: UInt64, seenBefore: Bool, _ accepted: inout [UInt64: Double],
         engine: ConnectorEngine, now: Date, _ writer: WriteTransaction, _ report: inout IngestReport
     ) throws {
         guard !seenBefore, accepted[hash] == nil else {
@@ -73,15 +96,15 @@ extension SQLiteStore {
             return
         }
         accepted[hash] = event.time.timeIntervalSince1970
-        try apply(event, engine: engine, now: now, writer, &report)
+        try apply(event, row, engine: engine, now: now, writer, &report)
         report.accepted += 1
     }
 
     /// Stores one (new) event and applies its decisions. Only the event row (and a
     /// waiting row per scheduled entry) is written here; the per-user indexes follow in
     /// bulk (``UnindexedState``).
-    func apply(_ event: Event, engine: ConnectorEngine, now: Date, _ writer: WriteTransaction, _ report: inout IngestReport) throws {
-        let seq = try writer.insert(event)
+    func apply(_ event: Event, _ row: EventRow, engine: ConnectorEngine, now: Date, _ writer: WriteTransaction, _ report: inout IngestReport) throws {
+        let seq = try writer.insert(event, row)
         if engine.mayBeException(event) {
             writer.noteException(user: event.userID, time: event.time, seq: seq)
             let time = event.time.timeIntervalSince1970

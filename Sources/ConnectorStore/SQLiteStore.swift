@@ -3,7 +3,9 @@ import Foundation
 import GRDB
 import Synchronization
 
-/// The embedded default store: one SQLite file in WAL mode, through GRDB.
+/// The embedded default store: one SQLite file in WAL mode, through GRDB, and beside it
+/// the index file (`<path>-index`, ``StateIndexFile``) with the by-user indexes, which an
+/// index thread fills in bulk while the writer goes on.
 ///
 /// Internal keys are time-ordered (events get an increasing integer key) so inserts
 /// append to the B-trees. Deduplication by the client's event id does not use an index:

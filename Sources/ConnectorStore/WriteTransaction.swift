@@ -29,10 +29,10 @@ final class WriteTransaction {
         return statement
     }
 
-    /// Appends the event row; returns its time-ordered key.
-    func insert(_ event: Event) throws -> Int64 {
+    /// Appends the event row (its columns prepared from the event); returns its
+    /// time-ordered key.
+    func insert(_ event: Event, _ row: EventRow) throws -> Int64 {
         let insert = try statement("INSERT INTO event (\(EventRow.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-        let row = EventRow(event)
         insert.bind(1, event.id.rawValue)
         insert.bind(2, event.userID.rawValue)
         insert.bind(3, event.time.timeIntervalSince1970)
