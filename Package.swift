@@ -48,6 +48,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 // SQLite's C API, for the statements of the ingestion hot path (BoundStatement).
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // `liquid`: render templates from the command line or over JSON Lines.
@@ -103,7 +104,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ConnectorStoreTests",
-            dependencies: ["ConnectorStore", "ConnectorCore"]
+            dependencies: ["ConnectorStore", "ConnectorCore", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "LiquidTests",

@@ -91,12 +91,18 @@ extension SQLiteStore {
     func indexStateIfDue(force: Bool = false) throws {
         if force { indexQueue.sync {} }
         dropIndexedNotes()
-        let due = unindexed.mutex.withLock { notes in
-            if notes.bulkRunning { return false }
-            if notes.frozen != nil { return true }  // a bulk that failed, again
-            return force ? !notes.live.isEmpty : notes.live.isDue(every: stateIndexEvery)
+        let (due, pilingUp) = unindexed.mutex.withLock { notes in
+            // Notes four bulks deep: the index thread is behind (or failing) and memory grows.
+            let pilingUp = notes.live.rowCount >= 4 * stateIndexEvery && !notes.pileUpReported
+            if pilingUp { notes.pileUpReported = true }
+            return (Self.isDue(notes, force: force, every: stateIndexEvery), pilingUp)
+        }
+        if pilingUp {
+            logger.warning("the index thread is behind: notes of unindexed state pile up in memory",
+                           metadata: ["notes": "\(4 * stateIndexEvery)+", "index": "\(StateIndexFile.path(for: pool.path))"])
         }
         guard due else { return }
+
         // The newest committed keys: the live notes start after them.
         let (newestWaiting, newestEvent) = try pool.read { db in
             (try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM waiting") ?? 0, try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM event") ?? 0)
@@ -108,6 +114,7 @@ extension SQLiteStore {
                 let live = notes.live
                 notes.live = UnindexedState(waitingThrough: max(live.waitingThrough, newestWaiting), eventsThrough: max(live.eventsThrough, newestEvent))
                 notes.frozen = live
+                notes.pileUpReported = false
             }
             guard let frozen = notes.frozen else { return nil }
             notes.bulkRunning = true
@@ -130,8 +137,24 @@ extension SQLiteStore {
             // What was noted meanwhile (nothing, if the caller holds the write lock).
             if !unindexed.mutex.withLock({ $0.live.isEmpty }) { try indexStateIfDue(force: true) }
         } else {
-            indexQueue.async { try? run() }
+            indexQueue.async { [self] in
+                do {
+                    try run()
+                } catch {
+                    let waiting = unindexed.mutex.withLock { $0.live.rowCount }
+                    logger.error("indexing waiting entries, receipts and exceptions by user failed; the notes stay in memory and the bulk is retried after the next batch",
+                                 metadata: ["error": "\(error)", "index": "\(StateIndexFile.path(for: pool.path))", "notes": "\(waiting)"])
+                }
+            }
         }
+    }
+
+    /// Whether a bulk is to be queued: none running, and a failed one to retry, or enough
+    /// noted (anything, with `force`).
+    private static func isDue(_ notes: UnindexedNotes, force: Bool, every: Int) -> Bool {
+        if notes.bulkRunning { return false }
+        if notes.frozen != nil { return true }  // a bulk that failed, again
+        return force ? !notes.live.isEmpty : notes.live.isDue(every: every)
     }
 
     /// One bulk, on the index connection: the frozen notes' rows into the by-user tables,

@@ -42,7 +42,12 @@ extension SQLiteStore {
         guard !queued else { return }
         indexQueue.async { [self] in
             traceBulkQueued.withLock { $0 = false }
-            try? bulk()
+            do {
+                try bulk()
+            } catch {
+                logger.error("indexing the decision trace by user failed; it is retried after the next batch",
+                             metadata: ["error": "\(error)", "index": "\(StateIndexFile.path(for: pool.path))"])
+            }
         }
     }
 

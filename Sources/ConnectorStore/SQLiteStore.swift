@@ -1,6 +1,7 @@
 import ConnectorCore
 import Foundation
 import GRDB
+import Logging
 import Synchronization
 
 /// The embedded default store: one SQLite file in WAL mode, through GRDB, and beside it
@@ -45,6 +46,8 @@ public final class SQLiteStore: Store {
     let indexQueue = DispatchQueue(label: "connector.store.index")
     /// A trace bulk is queued on ``indexQueue``.
     let traceBulkQueued = Mutex(false)
+    /// Where the index thread reports a bulk that failed (it is retried; the notes stay).
+    let logger: Logger
 
     /// Opens (creating and migrating) the database at `path`.
     ///
@@ -64,8 +67,12 @@ public final class SQLiteStore: Store {
     ///   - stateIndexEvery: how many waiting entries, receipts and possible exceptions
     ///     (or events) gather in memory before they are indexed by user in one bulk (see
     ///     ``UnindexedState``); opening the store reads back at most about this many rows.
+    ///   - logger: where the index thread reports a bulk that failed (it keeps its notes
+    ///     and is retried after the next batch) and notes that pile up behind it.
     public init(path: String, dedupeWindow: TimeInterval = 30 * 86_400, checkpointPages: Int32 = 4096,
-                receiptIndex: ReceiptIndex? = nil, traceIndexEvery: Int = 65_536, stateIndexEvery: Int = 65_536) throws {
+                receiptIndex: ReceiptIndex? = nil, traceIndexEvery: Int = 65_536, stateIndexEvery: Int = 65_536,
+                logger: Logger = Logger(label: "connector.store")) throws {
+        self.logger = logger
         let indexPath = StateIndexFile.path(for: path)
         var configuration = Configuration()
         // Another process on the same file (`connector trace` beside the service) waits for

@@ -19,6 +19,8 @@ struct UnindexedNotes: Sendable {
     var frozenIndexed = false
     /// A bulk of the frozen notes is queued or running.
     var bulkRunning = false
+    /// The live notes' pile-up has been logged (once until the next freeze).
+    var pileUpReported = false
 
     init(_ live: UnindexedState = UnindexedState()) {
         self.live = live

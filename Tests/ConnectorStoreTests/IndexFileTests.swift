@@ -1,6 +1,7 @@
 import ConnectorCore
 import Foundation
 import GRDB
+import Logging
 import Synchronization
 import Testing
 
@@ -99,5 +100,64 @@ extension StateIndexTests {
         #expect(shared.problems.withLock { $0 }.isEmpty)
         #expect(try store.receipts(for: "u8", since: scenarioStart).count == batches)
         #expect(try count("receipt", in: temporary.folder) >= batches - 16, "the receipts went through bulks (the file has them)")
+    }
+}
+
+/// Log lines collected by a test.
+final class CollectedLogs: Sendable {
+    let lines = Mutex<[String]>([])
+}
+
+struct CollectingLogHandler: LogHandler {
+    let logs: CollectedLogs
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let metadata = (event.metadata ?? [:]).map { "\($0.key)=\($0.value)" }.sorted()
+        logs.lines.withLock { $0.append("\(event.level) \(event.message) \(metadata)") }
+    }
+}
+
+extension StateIndexTests {
+    @Test("R14: a bulk that fails on the index thread is logged, keeps its notes (answers stay right) and succeeds when retried after a later batch")
+    func failedBulkIsLoggedAndRetried() throws {
+        let temporary = try TemporaryStore()
+        let path = temporary.folder.appendingPathComponent("connector.sqlite").path
+        let logs = CollectedLogs()
+        let store = try SQLiteStore(path: path, stateIndexEvery: 2, logger: Logger(label: "test") { _ in CollectingLogHandler(logs: logs) })
+        for user in users { try store.save(User(id: user, addresses: [.push: "token-\(user)"])) }
+        let engine = engine
+        // The index file loses a table the bulk writes (as a damaged or foreign file would).
+        try openWithIndex(path).write { try $0.execute(sql: "ALTER TABLE idx.exception_event RENAME TO exception_event_away") }
+        let start = scenarioStart
+        _ = try store.ingest(users.prefix(4).map { interact(.pushOpened, "T", user: $0, at: start) }, engine: engine, now: start)
+        // u1's purchase (a possible exception) after its wait began, then u2's trigger ...
+        let buy = makeEvent(.purchase(productID: "sku", price: 5, currency: "EUR", quantity: 1), user: "u1", at: start.addingTimeInterval(3600))
+        _ = try store.ingest([buy, interact(.pushReceived, "T", user: "u2", at: start.addingTimeInterval(3601))], engine: engine, now: start.addingTimeInterval(3601))
+        store.waitForIndexing()
+        let failures = logs.lines.withLock { $0 }.filter { $0.hasPrefix("error") }
+        #expect(failures.contains { $0.contains("indexing waiting entries, receipts and exceptions by user failed") && $0.contains("exception_event") },
+                "\(failures)")
+        #expect(try store.waitingEntries(for: "u1").isEmpty, "R13: the purchase cancelled u1's wait")
+        #expect(try store.waitingEntries(for: "u3").map(\.followUp) == ["F"], "u3 still waits: nothing lost while the bulk fails")
+        #expect(try store.receipts(for: "u2", since: start).count == 1)
+
+        // Repaired: the next batch queues the failed bulk again, and it goes through.
+        try openWithIndex(path).write { try $0.execute(sql: "ALTER TABLE idx.exception_event_away RENAME TO exception_event") }
+        _ = try store.ingest([interact(.pushOpened, "T", user: "u5", at: start.addingTimeInterval(7200))], engine: engine, now: start.addingTimeInterval(7200))
+        store.waitForIndexing()
+        #expect(try count("exception_event", in: temporary.folder) >= 1, "the purchase reached the index file")
+        #expect(try store.waitingEntries(for: "u3").map(\.followUp) == ["F"])
+        // R14 from the index file after a restart: u1's later trigger, before the purchase, is cancelled before it begins.
+        let reopened = try SQLiteStore(path: path)
+        let late = try reopened.ingest([interact(.pushOpened, "T", user: "u1", at: start.addingTimeInterval(1800))], engine: engine,
+                                       now: start.addingTimeInterval(7200))
+        #expect(late.decisions.map(\.reason).contains { $0.contains("cancelled before it began") }, "\(late.decisions.map(\.reason))")
     }
 }
