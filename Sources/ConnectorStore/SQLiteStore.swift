@@ -101,11 +101,15 @@ public final class SQLiteStore: Store {
         self.traceIndexEvery = Int64(max(1, traceIndexEvery))
         self.stateIndexEvery = max(1, stateIndexEvery)
         try Self.migrator.migrate(pool)
-        let (chosen, previous) = try pool.write { db in
-            let previous = try String.fetchOne(db, sql: "SELECT value FROM setting WHERE name = 'receipt_index'").flatMap(ReceiptIndex.init(rawValue:))
-            let chosen = receiptIndex ?? previous ?? .all
-            try db.execute(sql: "INSERT OR REPLACE INTO setting (name, value) VALUES ('receipt_index', ?)", arguments: [chosen.rawValue])
-            return (chosen, previous)
+        let previous = try pool.read { db in
+            try String.fetchOne(db, sql: "SELECT value FROM setting WHERE name = 'receipt_index'").flatMap(ReceiptIndex.init(rawValue:))
+        }
+        let chosen = receiptIndex ?? previous ?? .all
+        // Written only when it changes: a tool opening a running service's store writes nothing.
+        if chosen != previous {
+            try pool.write { db in
+                try db.execute(sql: "INSERT OR REPLACE INTO setting (name, value) VALUES ('receipt_index', ?)", arguments: [chosen.rawValue])
+            }
         }
         self.receiptIndex = chosen
         // The index connection: the index file as main, the store attached, only read.
