@@ -145,36 +145,23 @@ public final class SQLiteStore: Store {
     /// index file's is the index thread's. Only this connection writes the store, so
     /// taking the store's lock at the first write loses nothing.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
-        try pool.writeWithoutTransaction { db in
-            var result: T?
-            try db.inTransaction(.deferred) {
-                result = try body(db)
-                return .commit
-            }
-            guard let result else { throw StoreCorruption("a write transaction ended without a result") }
-            return result
-        }
+        try pool.writeWithoutTransaction { db in try Self.deferredTransaction(db, body) }
     }
 
     /// A write transaction on the index connection (DEFERRED: the attached store is only
     /// read, and must not be locked against the writer). Runs after a bulk in progress.
     func indexWrite<T>(_ body: (Database) throws -> T) throws -> T {
-        try indexDatabase.writeWithoutTransaction { db in
-            var result: T?
-            try db.inTransaction(.deferred) {
-                result = try body(db)
-                return .commit
-            }
-            guard let result else { throw StoreCorruption("an index transaction ended without a result") }
-            return result
-        }
+        try indexDatabase.writeWithoutTransaction { db in try Self.deferredTransaction(db, body) }
     }
 
-    deinit {
-        // No bulk is queued: each holds the store. (This may run on the index thread, as
-        // the last bulk lets go.)
-        pool.writeWithoutTransaction { checkpointer.uninstall(from: $0) }
-        checkpointer.drain()
+    private static func deferredTransaction<T>(_ db: Database, _ body: (Database) throws -> T) throws -> T {
+        var result: T?
+        try db.inTransaction(.deferred) {
+            result = try body(db)
+            return .commit
+        }
+        guard let result else { throw StoreCorruption("a write transaction ended without a result") }
+        return result
     }
 
     /// The index file that belongs to a store at `path` (``StateIndexFile``): derived
