@@ -31,11 +31,12 @@ enum ReceiptSQL {
     /// condition on the event table, with its own arguments).
     /// `sorted` orders the rows by the receipt key first, so each index page is written
     /// about once (the bulk index of new events).
-    static func reindex(where filter: String, sorted: Bool = false) -> String {
+    /// `table` is `receipt` or `followup_receipt` (same columns).
+    static func reindex(into table: String = "receipt", where filter: String, sorted: Bool = false) -> String {
         let cases = kinds.map { "WHEN '\($0.0.rawValue)' THEN '\($0.1.rawValue)'" }.joined(separator: " ")
         let list = kinds.map { "'\($0.0.rawValue)'" }.joined(separator: ", ")
         return """
-            INSERT OR IGNORE INTO receipt (user_id, campaign_id, channel, at)
+            INSERT OR IGNORE INTO \(table) (user_id, campaign_id, channel, at)
             SELECT user_id, campaign, CASE kind \(cases) END, time FROM event
             WHERE type = 'interaction' AND kind IN (\(list)) AND (\(filter))
             """ + (sorted ? " ORDER BY user_id, campaign, time" : "")

@@ -134,7 +134,7 @@ extension SQLiteStore {
         var state = UserState(user: user, waiting: waiting.map(\.entry))
         if triggers, case .interaction(let interaction) = event.payload {
             for followUp in engine.followUps(of: interaction.kind, on: interaction.campaign) where engine.needsLastReceipt(followUp) {
-                state.lastReceipts[followUp] = try writer.lastReceipt(event.userID, of: followUp)
+                state.lastReceipts[followUp] = try writer.lastReceipt(event.userID, of: followUp, coverable: receiptIndex == .all)
             }
             let mayHaveLaterExceptions = event.time.timeIntervalSince1970 < latestExceptionTime.withLock { $0 }
             if mayHaveLaterExceptions {

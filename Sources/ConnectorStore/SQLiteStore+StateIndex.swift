@@ -1,6 +1,7 @@
 import ConnectorCore
 import Foundation
 import GRDB
+import JSONCore
 
 /// Waiting entries, receipts and possible exceptions are indexed by user in bulk
 /// (see ``UnindexedState``): ingestion only appends, and once ``stateIndexEvery`` rows
@@ -30,6 +31,7 @@ extension SQLiteStore {
         while let row = try waitingRows.next() { waiting.append((row[0], row[1])) }
 
         arguments[0] = eventsThrough
+        let covered = user == nil ? Set(try String.fetchAll(db, sql: "SELECT campaign_id FROM followup_covered")) : []
         var receipts: [(String, UnindexedState.Receipt)] = []
         var exceptions: [(String, UnindexedState.Exception)] = []
         var events = 0
@@ -57,6 +59,7 @@ extension SQLiteStore {
             for (user, exception) in exceptions { state.addException(exception, user: user) }
             state.setEventCount(events)
             notes = UnindexedNotes(state)
+            notes.coveredFollowUps = covered
         }
     }
 
@@ -78,7 +81,11 @@ extension SQLiteStore {
     func dropIndexedNotes() {
         let indexed = unindexed.mutex.withLock { notes -> UnindexedState? in
             guard notes.frozenIndexed else { return nil }
-            defer { (notes.frozen, notes.frozenIndexed) = (nil, false) }
+            defer {
+                (notes.frozen, notes.frozenIndexed) = (nil, false)
+                notes.coveredFollowUps.formUnion(notes.frozenCovers)
+                notes.frozenCovers = []
+            }
             return notes.frozen
         }
         if let indexed { indexQueue.async { withExtendedLifetime(indexed) {} } }
@@ -107,7 +114,7 @@ extension SQLiteStore {
         let (newestWaiting, newestEvent) = try pool.read { db in
             (try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM waiting") ?? 0, try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM event") ?? 0)
         }
-        let bulk = unindexed.mutex.withLock { notes -> (state: UnindexedState, waitingThrough: Int64, eventsThrough: Int64)? in
+        let bulk = unindexed.mutex.withLock { notes -> (state: UnindexedState, waitingThrough: Int64, eventsThrough: Int64, covers: Set<String>)? in
             guard !notes.bulkRunning else { return nil }
             if notes.frozen == nil {
                 guard !notes.live.isEmpty else { return nil }
@@ -115,15 +122,19 @@ extension SQLiteStore {
                 notes.live = UnindexedState(waitingThrough: max(live.waitingThrough, newestWaiting), eventsThrough: max(live.eventsThrough, newestEvent))
                 notes.frozen = live
                 notes.pileUpReported = false
+                notes.frozenCovers = notes.coverRequests.subtracting(notes.coveredFollowUps)
+                notes.coverRequests = []
             }
             guard let frozen = notes.frozen else { return nil }
             notes.bulkRunning = true
-            return (frozen, notes.live.waitingThrough, notes.live.eventsThrough)
+            return (frozen, notes.live.waitingThrough, notes.live.eventsThrough, notes.frozenCovers)
         }
         guard let bulk else { return }
         let run: @Sendable () throws -> Void = { [self] in
             do {
-                try indexWrite { db in try writeBulk(bulk.state, waitingThrough: bulk.waitingThrough, eventsThrough: bulk.eventsThrough, db) }
+                try indexWrite { db in
+                    try writeBulk(bulk.state, waitingThrough: bulk.waitingThrough, eventsThrough: bulk.eventsThrough, covering: bulk.covers, db)
+                }
                 unindexed.mutex.withLock { ($0.frozenIndexed, $0.bulkRunning) = (true, false) }
             } catch {
                 // Queued again after the next batch; readers still have the frozen notes.
@@ -159,7 +170,7 @@ extension SQLiteStore {
 
     /// One bulk, on the index connection: the frozen notes' rows into the by-user tables,
     /// and the marks moved to the live notes' keys.
-    private func writeBulk(_ state: UnindexedState, waitingThrough: Int64, eventsThrough: Int64, _ db: Database) throws {
+    private func writeBulk(_ state: UnindexedState, waitingThrough: Int64, eventsThrough: Int64, covering: Set<String>, _ db: Database) throws {
         // From the table itself, so only committed entries that still wait are indexed.
         try db.execute(sql: """
             INSERT OR IGNORE INTO waiting_by_user (user_id, seq)
@@ -176,6 +187,18 @@ extension SQLiteStore {
         if receiptIndex == .all {
             // Every receipt of the new events: straight from the event rows, sorted by SQLite.
             try db.execute(sql: ReceiptSQL.reindex(where: "seq > ? AND seq <= ?", sorted: true), arguments: [state.eventsThrough, eventsThrough])
+            // Follow-ups newly covered for R7: their receipts so far (one pass over `receipt`),
+            // then the new receipts of every covered follow-up.
+            if !covering.isEmpty {
+                let list = "[" + covering.sorted().map(JSONQuoting.quoted).joined(separator: ",") + "]"
+                try db.execute(sql: "INSERT OR IGNORE INTO followup_covered (campaign_id) SELECT value FROM json_each(?)", arguments: [list])
+                try db.execute(sql: """
+                    INSERT OR IGNORE INTO followup_receipt (user_id, campaign_id, at, channel)
+                    SELECT user_id, campaign_id, at, channel FROM receipt WHERE campaign_id IN (SELECT value FROM json_each(?)) ORDER BY 1, 2, 3, 4
+                    """, arguments: [list])
+            }
+            try db.execute(sql: ReceiptSQL.reindex(into: "followup_receipt", where: "seq > ? AND seq <= ? AND campaign IN (SELECT campaign_id FROM followup_covered)", sorted: true),
+                           arguments: [state.eventsThrough, eventsThrough])
         }
         // Only the follow-ups' receipts: those noted at ingestion, which knew the follow-ups.
         let receipt = try BoundStatement(db, "INSERT OR IGNORE INTO receipt (user_id, campaign_id, channel, at) VALUES (?, ?, ?, ?)")

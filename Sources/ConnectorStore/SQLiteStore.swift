@@ -126,9 +126,12 @@ public final class SQLiteStore: Store {
         try indexWrite { db in
             // A rebuild indexes every receipt already; otherwise switching to every receipt
             // indexes those the previous mode left out.
-            if try !StateIndexFile.verifyOrRebuild(db, receiptIndex: chosen), chosen == .all, previous == .followUpsOnly {
+            let rebuilt = try StateIndexFile.verifyOrRebuild(db, receiptIndex: chosen)
+            if !rebuilt, chosen == .all, previous == .followUpsOnly {
                 try db.execute(sql: ReceiptSQL.reindex(where: "1"))
             }
+            // Receipts indexed under another mode are not in `followup_receipt`.
+            if !rebuilt, previous != nil, chosen != previous { try StateIndexFile.clearFollowUpReceipts(db) }
         }
         try loadSeenIDs(since: nil)
         let unindexed = self.unindexed

@@ -4,7 +4,9 @@ import GRDB
 
 /// The second SQLite file beside the store (`<path>-index`) that holds the by-user
 /// indexes: `waiting_by_user`, `receipt`, `exception_event` and `trace_by_user`, and in
-/// `index_state` the keys up to which each is complete.
+/// `index_state` the keys up to which each is complete. `followup_receipt` repeats the
+/// receipts of the follow-ups listed in `followup_covered`, for R7 (see
+/// ``UnindexedNotes/coveredFollowUps``).
 ///
 /// The indexes are filled in bulk (``UnindexedState``, SQLiteStore+TraceIndex.swift). In
 /// the store's own file a bulk needed SQLite's one write lock, so ingestion stopped for
@@ -39,7 +41,17 @@ enum StateIndexFile {
             CREATE TABLE IF NOT EXISTS \(schema).trace_by_user (
                 day INTEGER NOT NULL, user_id TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (day, user_id, seq)) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS \(schema).index_state (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS \(schema).followup_receipt (
+                user_id TEXT NOT NULL, campaign_id TEXT NOT NULL, at REAL NOT NULL, channel TEXT NOT NULL,
+                PRIMARY KEY (user_id, campaign_id, at, channel)) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS \(schema).followup_covered (campaign_id TEXT PRIMARY KEY) WITHOUT ROWID;
             """)
+    }
+
+    /// Forgets which follow-ups `followup_receipt` covers (they are covered again as R7
+    /// asks for them): after the receipts were indexed some other way.
+    static func clearFollowUpReceipts(_ db: Database) throws {
+        try db.execute(sql: "DELETE FROM followup_receipt; DELETE FROM followup_covered")
     }
 
     /// The marks in `index_state`: the key up to which each index is complete.
@@ -79,6 +91,7 @@ enum StateIndexFile {
         try db.execute(sql: """
             DELETE FROM main.waiting_by_user; DELETE FROM main.receipt; DELETE FROM main.exception_event;
             DELETE FROM main.trace_by_user; DELETE FROM main.index_state;
+            DELETE FROM main.followup_receipt; DELETE FROM main.followup_covered;
             INSERT INTO main.waiting_by_user (user_id, seq) SELECT user_id, seq FROM store.waiting ORDER BY 1, 2;
             INSERT INTO main.trace_by_user (day, user_id, seq)
                 SELECT CAST(time / 86400 AS INTEGER), user_id, seq FROM store.trace ORDER BY 1, 2, 3;

@@ -161,3 +161,54 @@ extension StateIndexTests {
         #expect(late.decisions.map(\.reason).contains { $0.contains("cancelled before it began") }, "\(late.decisions.map(\.reason))")
     }
 }
+
+extension StateIndexTests {
+    @Test("R7: once a follow-up's receipts are covered by the small follow-up receipt table, its last receipt is still found: those indexed before, those after, and after a restart")
+    func followUpReceiptsCovered() throws {
+        let temporary = try TemporaryStore()
+        let path = temporary.folder.appendingPathComponent("connector.sqlite").path
+        let store = try SQLiteStore(path: path, stateIndexEvery: 2)
+        for user in users { try store.save(User(id: user, addresses: [.push: "token-\(user)"])) }
+        let engine = engine  // F: re-eligible 3 days after a receipt
+        let start = scenarioStart
+        func filler(_ at: Date) throws {
+            _ = try store.ingest((0..<4).map { interact(.pushReceived, "T", user: "u9", at: at.addingTimeInterval(Double($0))) }, engine: engine, now: at)
+            store.waitForIndexing()
+        }
+        func covered() throws -> [String] {
+            try openWithIndex(path).read { try String.fetchAll($0, sql: "SELECT campaign_id FROM followup_covered") }
+        }
+        // u1 received F before anything asked for F's receipts; indexed into `receipt` only.
+        _ = try store.ingest([interact(.pushReceived, "F", user: "u1", at: start)], engine: engine, now: start)
+        try filler(start.addingTimeInterval(1))
+        try filler(start.addingTimeInterval(2))
+        #expect(try covered().isEmpty && count("receipt", in: temporary.folder) > 0)
+
+        // The first trigger reads `receipt` and asks for F to be covered.
+        let first = try store.ingest([interact(.pushOpened, "T", user: "u1", at: start.addingTimeInterval(3600))], engine: engine, now: start.addingTimeInterval(3600))
+        #expect(first.decisions.map(\.reason).contains { $0.contains("re-eligible from") }, "\(first.decisions.map(\.reason))")
+        try filler(start.addingTimeInterval(3601))
+        try filler(start.addingTimeInterval(3602))  // drops the covering bulk's notes: F is covered from here on
+        #expect(try covered() == ["F"])
+        #expect(store.unindexed.mutex.withLock { $0.coveredFollowUps } == ["F"])
+
+        // u2 receives F after the cover; bulks carry it into the follow-up table.
+        _ = try store.ingest([interact(.pushReceived, "F", user: "u2", at: start.addingTimeInterval(3700))], engine: engine, now: start.addingTimeInterval(3700))
+        try filler(start.addingTimeInterval(3701))
+        try filler(start.addingTimeInterval(3702))
+        let followUpRows = try openWithIndex(path).read { try String.fetchAll($0, sql: "SELECT user_id FROM followup_receipt ORDER BY user_id") }
+        #expect(followUpRows == ["u1", "u2"], "only F's receipts, old and new")
+
+        let later = start.addingTimeInterval(7200)
+        let second = try store.ingest([interact(.pushOpened, "T", user: "u1", at: later), interact(.pushOpened, "T", user: "u2", at: later),
+                                       interact(.pushOpened, "T", user: "u3", at: later)], engine: engine, now: later)
+        #expect(second.decisions.filter { $0.reason.contains("re-eligible from") }.count == 2, "\(second.decisions.map(\.reason))")
+        #expect(second.decisions.compactMap(\.entry).map(\.userID) == ["u3"])
+
+        // After a restart the cover is read back; u2's receipt still blocks.
+        let reopened = try SQLiteStore(path: path, stateIndexEvery: 2)
+        #expect(reopened.unindexed.mutex.withLock { $0.coveredFollowUps } == ["F"])
+        let third = try reopened.ingest([interact(.pushOpened, "T", user: "u2", at: later.addingTimeInterval(60))], engine: engine, now: later.addingTimeInterval(60))
+        #expect(third.decisions.map(\.reason).contains { $0.contains("re-eligible from") }, "\(third.decisions.map(\.reason))")
+    }
+}
