@@ -99,14 +99,14 @@ extension SQLiteStore {
         if force { indexQueue.sync {} }
         dropIndexedNotes()
         let (due, pilingUp) = unindexed.mutex.withLock { notes in
-            // Notes four bulks deep: the index thread is behind (or failing) and memory grows.
-            let pilingUp = notes.live.rowCount >= 4 * stateIndexEvery && !notes.pileUpReported
+            // Notes four bulks deep (at least 262,144): the index thread is behind (or failing) and memory grows.
+            let pilingUp = notes.live.rowCount >= pileUpThreshold && !notes.pileUpReported
             if pilingUp { notes.pileUpReported = true }
             return (Self.isDue(notes, force: force, every: stateIndexEvery), pilingUp)
         }
         if pilingUp {
             logger.warning("the index thread is behind: notes of unindexed state pile up in memory",
-                           metadata: ["notes": "\(4 * stateIndexEvery)+", "index": "\(StateIndexFile.path(for: pool.path))"])
+                           metadata: ["notes": "\(pileUpThreshold)+", "index": "\(StateIndexFile.path(for: pool.path))"])
         }
         guard due else { return }
 
@@ -159,6 +159,10 @@ extension SQLiteStore {
             }
         }
     }
+
+    /// How many live notes mean the index thread is behind: four bulks' worth, and not
+    /// less than four default bulks (small thresholds lag by design).
+    private var pileUpThreshold: Int { max(4 * stateIndexEvery, 4 * 65_536) }
 
     /// Whether a bulk is to be queued: none running, and a failed one to retry, or enough
     /// noted (anything, with `force`).
