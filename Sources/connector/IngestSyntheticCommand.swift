@@ -21,8 +21,11 @@ struct IngestSyntheticCommand: ParsableCommand {
     @Option(help: "Events per transaction.")
     var batch = 1000
 
+    @Option(help: "Notes gathered before a bulk index by user (the store's default: 65,536).")
+    var stateIndexEvery = 65_536
+
     func run() throws {
-        let store = try SQLiteStore(path: database)
+        let store = try SQLiteStore(path: database, stateIndexEvery: stateIndexEvery)
         let start = Date(timeIntervalSince1970: 1_772_445_600)
         let history = StatusHistory([StatusChange(.active, at: start.addingTimeInterval(-86_400))])
         let campaigns = [

@@ -22,7 +22,9 @@ struct CrashSafetyTests {
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = ["ingest-synthetic", "--database", database, "--events", "2000000", "--batch", "20000"]
+        // A bulk for every batch (20,000 notes each): the kill lands while the index thread
+        // is writing one, or between two.
+        process.arguments = ["ingest-synthetic", "--database", database, "--events", "2000000", "--batch", "20000", "--state-index-every", "10000"]
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
@@ -49,6 +51,13 @@ struct CrashSafetyTests {
              try String.fetchOne(db, sql: "PRAGMA integrity_check") ?? "")
         }
         #expect(integrity == "ok")
+        let (indexIntegrity, waitingMark, byUser) = try await openWithIndex(database).read { db in
+            (try String.fetchOne(db, sql: "PRAGMA idx.integrity_check") ?? "",
+             try Int.fetchOne(db, sql: "SELECT CAST(value AS INTEGER) FROM index_state WHERE name = 'waiting_indexed_through'") ?? -1,
+             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM waiting_by_user") ?? -1)
+        }
+        #expect(indexIntegrity == "ok")
+        #expect(waitingMark > 0 && byUser > 0, "bulks had run before the kill (mark \(waitingMark), \(byUser) rows)")
         #expect(events >= 40_000, "at least the two reported batches are durable: \(events)")
         #expect(events % 20_000 == 0, "only whole batches: \(events) events")
         #expect(ids == events, "no event was stored twice")
