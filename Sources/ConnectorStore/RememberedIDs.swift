@@ -5,7 +5,7 @@
 struct RememberedIDs: Sendable {
     /// Whole days kept behind the newest event's day (the window, rounded up).
     let windowDays: Int
-    private var hashes = Set<UInt64>()
+    private var hashes = HashSet64()
     private var byDay: [Int: [UInt64]] = [:]
     private var newestDay = Int.min
 
@@ -29,7 +29,7 @@ struct RememberedIDs: Sendable {
                 for forgotten in byDay.removeValue(forKey: old) ?? [] { hashes.remove(forgotten) }
             }
         }
-        guard day >= newestDay - windowDays, hashes.insert(hash).inserted else { return }
+        guard day >= newestDay - windowDays, hashes.insert(hash) else { return }
         byDay[day, default: []].append(hash)
     }
 }
