@@ -143,6 +143,13 @@ public final class SQLiteStore: Store {
         latestExceptionTime.withLock { $0 = max(latest ?? -Double.infinity, latestUnindexed ?? -Double.infinity) }
     }
 
+    deinit {
+        // No bulk is queued: each holds the store. (This may run on the index thread, as
+        // the last bulk lets go.)
+        pool.writeWithoutTransaction { checkpointer.uninstall(from: $0) }
+        checkpointer.drain()
+    }
+
     /// A write transaction on the store's writer connection. DEFERRED, unlike GRDB's
     /// IMMEDIATE default: IMMEDIATE takes the write lock of every attached file, and the
     /// index file's is the index thread's. Only this connection writes the store, so
