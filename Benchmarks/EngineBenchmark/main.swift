@@ -195,24 +195,11 @@ func rawInsert(_ name: String, schema: String, insert: String, arguments: @escap
                  written / 1e6, written / Double(rawEventCount) / 1e3))
     return Double(rawEventCount) / (elapsed - generation)
 }
-/// The columns the store writes for an event (ConnectorStore's EventRow), so the raw
-/// inserts write the same rows.
+/// The columns the store writes for an event (its `EventRow`), so the raw inserts write
+/// the same rows.
 func columns(_ event: Event) -> StatementArguments {
-    var type = "", kind: String?, campaign: String?, detail: String?, data: String?
-    switch event.payload {
-    case .interaction(let interaction):
-        (type, kind, campaign, detail) = ("interaction", interaction.kind.rawValue, interaction.campaign.rawValue, interaction.detail)
-    case .custom(let name, let properties):
-        (type, detail, data) = ("custom", name, AttributeValue.jsonText(properties))
-    case .purchase(let product, let price, let currency, let quantity):
-        (type, detail) = ("purchase", product)
-        data = AttributeValue.jsonText(["price": .number(price), "currency": .string(currency), "quantity": .number(Double(quantity))])
-    case .sessionStart:
-        type = "session_start"
-    case .attributeUpdate(let changes):
-        (type, data) = ("attributes", AttributeValue.jsonText(changes))
-    }
-    return [event.id.rawValue, event.userID.rawValue, event.time.timeIntervalSince1970, type, kind, campaign, detail, data]
+    let row = EventRow(event)
+    return [event.id.rawValue, event.userID.rawValue, event.time.timeIntervalSince1970, row.type, row.kind, row.campaign, row.detail, row.data]
 }
 let timeOrderedSchema = """
     CREATE TABLE event (seq INTEGER PRIMARY KEY, event_id TEXT, user_id TEXT, time REAL, type TEXT, kind TEXT, campaign TEXT, detail TEXT, data TEXT)
@@ -295,10 +282,9 @@ let cpuBefore = threadCPUSeconds()
 let ingestSeconds = try seconds {
     producer.start()
     while true {
-        let waitStart = ContinuousClock.now
-        guard let batch = batches.take() else { break }
-        let waited = waitStart.duration(to: .now)
-        waitedForBatches += Double(waited.components.seconds) + Double(waited.components.attoseconds) / 1e18
+        var next: [Event]?
+        waitedForBatches += seconds { next = batches.take() }
+        guard let batch = next else { break }
         let report = try store.ingest(batch, engine: engine, now: batch.last?.time ?? start)
         decisions += report.decisions.count
         if let failure = report.failures.first {

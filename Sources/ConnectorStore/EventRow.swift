@@ -5,14 +5,15 @@ import JSONCore
 
 /// How an event is stored: typed columns for what the engine queries, and JSON text
 /// (written by hand, not by JSONEncoder, which dominated ingestion) for the rest.
-struct EventRow: Sendable {
+/// Package-visible so `engine-bench`'s raw inserts write exactly these rows.
+package struct EventRow: Sendable {
     static let columns = "event_id, user_id, time, type, kind, campaign, detail, data"
     static let qualifiedColumns = "event.event_id, event.user_id, event.time, event.type, event.kind, event.campaign, event.detail, event.data"
 
     /// The columns after id, user and time.
-    var type = "", kind: String?, campaign: String?, detail: String?, data: String?
+    package var type = "", kind: String?, campaign: String?, detail: String?, data: String?
 
-    init(_ event: Event) {
+    package init(_ event: Event) {
         switch event.payload {
         case .interaction(let interaction):
             type = "interaction"

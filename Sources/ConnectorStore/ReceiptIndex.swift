@@ -27,11 +27,10 @@ enum ReceiptSQL {
         SQLiteStore.receiptChannel(kind).map { (kind, $0) }
     }
 
-    /// `INSERT OR IGNORE INTO receipt ... SELECT` from the events matching `filter` (an SQL
-    /// condition on the event table, with its own arguments).
-    /// `sorted` orders the rows by the receipt key first, so each index page is written
-    /// about once (the bulk index of new events).
-    /// `table` is `receipt` or `followup_receipt` (same columns).
+    /// `INSERT OR IGNORE INTO table ... SELECT` from the events matching `filter` (an SQL
+    /// condition on the event table, with its own arguments), into `receipt` or
+    /// `followup_receipt` (same columns). `sorted` orders the rows by the receipt key
+    /// first, so each index page is written about once (the bulk index of new events).
     static func reindex(into table: String = "receipt", where filter: String, sorted: Bool = false) -> String {
         let cases = kinds.map { "WHEN '\($0.0.rawValue)' THEN '\($0.1.rawValue)'" }.joined(separator: " ")
         let list = kinds.map { "'\($0.0.rawValue)'" }.joined(separator: ", ")

@@ -1,7 +1,6 @@
 import ConnectorCore
 import Foundation
 import GRDB
-import JSONCore
 
 /// Waiting entries, receipts and possible exceptions are indexed by user in bulk
 /// (see ``UnindexedState``): ingestion only appends, and once ``stateIndexEvery`` rows
@@ -96,7 +95,7 @@ extension SQLiteStore {
     /// failed). With `force`, indexes everything noted before it returns (``prune``,
     /// tests); the caller then holds the write lock too, or nothing writes.
     func indexStateIfDue(force: Bool = false) throws {
-        if force { indexQueue.sync {} }
+        if force { waitForIndexing() }
         dropIndexedNotes()
         let (due, pilingUp) = unindexed.mutex.withLock { notes in
             // Notes four bulks deep (at least 262,144): the index thread is behind (or failing) and memory grows.
@@ -194,7 +193,7 @@ extension SQLiteStore {
             // Follow-ups newly covered for R7: their receipts so far (one pass over `receipt`),
             // then the new receipts of every covered follow-up.
             if !covering.isEmpty {
-                let list = "[" + covering.sorted().map(JSONQuoting.quoted).joined(separator: ",") + "]"
+                let list = StateIndexFile.jsonList(covering)
                 try db.execute(sql: "INSERT OR IGNORE INTO followup_covered (campaign_id) SELECT value FROM json_each(?)", arguments: [list])
                 try db.execute(sql: """
                     INSERT OR IGNORE INTO followup_receipt (user_id, campaign_id, at, channel)

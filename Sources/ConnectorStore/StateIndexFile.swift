@@ -1,6 +1,7 @@
 import ConnectorCore
 import Foundation
 import GRDB
+import JSONCore
 
 /// The second SQLite file beside the store (`<path>-index`) that holds the by-user
 /// indexes: `waiting_by_user`, `receipt`, `exception_event` and `trace_by_user`, and in
@@ -52,6 +53,12 @@ enum StateIndexFile {
     /// asks for them): after the receipts were indexed some other way.
     static func clearFollowUpReceipts(_ db: Database) throws {
         try db.execute(sql: "DELETE FROM followup_receipt; DELETE FROM followup_covered")
+    }
+
+    /// Campaign ids as a JSON array, for `IN (SELECT value FROM json_each(?))`: one
+    /// statement (one pass over a table) for any number of them.
+    static func jsonList(_ ids: some Sequence<String>) -> String {
+        "[" + ids.sorted().map(JSONQuoting.quoted).joined(separator: ",") + "]"
     }
 
     /// The marks in `index_state`: the key up to which each index is complete.
@@ -106,9 +113,8 @@ enum StateIndexFile {
         case .all:
             try db.execute(sql: ReceiptSQL.reindex(where: "1", sorted: true))
         case .followUpsOnly:
-            for campaign in try SQLiteStore.readCampaigns(db) where campaign.trigger != nil {
-                try db.execute(sql: ReceiptSQL.reindex(where: "campaign = ?"), arguments: [campaign.id.rawValue])
-            }
+            let followUps = try SQLiteStore.readCampaigns(db).filter { $0.trigger != nil }.map(\.id.rawValue)
+            try db.execute(sql: ReceiptSQL.reindex(where: "campaign IN (SELECT value FROM json_each(?))"), arguments: [jsonList(followUps)])
         }
         try setMark(.waiting, try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM store.waiting") ?? 0, db)
         try setMark(.events, eventKeys, db)

@@ -212,3 +212,22 @@ extension StateIndexTests {
         #expect(third.decisions.map(\.reason).contains { $0.contains("re-eligible from") }, "\(third.decisions.map(\.reason))")
     }
 }
+
+extension StateIndexTests {
+    @Test("R7: with follow-ups only, a rebuilt index file holds the follow-ups' receipts and leaves out the originals'")
+    func rebuildWithFollowUpsOnly() throws {
+        let temporary = try TemporaryStore()
+        let path = temporary.folder.appendingPathComponent("connector.sqlite").path
+        var store: SQLiteStore? = try SQLiteStore(path: path, receiptIndex: .followUpsOnly)
+        let engine = engine
+        for campaign in engine.campaigns.values { try store?.save(campaign) }
+        _ = try store?.ingest([interact(.pushReceived, "F", user: "u1", at: scenarioStart),
+                               interact(.pushReceived, "R", user: "u1", at: scenarioStart.addingTimeInterval(1)),
+                               interact(.pushReceived, "T", user: "u1", at: scenarioStart.addingTimeInterval(2))], engine: engine, now: scenarioStart)
+        store = nil
+        removeIndexFile(of: path)
+        _ = try SQLiteStore(path: path)
+        let campaigns = try openWithIndex(path).read { try String.fetchAll($0, sql: "SELECT campaign_id FROM receipt ORDER BY campaign_id") }
+        #expect(campaigns == ["F", "R"])
+    }
+}
