@@ -15,7 +15,7 @@ struct BatchFailureTests {
         followUp.delay = .relative(seconds: 3600)
         let engine = ConnectorEngine(campaigns: [active("T"), followUp], workspaceTimeZone: TimeZone(identifier: "UTC") ?? .current)
         // A user row damaged outside the store: updating its attributes cannot work.
-        let path = temporary.folder.appendingPathComponent("connector.sqlite").path
+        let path = temporary.path
         let outside = try DatabaseQueue(path: path)
         try outside.write { try $0.execute(sql: "INSERT INTO user (id, json) VALUES ('broken', X'7B226964223A')") }  // {"id":
 

@@ -48,7 +48,7 @@ struct LargeBatchTests {
         let report = try temporary.store.ingest(events, engine: engine, now: scenarioStart)
         #expect(report.accepted == 3001)
         #expect(report.duplicates == ["e-3"])
-        let stored = try openWithIndex(temporary.folder.appendingPathComponent("connector.sqlite").path).read { db in
+        let stored = try openWithIndex(temporary.path).read { db in
             try Row.fetchAll(db, sql: "SELECT event_id, type, data FROM event ORDER BY seq")
         }
         #expect(stored.map { $0["event_id"] as String } == (0..<3001).map { "e-\($0)" }, "stored in the batch's order")

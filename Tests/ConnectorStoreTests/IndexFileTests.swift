@@ -60,7 +60,7 @@ extension StateIndexTests {
     @Test("R7, R19: while bulks run on the index thread, a reader never misses a waiting entry or a receipt (notes go only once their bulk is visible)")
     func readersNeverMissStateDuringBulks() throws {
         let temporary = try TemporaryStore()
-        let path = temporary.folder.appendingPathComponent("connector.sqlite").path
+        let path = temporary.path
         let store = try SQLiteStore(path: path, stateIndexEvery: 16)
         let engine = engine
         for user in users { try store.save(User(id: user, addresses: [.push: "token-\(user)"])) }
@@ -101,34 +101,11 @@ extension StateIndexTests {
         #expect(try store.receipts(for: "u8", since: scenarioStart).count == batches)
         #expect(try count("receipt", in: temporary.folder) >= batches - 16, "the receipts went through bulks (the file has them)")
     }
-}
 
-/// Log lines collected by a test.
-final class CollectedLogs: Sendable {
-    let lines = Mutex<[String]>([])
-}
-
-struct CollectingLogHandler: LogHandler {
-    let logs: CollectedLogs
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        let metadata = (event.metadata ?? [:]).map { "\($0.key)=\($0.value)" }.sorted()
-        logs.lines.withLock { $0.append("\(event.level) \(event.message) \(metadata)") }
-    }
-}
-
-extension StateIndexTests {
     @Test("R14: a bulk that fails on the index thread is logged, keeps its notes (answers stay right) and succeeds when retried after a later batch")
     func failedBulkIsLoggedAndRetried() throws {
         let temporary = try TemporaryStore()
-        let path = temporary.folder.appendingPathComponent("connector.sqlite").path
+        let path = temporary.path
         let logs = CollectedLogs()
         let store = try SQLiteStore(path: path, stateIndexEvery: 2, logger: Logger(label: "test") { _ in CollectingLogHandler(logs: logs) })
         for user in users { try store.save(User(id: user, addresses: [.push: "token-\(user)"])) }
@@ -160,13 +137,11 @@ extension StateIndexTests {
                                        now: start.addingTimeInterval(7200))
         #expect(late.decisions.map(\.reason).contains { $0.contains("cancelled before it began") }, "\(late.decisions.map(\.reason))")
     }
-}
 
-extension StateIndexTests {
     @Test("R7: once a follow-up's receipts are covered by the small follow-up receipt table, its last receipt is still found: those indexed before, those after, and after a restart")
     func followUpReceiptsCovered() throws {
         let temporary = try TemporaryStore()
-        let path = temporary.folder.appendingPathComponent("connector.sqlite").path
+        let path = temporary.path
         let store = try SQLiteStore(path: path, stateIndexEvery: 2)
         for user in users { try store.save(User(id: user, addresses: [.push: "token-\(user)"])) }
         let engine = engine  // F: re-eligible 3 days after a receipt
@@ -211,13 +186,11 @@ extension StateIndexTests {
         let third = try reopened.ingest([interact(.pushOpened, "T", user: "u2", at: later.addingTimeInterval(60))], engine: engine, now: later.addingTimeInterval(60))
         #expect(third.decisions.map(\.reason).contains { $0.contains("re-eligible from") }, "\(third.decisions.map(\.reason))")
     }
-}
 
-extension StateIndexTests {
     @Test("R7: with follow-ups only, a rebuilt index file holds the follow-ups' receipts and leaves out the originals'")
     func rebuildWithFollowUpsOnly() throws {
         let temporary = try TemporaryStore()
-        let path = temporary.folder.appendingPathComponent("connector.sqlite").path
+        let path = temporary.path
         var store: SQLiteStore? = try SQLiteStore(path: path, receiptIndex: .followUpsOnly)
         let engine = engine
         for campaign in engine.campaigns.values { try store?.save(campaign) }
@@ -229,5 +202,26 @@ extension StateIndexTests {
         _ = try SQLiteStore(path: path)
         let campaigns = try openWithIndex(path).read { try String.fetchAll($0, sql: "SELECT campaign_id FROM receipt ORDER BY campaign_id") }
         #expect(campaigns == ["F", "R"])
+    }
+}
+
+/// Log lines collected by a test.
+final class CollectedLogs: Sendable {
+    let lines = Mutex<[String]>([])
+}
+
+struct CollectingLogHandler: LogHandler {
+    let logs: CollectedLogs
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let metadata = (event.metadata ?? [:]).map { "\($0.key)=\($0.value)" }.sorted()
+        logs.lines.withLock { $0.append("\(event.level) \(event.message) \(metadata)") }
     }
 }

@@ -35,7 +35,7 @@ struct RetentionTests {
         #expect(report.events == 5 * 5_500, "receipt, open and 500 purchases a day, for five days")
         #expect(report.exceptionEvents == 5 * 500)
         #expect(report.traceRecords == 5 * 3_000, "a schedule a user and a cancellation a buyer")
-        let path = temporary.folder.appendingPathComponent("connector.sqlite").path
+        let path = temporary.path
         let database = try openWithIndex(path)
         let (oldest, events, exceptions) = try database.read { db in
             (try Double.fetchOne(db, sql: "SELECT MIN(time) FROM event") ?? 0,

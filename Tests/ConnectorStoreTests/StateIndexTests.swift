@@ -182,7 +182,7 @@ struct StateIndexTests {
         var chained = active("G")
         chained.trigger = Trigger(kind: .pushReceived, target: "F")
         let engine = ConnectorEngine(campaigns: [active("T"), followUp, chained], workspaceTimeZone: utc)
-        let path = temporary.folder.appendingPathComponent("connector.sqlite").path
+        let path = temporary.path
         let outside = try DatabaseQueue(path: path)
         try outside.write { try $0.execute(sql: "INSERT INTO user (id, json) VALUES ('broken', X'7B226964223A')") }  // {"id":
 

@@ -8,6 +8,8 @@ import Synchronization
 final class TemporaryStore {
     let folder: URL
     let store: SQLiteStore
+    /// The store's file (its index file is beside it).
+    var path: String { folder.appendingPathComponent("connector.sqlite").path }
 
     init(traceIndexEvery: Int = 65_536) throws {
         folder = try makeTemporaryFolder("store")
