@@ -108,7 +108,9 @@ let package = Package(
         ),
         .testTarget(
             name: "LiquidTests",
-            dependencies: ["Liquid"]
+            dependencies: ["Liquid"],
+            // The golden-liquid conformance suite (MIT, with its licence and source note).
+            resources: [.copy("Resources/golden-liquid")]
         ),
     ],
     swiftLanguageModes: [.v6]

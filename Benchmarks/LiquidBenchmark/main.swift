@@ -1,4 +1,4 @@
-// Liquid benchmark: the shared realistic templates (a 6 KB HTML email, an SMS, a push
+// Liquid benchmark: the realistic templates of Benchmarks/Fixtures/liquid (a 6 KB HTML email, an SMS, a push
 // payload), parse once then render, and parse+render, against python-liquid 2.3.6's
 // figures on this machine.
 //
@@ -21,7 +21,7 @@ let directory: URL = {
         return URL(fileURLWithPath: explicit).appendingPathComponent("liquid")
     }
     return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/bench/liquid")
+        .appendingPathComponent("Fixtures/liquid")
 }()
 
 func rate(_ seconds: Double, _ body: () throws -> Void) rethrows -> Double {

@@ -1,8 +1,8 @@
-// Transport benchmark: CurlClient against the shared nginx sink, next to wrk.
+// Transport benchmark: CurlClient against the nginx sink of Benchmarks/Fixtures, next to wrk.
 //
 //   swift run -c release transport-bench [--seconds 5] [--port 18089] [--concurrency 1,16,64] [--loops 1] [--on-loop]
 //
-// Needs nginx and wrk (Debian packages) and ../shared/bench (or CONNECTOR_BENCH_DIR).
+// Needs nginx and wrk (Debian packages); the fixtures are Benchmarks/Fixtures (or CONNECTOR_BENCH_DIR).
 // For each concurrency it runs the client for N seconds (after a 1 s warm-up) with the
 // same 296-byte SendGrid-shaped POST that wrk sends, then wrk itself, and prints
 // requests/s, p50/p99 latency and the ratio client/wrk, and runs curl-multi-reference
@@ -35,7 +35,7 @@ struct Options {
     }
 }
 
-/// The body of ../shared/bench/wrk_post.lua, byte for byte.
+/// The body of Benchmarks/Fixtures/wrk_post.lua, byte for byte.
 let body = Array((
     #"{"personalizations":[{"to":[{"email":"ada@example.com","name":"Ada Lovelace"}],"#
     + #""dynamic_template_data":{"first_name":"Ada","order_id":"A-10023"}}],"#
@@ -47,9 +47,8 @@ func benchDirectory() -> URL {
     if let explicit = ProcessInfo.processInfo.environment["CONNECTOR_BENCH_DIR"] {
         return URL(fileURLWithPath: explicit)
     }
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
-    return root.deletingLastPathComponent().appendingPathComponent("shared/bench")
+    return URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Fixtures")
 }
 
 /// Runs a command through posix_spawn and waitpid (Foundation's Process.waitUntilExit
@@ -174,7 +173,7 @@ let options = Options(CommandLine.arguments)
 let dir = benchDirectory()
 let sink = dir.appendingPathComponent("sink/sink.sh").path
 guard FileManager.default.fileExists(atPath: sink) else {
-    print("benchmark fixtures not found at \(dir.path); set CONNECTOR_BENCH_DIR to shared/bench")
+    print("benchmark fixtures not found at \(dir.path); set CONNECTOR_BENCH_DIR to a copy of Benchmarks/Fixtures")
     exit(1)
 }
 do {

@@ -13,13 +13,12 @@ struct GoldenCase: Sendable, CustomTestStringConvertible {
     var testDescription: String { name }
 }
 
-/// The suite: `golden_liquid.json` of the project's brief (shared/conformance), or
-/// CONNECTOR_GOLDEN_LIQUID.
+/// The suite: `Resources/golden-liquid/golden_liquid.json` (jg-rp/golden-liquid at commit
+/// 389a298, MIT, vendored with its licence), or the file `CONNECTOR_GOLDEN_LIQUID` names.
 enum GoldenSuite {
     static var path: String {
         if let explicit = ProcessInfo.processInfo.environment["CONNECTOR_GOLDEN_LIQUID"] { return explicit }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return root.deletingLastPathComponent().appendingPathComponent("shared/conformance/golden-liquid/golden_liquid.json").path
+        return Bundle.module.bundleURL.appendingPathComponent("golden-liquid/golden_liquid.json").path
     }
 
     static let cases: [GoldenCase] = {
@@ -76,7 +75,8 @@ struct GoldenLiquidTests {
     }
 
     @Test("score: every case not listed as excluded passes")
-    func score() {
+    func score() throws {
+        try #require(GoldenSuite.cases.count == 1054, "golden_liquid.json not found or changed at \(GoldenSuite.path)")
         var failures: [(String, String)] = []
         for test in GoldenSuite.cases {
             if let problem = GoldenSuite.run(test) { failures.append((test.name, problem)) }
@@ -88,5 +88,7 @@ struct GoldenLiquidTests {
             print("FAIL \(name): \(problem)")
         }
         #expect(unexpected.isEmpty, "\(unexpected.count) golden cases fail that are not excluded")
+        let stale = goldenExclusions.keys.filter { name in !failures.contains { $0.0 == name } }
+        #expect(stale.isEmpty, "excluded cases that pass (or no longer exist) now: \(stale)")
     }
 }
