@@ -33,6 +33,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Child processes with a clean signal state that end with their parent (the demo's
+        // and the tests' loopback peers, the tests' runs of `connector`).
+        .target(name: "ChildProcess"),
         // Liquid templates with Braze's extensions.
         // One JSON reader (and string quoting) shared by the template data and the engine's values.
         .target(name: "JSONCore"),
@@ -63,6 +66,7 @@ let package = Package(
         .executableTarget(
             name: "connector",
             dependencies: [
+                "ChildProcess",
                 "CurlTransport",
                 "ConnectorCore",
                 "ConnectorStore",
@@ -96,7 +100,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CurlTransportTests",
-            dependencies: ["CurlTransport"]
+            dependencies: ["ChildProcess", "CurlTransport"]
         ),
         .testTarget(
             name: "ConnectorCoreTests",
@@ -104,7 +108,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ConnectorStoreTests",
-            dependencies: ["ConnectorStore", "ConnectorCore", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["ChildProcess", "ConnectorStore", "ConnectorCore", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "LiquidTests",

@@ -40,7 +40,8 @@ struct DemoCommand: AsyncParsableCommand {
         defer { peer.stop() }
         let client = CurlClient(configuration: .init(maxConnectionsPerHost: connections))
         print("Campaign Connector transport demo (libcurl \(LibcurlInfo.version))")
-        print("loopback server: http://127.0.0.1:\(peer.port) (Tests/Peers/http_peer.py)")
+        print("loopback server: http://127.0.0.1:\(peer.port) (Tests/Peers/http_peer.py, pid \(peer.process.pid))")
+        fflush(nil)
         print("sending \(requests) POSTs of a SendGrid-shaped message, \(concurrency) at a time, over at most \(connections) connections...")
 
         let started = ContinuousClock.now

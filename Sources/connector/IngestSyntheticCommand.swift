@@ -43,6 +43,8 @@ struct IngestSyntheticCommand: ParsableCommand {
                 return Event(id: EventID("synthetic-\(index)"), userID: UserID("user-\(index)"), time: start.addingTimeInterval(Double(index)),
                              payload: .interaction(Interaction(kind: .pushOpened, campaign: "T")))
             }
+            print("writing \(committed + count)")  // the crash test kills the process on this line
+            fflush(nil)
             let report = try store.ingest(batchEvents, engine: engine, now: start.addingTimeInterval(Double(committed + count)))
             guard report.failures.isEmpty else { throw ValidationError("ingestion failed: \(report.failures[0])") }
             committed += count

@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 import Testing
 
@@ -8,17 +9,13 @@ struct CommandLineTests {
     func connector(_ arguments: [String]) async throws -> (Int32, String) {
         let path = CrashSafetyTests.connectorPath
         try #require(FileManager.default.isExecutableFile(atPath: path), "build the connector executable first (swift build): \(path)")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        // Not waitUntilExit: it can hang inside Swift concurrency on Linux.
-        while process.isRunning { try await Task.sleep(for: .milliseconds(10)) }
-        return (process.terminationStatus, text)
+        let process = try ChildProcess(executable: path, arguments: arguments, standardError: .standardOutput)
+        let (output, termination) = await process.outputAndTermination()
+        guard case .exited(let status) = termination else {
+            Issue.record("connector \(arguments.joined(separator: " ")) ended by \(termination)")
+            return (-1, String(decoding: output, as: UTF8.self))
+        }
+        return (status, String(decoding: output, as: UTF8.self))
     }
 
     let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

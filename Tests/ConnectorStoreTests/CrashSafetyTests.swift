@@ -1,3 +1,4 @@
+import ChildProcess
 import ConnectorCore
 import ConnectorStore
 import Foundation
@@ -20,26 +21,21 @@ struct CrashSafetyTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let database = folder.appendingPathComponent("connector.sqlite").path
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
         // A bulk for every batch (20,000 notes each): the kill lands while the index thread
         // is writing one, or between two.
-        process.arguments = ["ingest-synthetic", "--database", database, "--events", "2000000", "--batch", "20000", "--state-index-every", "10000"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        // Wait for two committed batches, then kill it while it writes the third.
-        let handle = output.fileHandleForReading
-        var seen = ""
-        while seen.components(separatedBy: "committed").count < 3 {
-            let chunk = handle.availableData
-            if chunk.isEmpty { break }
-            seen += String(decoding: chunk, as: UTF8.self)
+        let process = try ChildProcess(
+            executable: path,
+            arguments: ["ingest-synthetic", "--database", database, "--events", "2000000", "--batch", "20000", "--state-index-every", "10000"]
+        )
+        // Two batches committed, then kill it once it says it is writing the third.
+        var lines: [String] = []
+        while let line = await process.readLine() {
+            lines.append(line)
+            if line == "writing 60000" { break }
         }
-        try await Task.sleep(for: .milliseconds(150))
-        kill(process.processIdentifier, SIGKILL)
-        try await Task.sleep(for: .milliseconds(200))
+        try #require(lines.last == "writing 60000", "the ingestion ended early: \(lines)")
+        let termination = process.terminate(signal: SIGKILL)  // returns once it is gone
+        #expect(termination == .signalled(SIGKILL), "it was killed, not finished: \(termination)")
 
         let store = try SQLiteStore(path: database)  // opens (and recovers the WAL)
         let queue = try DatabaseQueue(path: database)

@@ -17,6 +17,7 @@ import sys
 from peer_certs import make_certs
 from hypercorn.asyncio import serve
 from hypercorn.config import Config
+from peer_life import exit_with_parent
 
 
 async def app(scope, receive, send):
@@ -71,4 +72,5 @@ def main():
 
 
 if __name__ == "__main__":
+    exit_with_parent()
     main()

@@ -12,6 +12,7 @@ import json
 import h2.config
 import h2.connection
 import h2.events
+from peer_life import exit_with_parent
 
 
 async def handle(reader, writer):
@@ -58,4 +59,5 @@ async def main():
 
 
 if __name__ == "__main__":
+    exit_with_parent()
     asyncio.run(main())

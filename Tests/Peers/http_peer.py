@@ -11,6 +11,11 @@ port). Routes:
   /redirect            302 to /echo
   /cookies             two Set-Cookie headers and two X-Repeat headers
   /stats               200 JSON {connections, requests}
+  /hold?key=K          counts an arrival for K, then answers 200 "released" once /release
+                       is called for K (or 504 after 60 s): a request known to be in flight
+  /arrived?key=K&n=N   answers 200 once N requests have arrived at /hold for K (504 after
+                       60 s): the readiness signal tests wait on instead of sleeping
+  /release?key=K       lets every request held for K (now and later) answer
 """
 import base64
 import json
@@ -19,9 +24,13 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
+from peer_life import exit_with_parent
 
 LOCK = threading.Lock()
 STATS = {"connections": 0, "requests": 0}
+HOLDS = threading.Condition()
+ARRIVALS = {}  # key -> requests that reached /hold
+RELEASED = set()
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -89,6 +98,24 @@ class Handler(BaseHTTPRequestHandler):
                     part = chunk[: min(left, len(chunk))]
                     self.wfile.write(part)
                     left -= len(part)
+        elif route == "/hold":
+            key = q.get("key", "")
+            with HOLDS:
+                ARRIVALS[key] = ARRIVALS.get(key, 0) + 1
+                HOLDS.notify_all()
+                released = HOLDS.wait_for(lambda: key in RELEASED, timeout=60)
+            self._send(200 if released else 504, b"released" if released else b"never released")
+        elif route == "/arrived":
+            key, n = q.get("key", ""), int(q.get("n", "1"))
+            with HOLDS:
+                arrived = HOLDS.wait_for(lambda: ARRIVALS.get(key, 0) >= n, timeout=60)
+                count = ARRIVALS.get(key, 0)
+            self._send(200 if arrived else 504, json.dumps({"arrived": count}).encode())
+        elif route == "/release":
+            with HOLDS:
+                RELEASED.add(q.get("key", ""))
+                HOLDS.notify_all()
+            self._send(200, b"ok")
         elif route == "/sleep":
             time.sleep(int(q.get("ms", "1000")) / 1000)
             self._send(200, b"slept")
@@ -124,4 +151,5 @@ def main():
 
 
 if __name__ == "__main__":
+    exit_with_parent()
     main()

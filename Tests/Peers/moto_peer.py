@@ -10,6 +10,7 @@ import os
 import socket
 import sys
 import threading
+from peer_life import exit_with_parent
 
 if len(sys.argv) > 1:
     os.environ["INITIAL_NO_AUTH_ACTION_COUNT"] = sys.argv[1]
@@ -32,4 +33,5 @@ def main():
 
 
 if __name__ == "__main__":
+    exit_with_parent()
     main()

@@ -20,6 +20,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from peer_certs import make_certs
+from peer_life import exit_with_parent
 
 LOCK = threading.Lock()
 
@@ -88,4 +89,5 @@ def main():
 
 
 if __name__ == "__main__":
+    exit_with_parent()
     main()

@@ -62,3 +62,17 @@ func patternBytes(_ count: Int, seed: UInt8 = 7) -> [UInt8] {
 func peerPattern(_ count: Int) -> [UInt8] {
     (0..<count).map { UInt8(truncatingIfNeeded: $0) }
 }
+
+extension Peer {
+    /// Waits (on a client of its own) until `count` requests are held at `/hold?key=key`:
+    /// the readiness signal that they are in flight at the server.
+    func waitForHeld(_ key: String, count: Int = 1) async throws {
+        let response = try await withClient { try await $0.execute(HTTPRequest(url: url("/arrived?key=\(key)&n=\(count)"))) }
+        guard response.status == 200 else { throw Peer.StartFailure(description: "\(count) request(s) never reached /hold?key=\(key): \(response.bodyText)") }
+    }
+
+    /// Lets the requests held at `/hold?key=key` answer.
+    func release(_ key: String) async throws {
+        _ = try await withClient { try await $0.execute(HTTPRequest(url: url("/release?key=\(key)"))) }
+    }
+}

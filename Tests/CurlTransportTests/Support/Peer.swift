@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 
 /// A test peer: a real server in a child process (Python), started on a free loopback
@@ -5,8 +6,9 @@ import Foundation
 ///
 /// Peers print `READY {json}` on their first stdout line. Python comes from
 /// `CONNECTOR_PEER_PYTHON`, else the virtualenv `scripts/install-peers.sh` makes
-/// (`.peers/venv`), else `python3` on the PATH.
-final class Peer: @unchecked Sendable {
+/// (`.peers/venv`), else `python3` on the PATH. A peer is a ``ChildProcess``: it exits
+/// when stopped, when this object goes away, and when the test process dies.
+final class Peer: Sendable {
     struct StartFailure: Error, CustomStringConvertible {
         let description: String
     }
@@ -14,9 +16,9 @@ final class Peer: @unchecked Sendable {
     let port: Int
     let caPath: String?
     let workdir: URL
-    private let process: Process
+    let process: ChildProcess
 
-    private init(process: Process, port: Int, caPath: String?, workdir: URL) {
+    private init(process: ChildProcess, port: Int, caPath: String?, workdir: URL) {
         self.process = process
         self.port = port
         self.caPath = caPath
@@ -45,33 +47,29 @@ final class Peer: @unchecked Sendable {
             .appendingPathComponent("connector-peer-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: workdir, withIntermediateDirectories: true)
         let scriptPath = repositoryRoot.appendingPathComponent("Tests/Peers/\(script)").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python, "-u", scriptPath] + arguments.map { $0 == "WORKDIR" ? workdir.path : $0 }
-        let stdout = Pipe()
         let stderrPath = workdir.appendingPathComponent("stderr.log")
-        _ = FileManager.default.createFile(atPath: stderrPath.path, contents: nil)
-        process.standardOutput = stdout
-        process.standardError = try FileHandle(forWritingTo: stderrPath)
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-
+        let process = try ChildProcess(
+            executable: "/usr/bin/env",
+            arguments: [python, "-u", scriptPath] + arguments.map { $0 == "WORKDIR" ? workdir.path : $0 },
+            standardError: .file(stderrPath.path)
+        )
         // Kill a peer that never becomes ready, so the read below sees end of file.
         let watchdog = Task.detached {
-            try? await Task.sleep(for: .seconds(40))
-            if process.isRunning { process.terminate() }
+            do { try await Task.sleep(for: .seconds(40)) } catch { return }  // cancelled: it became ready
+            process.send(signal: SIGKILL)
         }
-        let line = await readLine(stdout.fileHandleForReading.fileDescriptor)
+        let line = await process.readLine()
         watchdog.cancel()
 
         guard let line, line.hasPrefix("READY "),
               let json = try? JSONSerialization.jsonObject(with: Data(line.dropFirst(6).utf8)) as? [String: Any],
               let port = json["port"] as? Int
         else {
-            if process.isRunning { process.terminate() }
+            let termination = process.terminate(signal: SIGKILL)
             let stderr = (try? String(contentsOf: stderrPath, encoding: .utf8)) ?? ""
+            try? FileManager.default.removeItem(at: workdir)
             throw StartFailure(description: """
-                test peer \(script) did not start (python: \(python)). It needs the Python \
+                test peer \(script) did not start (python: \(python); \(termination)). It needs the Python \
                 package(s) \(modules): install them with `bash scripts/install-peers.sh` \
                 (or set CONNECTOR_PEER_PYTHON to a Python that has them).
                 stdout: \(line ?? "<nothing>")
@@ -81,32 +79,15 @@ final class Peer: @unchecked Sendable {
         return Peer(process: process, port: port, caPath: json["ca"] as? String, workdir: workdir)
     }
 
-    /// Stops the peer and removes its work folder.
+    /// Stops the peer, waits until it has exited, and removes its work folder.
     func stop() {
-        // No waitUntilExit: it spins a run loop on a cooperative thread and can
-        // deadlock the test process. Foundation reaps the child by itself.
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.terminate(signal: SIGKILL)
         try? FileManager.default.removeItem(at: workdir)
     }
 
     /// `http://127.0.0.1:PORT` + path.
     func url(_ path: String, scheme: String = "http", host: String = "127.0.0.1") -> String {
         "\(scheme)://\(host):\(port)\(path)"
-    }
-
-    private static func readLine(_ fd: Int32) async -> String? {
-        await withCheckedContinuation { continuation in
-            Thread.detachNewThread {
-                var bytes: [UInt8] = []
-                var byte: UInt8 = 0
-                var sawNewline = false
-                while read(fd, &byte, 1) == 1 {
-                    if byte == 10 { sawNewline = true; break }
-                    bytes.append(byte)
-                }
-                continuation.resume(returning: bytes.isEmpty && !sawNewline ? nil : String(decoding: bytes, as: UTF8.self))
-            }
-        }
     }
 }
 

@@ -1,0 +1,67 @@
+import ChildProcess
+import Foundation
+import Testing
+
+/// Nothing the demo (or a test) starts outlives it: its loopback peer is stopped and
+/// waited for when the demo ends, and exits by itself when the demo is killed.
+@Suite("Process lifetime")
+struct ProcessLifetimeTests {
+    let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    func demo(in folder: URL, requests: Int) throws -> ChildProcess {
+        try ChildProcess(
+            executable: CrashSafetyTests.connectorPath,
+            arguments: ["demo", "--requests", "\(requests)", "--database", folder.appendingPathComponent("demo.sqlite").path,
+                        "--campaigns", repository.appendingPathComponent("Examples/campaigns").path],
+            standardError: .standardOutput
+        )
+    }
+
+    /// The pid the demo prints on its `loopback server:` line.
+    func peerPID(in line: String) -> pid_t? {
+        guard let range = line.range(of: ", pid ") else { return nil }
+        return pid_t(line[range.upperBound...].prefix { $0.isNumber })
+    }
+
+    @Test("the demo's loopback peer has exited when the demo ends")
+    func demoStopsItsPeer() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: CrashSafetyTests.connectorPath))
+        let folder = try makeTemporaryFolder("lifetime")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (output, termination) = await (try demo(in: folder, requests: 50)).outputAndTermination()
+        let text = String(decoding: output, as: UTF8.self)
+        #expect(termination == .exited(0), "\(text)")
+        let line = try #require(text.split(separator: "\n").first { $0.hasPrefix("loopback server:") }, "\(text)")
+        let pid = try #require(peerPID(in: String(line)), "\(line)")
+        #expect(!isRunning(pid), "the peer (pid \(pid)) is still running after the demo ended")
+    }
+
+    @Test("the demo's loopback peer exits by itself when the demo is killed (-9)")
+    func killedDemoLeavesNoPeer() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: CrashSafetyTests.connectorPath))
+        let folder = try makeTemporaryFolder("lifetime")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // Enough requests that it is still sending when it is killed.
+        let demo = try demo(in: folder, requests: 10_000_000)
+        var line: String?
+        repeat { line = await demo.readLine() } while line.map { !$0.hasPrefix("loopback server:") } ?? false
+        let pid = try #require(line.flatMap(peerPID), "the demo printed no peer: \(line ?? "<end of output>")")
+        #expect(isRunning(pid))
+        #expect(demo.terminate(signal: SIGKILL) == .signalled(SIGKILL))
+        // The peer writes its standard error into the same pipe as the demo (inherited):
+        // the pipe ends only once the peer has exited too.
+        let rest = await withCheckedContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(returning: demo.readToEnd(timeout: .seconds(60))) }
+        }
+        #expect(rest != nil, "the peer (pid \(pid)) still holds the pipe a minute after the demo was killed")
+        #expect(!isRunning(pid), "the peer (pid \(pid)) outlived the killed demo")
+    }
+}
+
+/// Whether `pid` is a live process (not gone, not a zombie waiting to be reaped).
+func isRunning(_ pid: pid_t) -> Bool {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+          let close = stat.lastIndex(of: ")") else { return false }
+    let state = stat[stat.index(after: close)...].drop { $0 == " " }.first
+    return state != "Z" && state != "X"
+}
