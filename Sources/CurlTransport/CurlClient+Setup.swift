@@ -45,8 +45,15 @@ extension CurlClient {
                 transfer.set(CURLOPT_FORBID_REUSE, 1)
             }
         }
-        // Wait for a multiplexable HTTP/2 connection rather than open another.
-        transfer.set(CURLOPT_PIPEWAIT, 1)
+        // Wait for a multiplexable HTTP/2 connection rather than open another, where one
+        // can come: a plain-HTTP request waiting so would queue every request of a first
+        // burst to a host behind the first response.
+        let mayMultiplex = switch request.httpVersion {
+        case .http1_1: false
+        case .http2: scheme == "https"
+        case .http2PriorKnowledge: scheme == "https" || LibcurlInfo.reusesPriorKnowledgeConnections
+        }
+        if mayMultiplex { transfer.set(CURLOPT_PIPEWAIT, 1) }
 
         switch request.redirects {
         case .none:

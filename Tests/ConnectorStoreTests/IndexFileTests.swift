@@ -68,11 +68,13 @@ extension StateIndexTests {
         _ = try store.ingest([interact(.pushOpened, "T", user: "u9", at: scenarioStart)], engine: engine, now: scenarioStart)
         final class Shared: Sendable {
             let done = Atomic(false)
+            let firstRead = DispatchSemaphore(value: 0)
+            let finished = DispatchSemaphore(value: 0)
             let problems = Mutex<[String]>([])
         }
         let shared = Shared()
         let reader = Thread {
-            var lastReceipts = 0
+            var lastReceipts = 0, readOnce = false
             while !shared.done.load(ordering: .acquiring) {
                 do {
                     let waiting = try store.waitingEntries(for: "u9").count
@@ -84,9 +86,12 @@ extension StateIndexTests {
                 } catch {
                     shared.problems.withLock { $0.append("\(error)") }
                 }
+                if !readOnce { readOnce = true; shared.firstRead.signal() }
             }
+            shared.finished.signal()
         }
         reader.start()
+        shared.firstRead.wait()  // the reader is reading before the first batch goes in
         let batches = 120
         for batch in 1...batches {
             let time = scenarioStart.addingTimeInterval(Double(batch))
@@ -95,7 +100,7 @@ extension StateIndexTests {
             #expect(try store.ingest(events, engine: engine, now: time).failures.isEmpty)
         }
         shared.done.store(true, ordering: .releasing)
-        while !reader.isFinished { Thread.sleep(forTimeInterval: 0.01) }
+        shared.finished.wait()
         store.waitForIndexing()
         #expect(shared.problems.withLock { $0 }.isEmpty)
         #expect(try store.receipts(for: "u8", since: scenarioStart).count == batches)

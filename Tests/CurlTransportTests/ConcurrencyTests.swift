@@ -37,8 +37,8 @@ struct ConcurrencyTests {
     func shutdownFailsPending() async throws {
         let peer = try await Peer.start("http_peer.py", needs: "none (standard library)")
         let client = CurlClient()
-        let tasks = (0..<5).map { _ in Task { try await client.execute(HTTPRequest(url: peer.url("/sleep?ms=5000"))) } }
-        try await Task.sleep(for: .milliseconds(300))
+        let tasks = (0..<5).map { _ in Task { try await client.execute(HTTPRequest(url: peer.url("/hold?key=pending"))) } }
+        try await peer.waitForHeld("pending", count: 5)  // all five are in flight
         let started = ContinuousClock.now
         await client.shutdown()
         for task in tasks {
@@ -49,21 +49,30 @@ struct ConcurrencyTests {
             }
             #expect(error.reason == .clientShutdown)
         }
-        #expect(ContinuousClock.now - started < .seconds(2))
+        // The held requests would answer only when released (or after 60 s).
+        #expect(ContinuousClock.now - started < .seconds(30))
         let late = await expectTransportError { _ = try await client.execute(HTTPRequest(url: peer.url("/echo"))) }
         #expect(late?.reason == .clientShutdown)
         await client.shutdown()  // a second call returns at once
+        try await peer.release("pending")
     }
 
     @Test("shutdown with a grace period lets running requests finish")
     func gracefulShutdown() async throws {
         let peer = try await Peer.start("http_peer.py", needs: "none (standard library)")
         let client = CurlClient()
-        let task = Task { try await client.execute(HTTPRequest(url: peer.url("/sleep?ms=300"))) }
-        try await Task.sleep(for: .milliseconds(100))
-        await client.shutdown(gracePeriod: .seconds(5))
+        let task = Task { try await client.execute(HTTPRequest(url: peer.url("/hold?key=graceful"))) }
+        try await peer.waitForHeld("graceful")
+        let shutdown = Task { await client.shutdown(gracePeriod: .seconds(30)) }
+        // The shutdown has begun once the client refuses new requests; only then is the
+        // held request let go, so it finishes inside the grace period.
+        while await expectTransportError({ _ = try await client.execute(HTTPRequest(url: peer.url("/echo"))) })?.reason != .clientShutdown {
+            await Task.yield()
+        }
+        try await peer.release("graceful")
         let response = try await task.value
+        await shutdown.value
         #expect(response.status == 200)
-        #expect(response.bodyText == "slept")
+        #expect(response.bodyText == "released")
     }
 }

@@ -77,8 +77,8 @@ struct HTTPFailureTests {
         let peer = try await Peer.start("http_peer.py", needs: "none (standard library)")
         try await withClient { client in
             let started = ContinuousClock.now
-            let task = Task { try await client.execute(HTTPRequest(url: peer.url("/sleep?ms=30000"))) }
-            try await Task.sleep(for: .milliseconds(200))
+            let task = Task { try await client.execute(HTTPRequest(url: peer.url("/hold?key=cancel"))) }
+            try await peer.waitForHeld("cancel")  // the request is at the server, waiting for its answer
             task.cancel()
             let result = await task.result
             let elapsed = ContinuousClock.now - started
@@ -87,9 +87,10 @@ struct HTTPFailureTests {
                 return
             }
             #expect(error.reason == .cancelled)
-            #expect(elapsed < .seconds(15), "far below the server's 30 s: the transfer did not wait for it")
+            #expect(elapsed < .seconds(30), "far below the server's 60 s hold: the transfer did not wait for it")
             let after = try await client.execute(HTTPRequest(url: peer.url("/echo")))
             #expect(after.status == 200)
+            try await peer.release("cancel")
         }
     }
 
