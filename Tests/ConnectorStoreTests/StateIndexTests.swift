@@ -158,8 +158,16 @@ struct StateIndexTests {
         let path = folder.appendingPathComponent("connector.sqlite").path
         let store = try SQLiteStore(path: path, stateIndexEvery: 2)
         // A by-user row pointing at nothing, as a crash between a delete and the next bulk leaves.
-        try openWithIndex(path).write { try $0.execute(sql: "INSERT INTO waiting_by_user (user_id, seq) VALUES ('u1', 999999)") }
-        #expect(try store.waitingEntries(for: "u1").allSatisfy { $0.userID == "u1" })
+        // u1 waits for nothing at the end of the scenario; u5 waits for R (its restarted entry).
+        let u5Waiting = try store.waitingEntries(for: "u5")
+        #expect(u5Waiting.map(\.followUp) == ["R"])
+        #expect(u5Waiting.map(\.triggerTime) == [scenarioStart.addingTimeInterval(3 * day + 600)])
+        try openWithIndex(path).write {
+            try $0.execute(sql: "INSERT INTO waiting_by_user (user_id, seq) VALUES ('u1', 999999), ('u5', 999999)")
+        }
+        // (The entries are built with the user asked for, so only exact lists tell a stale row from a live one.)
+        #expect(try store.waitingEntries(for: "u1") == [], "the stale row is dropped, not read as an entry")
+        #expect(try store.waitingEntries(for: "u5") == u5Waiting, "the stale row is dropped; the live entry stays")
         store.ingestLock.lock()
         try store.indexStateIfDue(force: true)
         store.ingestLock.unlock()
@@ -170,6 +178,30 @@ struct StateIndexTests {
         #expect(waiting > 0)
         #expect(byUser == waiting, "one by-user row per waiting entry")
         #expect(stale == 0)
+    }
+
+    @Test("R15: a cancel records no receipt: with the store's state after the cancel, the user waits for F again")
+    func cancelLeavesNoReceipt() throws {
+        let temporary = try TemporaryStore()
+        let store = temporary.store
+        let engine = engine  // F: purchases cancel it; re-eligible 3 days after a receipt
+        try store.save(User(id: "u1", addresses: [.push: "token-u1"]))
+        let first = try store.ingest([interact(.pushOpened, "T", user: "u1", at: scenarioStart)], engine: engine, now: scenarioStart)
+        let entry = try #require(first.decisions.compactMap(\.entry).first)
+        #expect(entry.followUp == "F")
+
+        let purchaseTime = scenarioStart.addingTimeInterval(hour)
+        let purchase = makeEvent(.purchase(productID: "sku", price: 5, currency: "EUR", quantity: 1), user: "u1", at: purchaseTime)
+        let cancel = try store.ingest([purchase], engine: engine, now: purchaseTime)
+        #expect(cancel.decisions == [.cancel(entryID: entry.id, followUp: "F", reason: "cancelled: exception purchase at 2026-03-02T11:00:00Z")])
+        #expect(try store.waitingEntries(for: "u1") == [])
+        #expect(try store.receipts(for: "u1", since: scenarioStart.addingTimeInterval(-day)).isEmpty, "a cancel is not a receipt (R15)")
+
+        // The same store, after the cancel: a new trigger within the re-eligibility window schedules F again.
+        let again = scenarioStart.addingTimeInterval(2 * hour)
+        let retrigger = try store.ingest([interact(.pushOpened, "T", user: "u1", at: again)], engine: engine, now: again)
+        #expect(retrigger.decisions.compactMap(\.entry).map(\.triggerTime) == [again], "\(retrigger.decisions)")
+        #expect(try store.waitingEntries(for: "u1").map(\.triggerTime) == [again])
     }
 
     @Test("a failed event's receipt is forgotten with it: the user is still eligible for F once the event is fixed (R7)")
