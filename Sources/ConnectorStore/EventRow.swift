@@ -82,8 +82,3 @@ enum WaitingRow {
     }
 }
 
-/// A stored row that cannot be read back.
-struct StoreCorruption: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
