@@ -121,7 +121,7 @@ public struct ConnectorEngine: Sendable {
             guard event.time < entry.dueAt else { continue }
             cancelled.insert(entry.id)
             decisions.append(.cancel(entryID: entry.id, followUp: entry.followUp,
-                                     reason: "cancelled: exception \(describe(exception)) at \(iso(event.time))"))
+                                     reason: DecisionReason(.exception, "cancelled: exception \(describe(exception)) at \(iso(event.time))")))
         }
 
         guard case .interaction(let interaction) = event.payload else { return decisions }
@@ -144,32 +144,32 @@ public struct ConnectorEngine: Sendable {
         guard trigger.matches(interaction) else { return nil }
         // R3: only events after the follow-up was published, and not while it was stopped.
         guard followUp.history.publishedTime(covering: event.time) != nil else {
-            return .skip(followUp: id, reason: "skipped: \(id) was not active when \(interaction.kind.rawValue) happened at \(iso(event.time))")
+            return .skip(followUp: id, reason: DecisionReason(.followUpInactiveAtTrigger, "skipped: \(id) was not active when \(interaction.kind.rawValue) happened at \(iso(event.time))"))
         }
         guard followUp.history.status(at: now) == .active else {
-            return .skip(followUp: id, reason: "skipped: \(id) is \(followUp.history.status(at: now).rawValue) now")
+            return .skip(followUp: id, reason: DecisionReason(.followUpNotActive, "skipped: \(id) is \(followUp.history.status(at: now).rawValue) now"))
         }
         // R4: the target must have been active or stopped; archived targets never trigger.
         guard let target = campaigns[interaction.campaign] else {
-            return .skip(followUp: id, reason: "skipped: unknown target campaign \(interaction.campaign)")
+            return .skip(followUp: id, reason: DecisionReason(.unknownTarget, "skipped: unknown target campaign \(interaction.campaign)"))
         }
         let targetStatus = target.history.status(at: event.time)
         guard targetStatus == .active || targetStatus == .stopped else {
-            return .skip(followUp: id, reason: "skipped: target \(target.id) was \(targetStatus.rawValue) at \(iso(event.time))")
+            return .skip(followUp: id, reason: DecisionReason(.targetNotActive, "skipped: target \(target.id) was \(targetStatus.rawValue) at \(iso(event.time))"))
         }
         // R5: audience at trigger time.
         let user = state.user ?? User(id: event.userID)
         if let failure = followUp.audience.failure(for: user, now: event.time) {
-            return .skip(followUp: id, reason: "skipped: not in audience (\(failure))")
+            return .skip(followUp: id, reason: DecisionReason(.notInAudience, "skipped: not in audience (\(failure))"))
         }
         // R7: eligibility counts receipts.
         if let last = state.lastReceipts[id] {
             switch followUp.reEligibility {
             case .never:
-                return .skip(followUp: id, reason: "skipped: already received \(id) at \(iso(last)) (not re-eligible)")
+                return .skip(followUp: id, reason: DecisionReason(.alreadyReceived, "skipped: already received \(id) at \(iso(last)) (not re-eligible)"))
             case .after(let seconds) where seconds > 0 && event.time.timeIntervalSince(last) < TimeInterval(seconds):
                 let again = last.addingTimeInterval(TimeInterval(seconds))
-                return .skip(followUp: id, reason: "skipped: received \(id) at \(iso(last)), re-eligible from \(iso(again))")
+                return .skip(followUp: id, reason: DecisionReason(.notYetReEligible, "skipped: received \(id) at \(iso(last)), re-eligible from \(iso(again))"))
             case .after:
                 break
             }
@@ -177,7 +177,7 @@ public struct ConnectorEngine: Sendable {
         // R6: one pending entry; a new trigger restarts it only when it is itself an exception.
         if let waiting = state.waiting.first(where: { $0.followUp == id && $0.userID == event.userID }),
            !cancelled.contains(waiting.id) {
-            return .skip(followUp: id, reason: "skipped: already waiting for \(id) (due \(iso(waiting.dueAt)))")
+            return .skip(followUp: id, reason: DecisionReason(.alreadyWaiting, "skipped: already waiting for \(id) (due \(iso(waiting.dueAt)))"))
         }
         // R9-R12.
         let zone = timeZone(for: user, followUp)
@@ -189,9 +189,9 @@ public struct ConnectorEngine: Sendable {
         if let later = state.laterEvents.first(where: { later in
             later.time > event.time && later.time < due && followUp.exceptions.contains { $0.matches(later) }
         }) {
-            return .skip(followUp: id, reason: "cancelled before it began: exception at \(iso(later.time)) (event \(later.id)) arrived before its trigger")
+            return .skip(followUp: id, reason: DecisionReason(.exceptionBeforeTrigger, "cancelled before it began: exception at \(iso(later.time)) (event \(later.id)) arrived before its trigger"))
         }
-        return .schedule(entry, reason: "scheduled \(id) for \(local(due, zone)) \(zone.identifier) because \(interaction.kind.rawValue) on \(interaction.campaign) at \(iso(event.time))")
+        return .schedule(entry, reason: DecisionReason(.scheduled, "scheduled \(id) for \(local(due, zone)) \(zone.identifier) because \(interaction.kind.rawValue) on \(interaction.campaign) at \(iso(event.time))"))
     }
 
     /// The user's zone, or the workspace's when the user has none (or an unknown one) or

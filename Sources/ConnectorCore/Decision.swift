@@ -25,11 +25,11 @@ public struct WaitingEntry: Codable, Sendable, Equatable, Hashable {
 /// What the engine decided about one event, with the reason for the trace.
 public enum Decision: Sendable, Equatable {
     /// Start waiting (or send at once, when `dueAt` is now).
-    case schedule(WaitingEntry, reason: String)
+    case schedule(WaitingEntry, reason: DecisionReason)
     /// A waiting entry ends without a send (exception, stop, ...); the user stays eligible (R15).
-    case cancel(entryID: String, followUp: CampaignID, reason: String)
+    case cancel(entryID: String, followUp: CampaignID, reason: DecisionReason)
     /// No entry for this follow-up, and why.
-    case skip(followUp: CampaignID, reason: String)
+    case skip(followUp: CampaignID, reason: DecisionReason)
 
     /// The follow-up it concerns.
     public var followUp: CampaignID {
@@ -46,7 +46,7 @@ public enum Decision: Sendable, Equatable {
     }
 
     /// The reason, as the decision trace records it.
-    public var reason: String {
+    public var reason: DecisionReason {
         switch self {
         case .schedule(_, let reason), .cancel(_, _, let reason), .skip(_, let reason): return reason
         }

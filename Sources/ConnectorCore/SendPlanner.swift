@@ -47,13 +47,13 @@ public struct FrequencyCap: Codable, Sendable, Equatable {
 /// What happens to a due entry.
 public enum SendOutcome: Sendable, Equatable {
     /// Send these dispatches; channels that cannot be sent are listed with the reason.
-    case send([Dispatch], skippedChannels: [Channel: String])
+    case send([Dispatch], skippedChannels: [Channel: DecisionReason])
     /// A control-group user: nothing is sent; record this `control_group_enrolled` event (R17).
     case control(Event)
     /// Try again at `until` (rate limit, quiet hours).
-    case hold(until: Date, reason: String)
+    case hold(until: Date, reason: DecisionReason)
     /// Nothing is sent; the user stays eligible (R16).
-    case skip(reason: String)
+    case skip(reason: DecisionReason)
 }
 
 /// The send-time checks of R16-R20, as a pure function.
@@ -78,17 +78,17 @@ public struct SendPlanner: Sendable {
     ) -> SendOutcome {
         // R16: still active, and not stopped since the user began waiting (a stop cancels for good).
         guard campaign.history.status(at: now) == .active else {
-            return .skip(reason: "skipped: \(campaign.id) is \(campaign.history.status(at: now).rawValue)")
+            return .skip(reason: DecisionReason(.campaignNotActive, "skipped: \(campaign.id) is \(campaign.history.status(at: now).rawValue)"))
         }
         if campaign.history.changes.contains(where: { $0.status == .stopped && $0.at > entry.triggerTime && $0.at <= now }) {
-            return .skip(reason: "skipped: \(campaign.id) was stopped while the user waited; resuming does not replay entries")
+            return .skip(reason: DecisionReason(.stoppedWhileWaiting, "skipped: \(campaign.id) was stopped while the user waited; resuming does not replay entries"))
         }
         if let window = campaign.window, !window.contains(now) {
-            return .skip(reason: "skipped: \(now) is outside the campaign window")
+            return .skip(reason: DecisionReason(.outsideWindow, "skipped: \(now) is outside the campaign window"))
         }
         let person = user ?? User(id: entry.userID)
         if campaign.rechecksAudience, let failure = campaign.audience.failure(for: person, now: now) {
-            return .skip(reason: "skipped: no longer in audience (\(failure))")
+            return .skip(reason: DecisionReason(.leftAudience, "skipped: no longer in audience (\(failure))"))
         }
         // R17: deterministic control group.
         if ControlGroup.contains(person.id, campaign: campaign.id, percent: campaign.controlGroupPercent) {
@@ -105,40 +105,45 @@ public struct SendPlanner: Sendable {
             calendar.timeZone = zone
             let hour = calendar.component(.hour, from: now)
             if quiet.contains(hour: hour) {
-                if quiet.drop { return .skip(reason: "dropped: inside quiet hours \(quiet.startHour)-\(quiet.endHour) local") }
+                if quiet.drop { return .skip(reason: DecisionReason(.quietHours, "dropped: inside quiet hours \(quiet.startHour)-\(quiet.endHour) local")) }
                 let end = nextLocalHour(quiet.endHour, after: now, calendar: calendar)
-                return holdOrDrop(entry, campaign, until: end, reason: "held: quiet hours until \(quiet.endHour):00 local")
+                return holdOrDrop(entry, campaign, until: end, reason: DecisionReason(.quietHours, "held: quiet hours until \(quiet.endHour):00 local"))
             }
         }
         var dispatches: [Dispatch] = []
-        var skipped: [Channel: String] = [:]
+        var skipped: [Channel: DecisionReason] = [:]
         for channel in campaign.channels {
             guard person.isReachable(on: channel) else {
-                skipped[channel] = person.subscriptions[channel] == .unsubscribed ? "unsubscribed from \(channel.rawValue)" : "no \(channel.rawValue) address"
+                skipped[channel] = person.subscriptions[channel] == .unsubscribed
+                    ? DecisionReason(.unsubscribed, "unsubscribed from \(channel.rawValue)")
+                    : DecisionReason(.noAddress, "no \(channel.rawValue) address")
                 continue
             }
             // R19: frequency caps (in-app messages and content cards do not count).
             if channel != .inAppMessage && channel != .contentCard,
                let cap = frequencyCaps.first(where: { exceeded($0, channel: channel, receipts: receipts, now: now, zone: zone) }) {
-                skipped[channel] = "frequency cap: at most \(cap.maximum) per \(cap.period) on \(cap.channel?.rawValue ?? "all channels")"
+                skipped[channel] = DecisionReason(.frequencyCapped, "frequency cap: at most \(cap.maximum) per \(cap.period) on \(cap.channel?.rawValue ?? "all channels")")
                 continue
             }
             // R18: rate limit per channel per minute.
             if let limit = campaign.rateLimitPerMinute, sendsThisMinute[channel, default: 0] >= limit {
                 let nextMinute = Date(timeIntervalSince1970: (now.timeIntervalSince1970 / 60).rounded(.down) * 60 + 60)
-                return holdOrDrop(entry, campaign, until: nextMinute, reason: "held: rate limit \(limit)/min on \(channel.rawValue)")
+                return holdOrDrop(entry, campaign, until: nextMinute, reason: DecisionReason(.rateLimited, "held: rate limit \(limit)/min on \(channel.rawValue)"))
             }
             dispatches.append(Dispatch(entry: entry, channel: channel))
         }
         if dispatches.isEmpty {
-            return .skip(reason: "skipped: " + skipped.sorted { $0.key.rawValue < $1.key.rawValue }.map(\.value).joined(separator: "; "))
+            let reasons = skipped.sorted { $0.key.rawValue < $1.key.rawValue }.map(\.value)
+            let codes = Set(reasons.map(\.code))
+            return .skip(reason: DecisionReason(codes.count == 1 ? codes.first ?? .noSendableChannel : .noSendableChannel,
+                                                "skipped: " + reasons.map(\.text).joined(separator: "; ")))
         }
         return .send(dispatches, skippedChannels: skipped)
     }
 
-    private func holdOrDrop(_ entry: WaitingEntry, _ campaign: Campaign, until: Date, reason: String) -> SendOutcome {
+    private func holdOrDrop(_ entry: WaitingEntry, _ campaign: Campaign, until: Date, reason: DecisionReason) -> SendOutcome {
         if until.timeIntervalSince(entry.dueAt) > TimeInterval(campaign.maxHoldSeconds) {
-            return .skip(reason: "dropped: held longer than \(campaign.maxHoldSeconds / 3600) h (\(reason))")
+            return .skip(reason: DecisionReason(.heldTooLong, "dropped: held longer than \(campaign.maxHoldSeconds / 3600) h (\(reason.text))"))
         }
         return .hold(until: until, reason: reason)
     }

@@ -151,15 +151,15 @@ extension SQLiteStore {
                 }
                 waiting.removeAll { $0.entry.followUp == entry.followUp }
                 waiting.append((try writer.insertWaiting(entry), entry))
-                try writer.trace(event.userID, now, entry.followUp, "scheduled", reason)
+                try writer.trace(event.userID, now, entry.followUp, .scheduled, reason)
             case .cancel(let entryID, let followUp, let reason):
                 for old in waiting where old.entry.id == entryID {
                     try writer.deleteWaiting(old.seq, user: event.userID)
                 }
                 waiting.removeAll { $0.entry.id == entryID }
-                try writer.trace(event.userID, now, followUp, "cancelled", reason)
+                try writer.trace(event.userID, now, followUp, .cancelled, reason)
             case .skip(let followUp, let reason):
-                try writer.trace(event.userID, now, followUp, "skipped", reason)
+                try writer.trace(event.userID, now, followUp, .skipped, reason)
             }
         }
         report.decisions += decisions

@@ -40,7 +40,7 @@ extension SQLiteStore {
         switch completion.outcome {
         case .hold(let until, let reason):
             if let seq { try writer.reschedule(seq, due: until) }
-            try writer.trace(entry.userID, now, entry.followUp, "held", reason)
+            try writer.trace(entry.userID, now, entry.followUp, .held, reason)
             return
         case .send(let dispatches, let skipped):
             for dispatch in dispatches {
@@ -48,11 +48,11 @@ extension SQLiteStore {
             }
             let channels = dispatches.map(\.channel.rawValue).joined(separator: ", ")
             let note = skipped.isEmpty ? "" : " (not on " + skipped.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue): \($0.value)" }.joined(separator: "; ") + ")"
-            try writer.trace(entry.userID, now, entry.followUp, "sent", "dispatched \(entry.followUp) on \(channels)\(note)")
+            try writer.trace(entry.userID, now, entry.followUp, .sent, DecisionReason(.dispatched, "dispatched \(entry.followUp) on \(channels)\(note)"))
         case .control:
-            try writer.trace(entry.userID, now, entry.followUp, "control", "held back in the control group (R17)")
+            try writer.trace(entry.userID, now, entry.followUp, .control, DecisionReason(.controlGroup, "held back in the control group (R17)"))
         case .skip(let reason):
-            try writer.trace(entry.userID, now, entry.followUp, "skipped", reason)
+            try writer.trace(entry.userID, now, entry.followUp, .skipped, reason)
         }
         if let seq { try writer.deleteWaiting(seq, user: entry.userID) }
     }

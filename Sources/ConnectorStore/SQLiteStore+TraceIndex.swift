@@ -58,7 +58,7 @@ extension SQLiteStore {
             var day = try Int64.fetchOne(db, sql: "SELECT MIN(day) FROM trace_by_user")
             while let current = day {
                 rows += try Row.fetchAll(db.cachedStatement(sql: """
-                    SELECT t.seq, t.time, t.campaign_id, t.action, t.reason
+                    SELECT t.seq, t.time, t.campaign_id, t.action, t.code, t.reason
                     FROM trace_by_user u JOIN trace t ON t.seq = u.seq
                     WHERE u.day = ? AND u.user_id = ? ORDER BY u.seq
                     """), arguments: [current, user.rawValue])
@@ -66,12 +66,21 @@ extension SQLiteStore {
             }
             // The rows not indexed yet.
             rows += try Row.fetchAll(db, sql: """
-                SELECT seq, time, campaign_id, action, reason FROM trace WHERE seq > ? AND user_id = ? ORDER BY seq
+                SELECT seq, time, campaign_id, action, code, reason FROM trace WHERE seq > ? AND user_id = ? ORDER BY seq
                 """, arguments: [try Self.traceIndexedThrough(db), user.rawValue])
-            return rows.sorted { ($0["seq"] as Int64) < ($1["seq"] as Int64) }.map { row in
+            return try rows.sorted { ($0["seq"] as Int64) < ($1["seq"] as Int64) }.map { row in
                 TraceRecord(time: Date(timeIntervalSince1970: row["time"]), userID: user,
-                            campaign: CampaignID(row["campaign_id"] as String), action: row["action"], reason: row["reason"])
+                            campaign: CampaignID(row["campaign_id"] as String),
+                            action: try Self.traceAction(row["action"]),
+                            reason: DecisionReason(DecisionReason.Code(rawValue: row["code"]), row["reason"]))
             }
         }
+    }
+
+    private static func traceAction(_ text: String) throws -> TraceAction {
+        guard let action = TraceAction(rawValue: text) else {
+            throw StoreCorruption("trace action '\(text)' is none of \(TraceAction.allCases.map(\.rawValue))")
+        }
+        return action
     }
 }

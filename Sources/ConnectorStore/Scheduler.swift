@@ -45,7 +45,7 @@ public struct Scheduler: Sendable {
         completions.reserveCapacity(due.count)
         for entry in due {
             guard let campaign = engine.campaigns[entry.followUp] else {
-                completions.append(Completion(entry: entry, outcome: .skip(reason: "skipped: campaign \(entry.followUp) no longer exists")))
+                completions.append(Completion(entry: entry, outcome: .skip(reason: DecisionReason(.campaignMissing, "skipped: campaign \(entry.followUp) no longer exists"))))
                 continue
             }
             if campaign.rateLimitPerMinute != nil, sendsThisMinute[campaign.id] == nil {

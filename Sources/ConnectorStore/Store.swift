@@ -95,12 +95,30 @@ public struct EventFailure: Sendable, Equatable, CustomStringConvertible {
     public var description: String { "event \(eventID): \(reason)" }
 }
 
+/// What happened to a user and a follow-up, as one line of the decision trace says.
+public enum TraceAction: String, Sendable, Hashable, CaseIterable, Codable {
+    /// The user started waiting (R1-R12).
+    case scheduled
+    /// A waiting entry ended without a send (R13, R14).
+    case cancelled
+    /// No entry, or a due entry not sent (R3-R7, R16, R19-R21).
+    case skipped
+    /// Dispatched to the outbox.
+    case sent
+    /// Due, but held until later (R18, R20).
+    case held
+    /// Held back in the control group (R17).
+    case control
+}
+
 /// One line of the decision trace.
 public struct TraceRecord: Sendable, Equatable {
+    /// When the decision was made.
     public var time: Date
     public var userID: UserID
     public var campaign: CampaignID
-    /// `scheduled`, `cancelled`, `skipped`, `sent`, `held`, `control`.
-    public var action: String
-    public var reason: String
+    public var action: TraceAction
+    /// Why: a stable code and the text. Lines written before the store recorded codes
+    /// (schema 010) have an empty code.
+    public var reason: DecisionReason
 }

@@ -139,6 +139,10 @@ extension SQLiteStore {
             try db.execute(sql: "INSERT OR REPLACE INTO main.setting (name, value) VALUES ('store_id', ?)", arguments: [id])
             try db.execute(sql: "INSERT OR REPLACE INTO idx.index_state (name, value) VALUES ('store_id', ?)", arguments: [id])
         }
+        // Decision reasons carry a stable code beside their text (DecisionReason).
+        migrator.registerMigration("010 trace reason codes") { db in
+            try db.execute(sql: "ALTER TABLE trace ADD COLUMN code TEXT NOT NULL DEFAULT ''")
+        }
         return migrator
     }
 }

@@ -201,13 +201,14 @@ final class WriteTransaction {
         unindexed.mutex.withLock { $0.live.removeWaiting(seq, user: user.rawValue) }
     }
 
-    func trace(_ user: UserID, _ time: Date, _ campaign: CampaignID, _ action: String, _ reason: String) throws {
-        let insert = try statement("INSERT INTO trace (user_id, time, campaign_id, action, reason) VALUES (?, ?, ?, ?, ?)")
+    func trace(_ user: UserID, _ time: Date, _ campaign: CampaignID, _ action: TraceAction, _ reason: DecisionReason) throws {
+        let insert = try statement("INSERT INTO trace (user_id, time, campaign_id, action, code, reason) VALUES (?, ?, ?, ?, ?, ?)")
         insert.bind(1, user.rawValue)
         insert.bind(2, time.timeIntervalSince1970)
         insert.bind(3, campaign.rawValue)
-        insert.bind(4, action)
-        insert.bind(5, reason)
+        insert.bind(4, action.rawValue)
+        insert.bind(5, reason.code.rawValue)
+        insert.bind(6, reason.text)
         try insert.execute()
     }
 }

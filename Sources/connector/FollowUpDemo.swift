@@ -77,7 +77,7 @@ struct FollowUpDemo {
         print("\nDecision trace per user:")
         for user in users {
             for record in try store.trace(for: user.id) {
-                print("  \(user.id.rawValue.padding(toLength: 4, withPad: " ", startingAt: 0)) \(record.action.padding(toLength: 10, withPad: " ", startingAt: 0)) \(record.reason)")
+                print("  \(user.id.rawValue.padding(toLength: 4, withPad: " ", startingAt: 0)) \(record.action.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(record.reason)")
             }
         }
         let outbox = try store.outbox()

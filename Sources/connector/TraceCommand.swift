@@ -25,7 +25,7 @@ struct TraceCommand: ParsableCommand {
         let waiting = try store.waitingEntries(for: id)
         if trace.isEmpty && waiting.isEmpty { print("no decisions recorded for user \(user)") }
         for record in trace {
-            print("\(record.time.ISO8601Format())  \(record.campaign.rawValue)  \(record.action.padding(toLength: 9, withPad: " ", startingAt: 0))  \(record.reason)")
+            print("\(record.time.ISO8601Format())  \(record.campaign.rawValue)  \(record.action.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0))  \(record.reason.text) [\(record.reason.code)]")
         }
         for entry in waiting {
             print("waiting for \(entry.followUp.rawValue) (version \(entry.campaignVersion)) until \(entry.dueAt.ISO8601Format()), triggered by event \(entry.triggerEventID.rawValue)")

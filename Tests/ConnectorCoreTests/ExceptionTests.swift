@@ -51,15 +51,15 @@ struct ExceptionTests {
         let state = UserState(waiting: [entry])
         let purchase = event(.purchase(productID: "sku-1", price: 9.5, currency: "EUR", quantity: 1), time: at(hour))
         #expect(engine.decide(purchase, state: state, now: at(hour))
-                == [.cancel(entryID: entry.id, followUp: "F", reason: "cancelled: exception purchase at \(inAnHour)")])
+                == [.cancel(entryID: entry.id, followUp: "F", reason: DecisionReason(.exception, "cancelled: exception purchase at \(inAnHour)"))])
         let otherReason = event(.custom(name: "cart_cleared", properties: ["reason": .string("timeout")]), time: at(hour))
         #expect(engine.decide(otherReason, state: state, now: at(hour)).isEmpty)
         let userCleared = event(.custom(name: "cart_cleared", properties: ["reason": .string("user"), "n": .number(2)]), time: at(hour))
         #expect(engine.decide(userCleared, state: state, now: at(hour))
-                == [.cancel(entryID: entry.id, followUp: "F", reason: "cancelled: exception custom event cart_cleared at \(inAnHour)")])
+                == [.cancel(entryID: entry.id, followUp: "F", reason: DecisionReason(.exception, "cancelled: exception custom event cart_cleared at \(inAnHour)"))])
         let opened = interaction(.pushOpened, time: at(hour))
         #expect(engine.decide(opened, state: state, now: at(hour))
-                == [.cancel(entryID: entry.id, followUp: "F", reason: "cancelled: exception push_opened on T at \(inAnHour)")])
+                == [.cancel(entryID: entry.id, followUp: "F", reason: DecisionReason(.exception, "cancelled: exception push_opened on T at \(inAnHour)"))])
         // The exception names campaign T: an open of another campaign is not one.
         #expect(engine.decide(interaction(.pushOpened, on: "OTHER", time: at(hour)), state: state, now: at(hour)).isEmpty)
         // Session starts are not among this follow-up's exceptions.
@@ -74,7 +74,7 @@ struct ExceptionTests {
         let session = event(.sessionStart, time: at(hour))
         #expect(engine.mayBeException(session), "the store must not skip a session start without looking at the waiting entries")
         #expect(engine.decide(session, state: UserState(waiting: [entry]), now: at(hour))
-                == [.cancel(entryID: entry.id, followUp: "F", reason: "cancelled: exception session start at \(inAnHour)")])
+                == [.cancel(entryID: entry.id, followUp: "F", reason: DecisionReason(.exception, "cancelled: exception session start at \(inAnHour)"))])
         // Another user's session start does not cancel u1's wait.
         #expect(engine.decide(event(.sessionStart, user: "u2", time: at(hour)), state: UserState(waiting: [entry]), now: at(hour)).isEmpty)
     }
@@ -86,7 +86,7 @@ struct ExceptionTests {
         let otherCampaign = interaction(.pushOpened, on: "OTHER", time: at(hour))
         #expect(engine.mayBeException(otherCampaign))
         #expect(engine.decide(otherCampaign, state: state, now: at(hour))
-                == [.cancel(entryID: entry.id, followUp: "F", reason: "cancelled: exception push_opened at \(inAnHour)")])
+                == [.cancel(entryID: entry.id, followUp: "F", reason: DecisionReason(.exception, "cancelled: exception push_opened at \(inAnHour)"))])
         #expect(engine.decide(interaction(.pushOpened, on: "T", time: at(hour)), state: state, now: at(hour)).first?.isCancel == true)
         // Another kind with any campaign is not one.
         #expect(engine.decide(interaction(.emailOpened, on: "OTHER", time: at(hour)), state: state, now: at(hour)).isEmpty)
@@ -95,7 +95,7 @@ struct ExceptionTests {
         let waitingForButtons = UserState(waiting: [buttonEntry])
         #expect(buttons.decide(interaction(.pushButtonClicked, on: "OTHER", detail: "1", time: at(hour)), state: waitingForButtons, now: at(hour)).isEmpty)
         #expect(buttons.decide(interaction(.pushButtonClicked, on: "OTHER", detail: "2", time: at(hour)), state: waitingForButtons, now: at(hour))
-                == [.cancel(entryID: buttonEntry.id, followUp: "F", reason: "cancelled: exception push_button_clicked at \(inAnHour)")])
+                == [.cancel(entryID: buttonEntry.id, followUp: "F", reason: DecisionReason(.exception, "cancelled: exception push_button_clicked at \(inAnHour)"))])
     }
 
     @Test("R13: a purchase exception with a product cancels on a purchase of that product only")
@@ -106,7 +106,7 @@ struct ExceptionTests {
         #expect(engine.decide(otherProduct, state: state, now: at(hour)).isEmpty)
         let product = event(.purchase(productID: "sku-1", price: 5, currency: "EUR", quantity: 1), time: at(hour))
         #expect(engine.decide(product, state: state, now: at(hour))
-                == [.cancel(entryID: entry.id, followUp: "F", reason: "cancelled: exception purchase of sku-1 at \(inAnHour)")])
+                == [.cancel(entryID: entry.id, followUp: "F", reason: DecisionReason(.exception, "cancelled: exception purchase of sku-1 at \(inAnHour)"))])
     }
 
     @Test("R14_exceptionBeforeWaitDoesNotCancel: only strictly after the trigger and before the due time")
@@ -123,7 +123,8 @@ struct ExceptionTests {
         // While waiting: cancels.
         let cancel = engine.decide(interaction(.pushOpened, time: at(hour)), state: state, now: at(hour))
         #expect(cancel.first?.isCancel == true)
-        #expect(cancel.first?.reason.hasPrefix("cancelled: exception push_opened on T at") == true)
+        #expect(cancel.first?.reason.code == .exception)
+        #expect(cancel.first?.reason.text.hasPrefix("cancelled: exception push_opened on T at") == true)
     }
 
     @Test("R15: a cancelled entry sends nothing and the user stays eligible")
@@ -134,7 +135,7 @@ struct ExceptionTests {
         let purchase = engine.decide(event(.purchase(productID: "x", price: 1, currency: "EUR", quantity: 1), time: at(hour)),
                                      state: before, now: at(hour))
         // Only the cancel: nothing is scheduled or sent in its place.
-        #expect(purchase == [.cancel(entryID: entry.id, followUp: "F", reason: "cancelled: exception purchase at \(inAnHour)")])
+        #expect(purchase == [.cancel(entryID: entry.id, followUp: "F", reason: DecisionReason(.exception, "cancelled: exception purchase at \(inAnHour)"))])
         // The state after the cancel (not a fresh one): the cancel must name the waiting entry, or it still waits.
         // (That the store records no receipt on a cancel is checked on the store: StateIndexTests.)
         let afterCancel = applying(purchase, to: before)

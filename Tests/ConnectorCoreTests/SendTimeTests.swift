@@ -25,21 +25,21 @@ struct SendTimeTests {
 
         let stoppedAndResumed = campaign { $0.history.record(.stopped, at: at(10 * 60)); $0.history.record(.active, at: at(20 * 60)) }
         #expect(planner.plan(entry, campaign: stoppedAndResumed, user: reachable, now: at(hour)) ==
-            .skip(reason: "skipped: F was stopped while the user waited; resuming does not replay entries"))
+            .skip(reason: DecisionReason(.stoppedWhileWaiting, "skipped: F was stopped while the user waited; resuming does not replay entries")))
 
         let windowed = campaign { $0.window = DateInterval(start: at(-day), end: at(30 * 60)) }
         guard case .skip(let windowReason) = planner.plan(entry, campaign: windowed, user: reachable, now: at(hour)) else {
             Issue.record("expected a skip outside the window")
             return
         }
-        #expect(windowReason.contains("outside the campaign window"))
+        #expect(windowReason.code == .outsideWindow && windowReason.text.contains("outside the campaign window"))
 
         let proOnly = campaign { $0.audience = .attribute("plan", .equals(.string("pro"))) }
         guard case .skip(let audienceReason) = planner.plan(entry, campaign: proOnly, user: reachable, now: at(hour)) else {
             Issue.record("expected an audience skip (re-checked because the campaign has a delay)")
             return
         }
-        #expect(audienceReason.contains("no longer in audience"))
+        #expect(audienceReason.code == .leftAudience && audienceReason.text.contains("no longer in audience"))
 
         var unsubscribed = reachable
         unsubscribed.subscriptions[.email] = .unsubscribed
@@ -48,7 +48,7 @@ struct SendTimeTests {
             return
         }
         #expect(pushOnly.map(\.channel) == [.push])
-        #expect(skipped[.email] == "unsubscribed from email")
+        #expect(skipped[.email] == DecisionReason(.unsubscribed, "unsubscribed from email"))
         guard case .skip = planner.plan(entry, campaign: campaign(), user: User(id: "u1"), now: at(hour)) else {
             Issue.record("a user with no addresses is skipped")
             return
@@ -77,13 +77,13 @@ struct SendTimeTests {
         let limited = campaign { $0.rateLimitPerMinute = 100 }
         let now = at(hour + 30)
         #expect(planner.plan(entry, campaign: limited, user: reachable, now: now, sendsThisMinute: [.push: 100]) ==
-            .hold(until: at(hour + 60), reason: "held: rate limit 100/min on push"))
+            .hold(until: at(hour + 60), reason: DecisionReason(.rateLimited, "held: rate limit 100/min on push")))
         let late = at(hour + 73 * 3600)
         guard case .skip(let reason) = planner.plan(entry, campaign: limited, user: reachable, now: late, sendsThisMinute: [.push: 100]) else {
             Issue.record("expected a drop after 72 h")
             return
         }
-        #expect(reason.hasPrefix("dropped: held longer than 72 h"))
+        #expect(reason.code == .heldTooLong && reason.text.hasPrefix("dropped: held longer than 72 h"))
     }
 
     @Test("R19: frequency caps count calendar days in the user's zone; in-app and content cards do not count")
@@ -100,7 +100,7 @@ struct SendTimeTests {
             Issue.record("expected the cap to skip")
             return
         }
-        #expect(reason.contains("frequency cap"))
+        #expect(reason.code == .frequencyCapped && reason.text.contains("frequency cap"))
         // One of them was yesterday in Tokyo (14:00 UTC yesterday = 23:00 Tokyo): not capped.
         let yesterday: [(Date, Channel)] = [(at(-20 * 3600), .email), (at(-3600), .sms)]
         guard case .send = capped.plan(entry, campaign: pushOnly, user: tokyo, now: now, receipts: yesterday) else {
@@ -122,13 +122,13 @@ struct SendTimeTests {
         let night = monday.addingTimeInterval(12.5 * 3600)
         let held = campaign { $0.quietHours = QuietHours(startHour: 22, endHour: 8) }
         #expect(planner.plan(entry, campaign: held, user: berlin, now: night) ==
-            .hold(until: ISO8601DateFormatter().date(from: "2026-03-03T07:00:00Z") ?? .distantPast, reason: "held: quiet hours until 8:00 local"))
+            .hold(until: ISO8601DateFormatter().date(from: "2026-03-03T07:00:00Z") ?? .distantPast, reason: DecisionReason(.quietHours, "held: quiet hours until 8:00 local")))
         let dropped = campaign { $0.quietHours = QuietHours(startHour: 22, endHour: 8, drop: true) }
         guard case .skip(let reason) = planner.plan(entry, campaign: dropped, user: berlin, now: night) else {
             Issue.record("expected a drop")
             return
         }
-        #expect(reason.contains("quiet hours"))
+        #expect(reason.code == .quietHours && reason.text.contains("quiet hours"))
     }
 
     @Test("R24-R25: dispatch ids and idempotency keys are deterministic, one per channel")

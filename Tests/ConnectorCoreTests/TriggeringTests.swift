@@ -104,7 +104,8 @@ struct TriggeringTests {
         #expect(beforePublish.count == 1 && beforePublish[0].isSkip)
         let whileStopped = engine.decide(interaction(.pushOpened, time: at(-12 * hour)), state: UserState(), now: monday)
         #expect(whileStopped.first?.isSkip == true)
-        #expect(whileStopped.first?.reason.contains("was not active") == true)
+        #expect(whileStopped.first?.reason.code == .followUpInactiveAtTrigger)
+        #expect(whileStopped.first?.reason.text.contains("was not active") == true)
         let afterResume = engine.decide(interaction(.pushOpened, time: at(-30 * 60)), state: UserState(), now: monday)
         #expect(afterResume.first?.entry != nil)
     }
@@ -123,7 +124,8 @@ struct TriggeringTests {
         #expect(engine.decide(interaction(.pushOpened, on: "S", time: monday), state: UserState(), now: monday).first?.entry != nil)
         let fromArchived = engine.decide(interaction(.pushOpened, on: "A", time: monday), state: UserState(), now: monday)
         #expect(fromArchived.first?.isSkip == true)
-        #expect(fromArchived.first?.reason.contains("archived") == true)
+        #expect(fromArchived.first?.reason.code == .targetNotActive)
+        #expect(fromArchived.first?.reason.text.contains("archived") == true)
     }
 
     @Test("R5: users outside the audience at trigger time are skipped with the reason")
@@ -132,11 +134,11 @@ struct TriggeringTests {
         let free = UserState(user: User(id: "u1", attributes: ["plan": .string("free")]))
         let decisions = audienceEngine.decide(interaction(.pushOpened, time: monday), state: free, now: monday)
         #expect(decisions.first?.isSkip == true)
-        #expect(decisions.first?.reason == #"skipped: not in audience (attribute plan = free fails equals "pro")"#)
+        #expect(decisions.first?.reason == DecisionReason(.notInAudience, #"skipped: not in audience (attribute plan = free fails equals "pro")"#))
         let excluded = engine(followUp(audience: .all([.reachable(.push), .not(.attribute("orders", .atLeast(3)))])))
         let buyer = UserState(user: User(id: "u1", attributes: ["orders": .number(5)], addresses: [.push: "t"]))
         #expect(excluded.decide(interaction(.pushOpened, time: monday), state: buyer, now: monday).first?.reason
-                == "skipped: not in audience (matches an excluded condition (orders >= 3))")
+                == DecisionReason(.notInAudience, "skipped: not in audience (matches an excluded condition (orders >= 3))"))
         let pro = UserState(user: User(id: "u1", attributes: ["plan": .string("pro")]))
         #expect(audienceEngine.decide(interaction(.pushOpened, time: monday), state: pro, now: monday).first?.entry != nil)
     }
@@ -169,7 +171,7 @@ struct TriggeringTests {
             // Out of it when the entry is due: skipped with the reason only when the flag says to check again.
             let sent: SendOutcome = .send([Dispatch(entry: entry, channel: .push)], skippedChannels: [:])
             let expected: SendOutcome = rechecks
-                ? .skip(reason: #"skipped: no longer in audience (attribute plan = free fails equals "pro")"#)
+                ? .skip(reason: DecisionReason(.leftAudience, #"skipped: no longer in audience (attribute plan = free fails equals "pro")"#))
                 : sent
             #expect(planner.plan(entry, campaign: campaign, user: downgraded, now: entry.dueAt) == expected, "\(label)")
             // Still in it: sent either way.
@@ -183,7 +185,7 @@ struct TriggeringTests {
         let first = try #require(plain.decide(interaction(.pushOpened, time: monday), state: UserState(), now: monday).first?.entry)
         let again = plain.decide(interaction(.pushOpened, time: at(10 * 60)), state: UserState(waiting: [first]), now: at(10 * 60))
         #expect(again.count == 1 && again[0].isSkip)
-        #expect(again[0].reason.contains("already waiting"))
+        #expect(again[0].reason.code == .alreadyWaiting && again[0].reason.text.contains("already waiting"))
 
         let restarting = engine(followUp(exceptions: [.interaction(kind: .pushOpened, campaign: "T", detail: nil)]))
         let entry = try #require(restarting.decide(interaction(.pushOpened, time: monday), state: UserState(), now: monday).first?.entry)

@@ -140,7 +140,7 @@ extension StateIndexTests {
         let reopened = try SQLiteStore(path: path)
         let late = try reopened.ingest([interact(.pushOpened, "T", user: "u1", at: start.addingTimeInterval(1800))], engine: engine,
                                        now: start.addingTimeInterval(7200))
-        #expect(late.decisions.map(\.reason).contains { $0.contains("cancelled before it began") }, "\(late.decisions.map(\.reason))")
+        #expect(late.decisions.map(\.reason.code).contains(.exceptionBeforeTrigger), "\(late.decisions.map(\.reason))")
     }
 
     @Test("R7: once a follow-up's receipts are covered by the small follow-up receipt table, its last receipt is still found: those indexed before, those after, and after a restart")
@@ -166,7 +166,7 @@ extension StateIndexTests {
 
         // The first trigger reads `receipt` and asks for F to be covered.
         let first = try store.ingest([interact(.pushOpened, "T", user: "u1", at: start.addingTimeInterval(3600))], engine: engine, now: start.addingTimeInterval(3600))
-        #expect(first.decisions.map(\.reason).contains { $0.contains("re-eligible from") }, "\(first.decisions.map(\.reason))")
+        #expect(first.decisions.map(\.reason.text).contains { $0.contains("re-eligible from") }, "\(first.decisions.map(\.reason))")
         try filler(start.addingTimeInterval(3601))
         try filler(start.addingTimeInterval(3602))  // drops the covering bulk's notes: F is covered from here on
         #expect(try covered() == ["F"])
@@ -182,14 +182,14 @@ extension StateIndexTests {
         let later = start.addingTimeInterval(7200)
         let second = try store.ingest([interact(.pushOpened, "T", user: "u1", at: later), interact(.pushOpened, "T", user: "u2", at: later),
                                        interact(.pushOpened, "T", user: "u3", at: later)], engine: engine, now: later)
-        #expect(second.decisions.filter { $0.reason.contains("re-eligible from") }.count == 2, "\(second.decisions.map(\.reason))")
+        #expect(second.decisions.filter { $0.reason.text.contains("re-eligible from") }.count == 2, "\(second.decisions.map(\.reason))")
         #expect(second.decisions.compactMap(\.entry).map(\.userID) == ["u3"])
 
         // After a restart the cover is read back; u2's receipt still blocks.
         let reopened = try SQLiteStore(path: path, stateIndexEvery: 2)
         #expect(reopened.unindexed.mutex.withLock { $0.coveredFollowUps } == ["F"])
         let third = try reopened.ingest([interact(.pushOpened, "T", user: "u2", at: later.addingTimeInterval(60))], engine: engine, now: later.addingTimeInterval(60))
-        #expect(third.decisions.map(\.reason).contains { $0.contains("re-eligible from") }, "\(third.decisions.map(\.reason))")
+        #expect(third.decisions.map(\.reason.text).contains { $0.contains("re-eligible from") }, "\(third.decisions.map(\.reason))")
     }
 
     @Test("R7: with follow-ups only, a rebuilt index file holds the follow-ups' receipts and leaves out the originals'")

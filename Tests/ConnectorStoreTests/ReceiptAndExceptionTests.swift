@@ -31,7 +31,7 @@ struct ReceiptAndExceptionTests {
         let blocked = try temporary.store.ingest([interact(.pushOpened, "T", user: "u1", at: soon)], engine: engine, now: soon)
         #expect(blocked.decisions.count == 1)
         #expect(blocked.decisions.first?.entry == nil)
-        #expect(blocked.decisions.first?.reason.contains("re-eligible from") == true)
+        #expect(blocked.decisions.first?.reason.text.contains("re-eligible from") == true)
 
         let later = scenarioStart.addingTimeInterval(3 * day + 120)
         let again = try temporary.store.ingest([interact(.pushOpened, "T", user: "u1", at: later)], engine: engine, now: later)
@@ -47,7 +47,7 @@ struct ReceiptAndExceptionTests {
         _ = try temporary.store.ingest(receipts, engine: engine, now: scenarioStart)
         let trigger = scenarioStart.addingTimeInterval(30 * day)
         let report = try temporary.store.ingest([interact(.pushOpened, "T", user: "u1", at: trigger)], engine: engine, now: trigger)
-        #expect(report.decisions.first?.reason.contains("already received F at 2026-03-04") == true, "the newest receipt is named")
+        #expect(report.decisions.first?.reason.text.contains("already received F at 2026-03-04") == true, "the newest receipt is named")
         #expect(try temporary.store.waitingEntries(for: "u1").isEmpty)
     }
 
@@ -66,7 +66,7 @@ struct ReceiptAndExceptionTests {
         let report = try temporary.store.ingest(purchases, engine: engine, now: buy)
         #expect(report.accepted == 2)
         #expect(report.decisions.count == 1)
-        #expect(report.decisions.first?.reason.hasPrefix("cancelled: exception purchase") == true)
+        #expect(report.decisions.first?.reason.text.hasPrefix("cancelled: exception purchase") == true)
         #expect(try temporary.store.waitingEntries(for: "waiting").isEmpty)
         #expect(try temporary.store.trace(for: "idle").isEmpty)
     }
@@ -121,14 +121,15 @@ struct ReceiptAndExceptionTests {
         let engine = ConnectorEngine(campaigns: [active("T"), delayed], workspaceTimeZone: utc)
         #expect(try store.receipts(for: "u1", since: scenarioStart).map(\.1) == [.push])
         #expect(try store.campaigns().map(\.id) == ["OLD"], "old campaign documents still read (migration 005)")
-        #expect(try store.trace(for: "u9").map(\.reason) == ["from 001"], "old trace rows indexed by user (migration 006)")
+        #expect(try store.trace(for: "u9").map(\.reason) == [DecisionReason(DecisionReason.Code(rawValue: ""), "from 001")],
+                "old trace rows indexed by user (migration 006), with no code (migration 010)")
         #expect(try openWithIndex(path).read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM trace_by_user") } == 1)
         #expect(try store.campaignVersions(of: "OLD").first?.messages.isEmpty == true)
         let at = scenarioStart.addingTimeInterval(3600)
         let report = try store.ingest([interact(.pushOpened, "T", user: "u1", at: at), interact(.pushOpened, "T", user: "u2", at: at)],
                                       engine: engine, now: at)
-        #expect(report.decisions.map(\.reason).map { $0.components(separatedBy: ":").first ?? "" } == ["skipped", "cancelled before it began"])
-        #expect(report.decisions.first?.reason.contains("already received F") == true)
+        #expect(report.decisions.map(\.reason.code) == [.alreadyReceived, .exceptionBeforeTrigger])
+        #expect(report.decisions.first?.reason.text.contains("already received F") == true)
         #expect(try store.ingest([makeEvent(.sessionStart, user: "u3", at: at, id: "buy-1")], engine: engine, now: at).duplicates == ["buy-1"],
                 "the migrated event's id is still remembered (R25)")
     }
@@ -156,7 +157,7 @@ struct StoreLifecycleTests {
         let engine = ConnectorEngine(campaigns: Array(stored.values), workspaceTimeZone: TimeZone(identifier: "UTC") ?? .current)
         let early = try temporary.store.ingest([interact(.pushOpened, "T", user: "u1", at: scenarioStart.addingTimeInterval(60))],
                                                engine: engine, now: scenarioStart.addingTimeInterval(60))
-        #expect(early.decisions.first?.reason.contains("F was not active") == true)
+        #expect(early.decisions.first?.reason.text.contains("F was not active") == true)
     }
 }
 

@@ -47,7 +47,7 @@ struct RetentionTests {
         #expect(try temporary.store.waitingEntries(for: "d0-u1").count == 1)
         #expect(try temporary.store.receipts(for: "d0-u1", since: scenarioStart).count == 1)
         #expect(try temporary.store.trace(for: "d0-u1").isEmpty)
-        #expect(try temporary.store.trace(for: "d9-u1").map(\.action) == ["scheduled"])
+        #expect(try temporary.store.trace(for: "d9-u1").map(\.action) == [.scheduled])
         // A second run finds nothing more.
         #expect(try temporary.store.prune(eventsBefore: cutoff, traceBefore: cutoff.addingTimeInterval(3)) == PruneReport())
     }

@@ -193,7 +193,7 @@ struct StateIndexTests {
         let purchaseTime = scenarioStart.addingTimeInterval(hour)
         let purchase = makeEvent(.purchase(productID: "sku", price: 5, currency: "EUR", quantity: 1), user: "u1", at: purchaseTime)
         let cancel = try store.ingest([purchase], engine: engine, now: purchaseTime)
-        #expect(cancel.decisions == [.cancel(entryID: entry.id, followUp: "F", reason: "cancelled: exception purchase at 2026-03-02T11:00:00Z")])
+        #expect(cancel.decisions == [.cancel(entryID: entry.id, followUp: "F", reason: DecisionReason(.exception, "cancelled: exception purchase at 2026-03-02T11:00:00Z"))])
         #expect(try store.waitingEntries(for: "u1") == [])
         #expect(try store.receipts(for: "u1", since: scenarioStart.addingTimeInterval(-day)).isEmpty, "a cancel is not a receipt (R15)")
 

@@ -43,7 +43,10 @@ struct TraceIndexTests {
             let expected = try unindexed.store.trace(for: user)
             #expect(try indexed.store.trace(for: user) == expected)
         }
-        #expect(try indexed.store.trace(for: "u0").map(\.action) == ["scheduled", "cancelled", "scheduled", "cancelled", "scheduled", "cancelled"])
+        #expect(try indexed.store.trace(for: "u0").map(\.action) == [.scheduled, .cancelled, .scheduled, .cancelled, .scheduled, .cancelled])
+        // Each line keeps its reason's code beside the text, indexed or not.
+        #expect(try indexed.store.trace(for: "u0").map(\.reason.code) == [.scheduled, .exception, .scheduled, .exception, .scheduled, .exception])
+        #expect(try unindexed.store.trace(for: "u1").map(\.reason.code) == [.scheduled, .alreadyWaiting, .alreadyWaiting])
         try indexed.store.indexTraceIfDue(force: true)
         #expect(try indexed.store.trace(for: "u29") == unindexed.store.trace(for: "u29"), "fully indexed: still the same")
     }

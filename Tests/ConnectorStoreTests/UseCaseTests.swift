@@ -36,7 +36,8 @@ struct UseCaseTests {
         let outbox = try temporary.store.outbox()
         #expect(outbox.map(\.userID) == ["ada"])
         #expect(outbox.first?.followUp == "fifteen-off" && outbox.first?.channel == .push)
-        #expect(try temporary.store.trace(for: "ada").map(\.action) == ["scheduled", "sent"])
+        #expect(try temporary.store.trace(for: "ada").map(\.action) == [.scheduled, .sent])
+        #expect(try temporary.store.trace(for: "ada").map(\.reason.code) == [.scheduled, .dispatched])
     }
 
     @Test("R27_2: users who clicked the onboarding deep link get another in-app message")
@@ -80,7 +81,7 @@ struct UseCaseTests {
         try scheduler.runDue(at: clock.now, engine: engine)
         let outbox = try temporary.store.outbox()
         #expect(outbox.map(\.userID) == ["eve"])
-        #expect(try temporary.store.trace(for: "gus").last?.reason.contains("purchase") == true)
+        #expect(try temporary.store.trace(for: "gus").last?.reason.text.contains("purchase") == true)
         #expect(try temporary.store.waitingEntries(for: "eve").isEmpty)
     }
 
@@ -136,7 +137,7 @@ struct SQLiteStoreTests {
         _ = try temporary.store.ingest([purchase], engine: engine, now: scenarioStart.addingTimeInterval(7200))
         let report = try temporary.store.ingest([trigger], engine: engine, now: scenarioStart.addingTimeInterval(7200))
         #expect(report.decisions.count == 1)
-        #expect(report.decisions.first?.reason.hasPrefix("cancelled before it began") == true)
+        #expect(report.decisions.first?.reason.text.hasPrefix("cancelled before it began") == true)
         #expect(try temporary.store.waitingEntries(for: "u1").isEmpty)
     }
 
@@ -154,7 +155,7 @@ struct SQLiteStoreTests {
         let resumed = ConnectorEngine(campaigns: [active("T"), followUp], workspaceTimeZone: utc)
         try Scheduler(store: temporary.store, planner: SendPlanner(workspaceTimeZone: utc)).runDue(at: scenarioStart.addingTimeInterval(3600), engine: resumed)
         #expect(try temporary.store.outbox().isEmpty)
-        #expect(try temporary.store.trace(for: "u1").last?.reason.contains("stopped while the user waited") == true)
+        #expect(try temporary.store.trace(for: "u1").last?.reason.text.contains("stopped while the user waited") == true)
     }
 
     @Test("the database survives reopening: state is durable")

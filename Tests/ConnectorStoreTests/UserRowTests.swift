@@ -57,6 +57,6 @@ struct UserRowTests {
         let report = try temporary.store.ingest([interact(.pushOpened, "T", user: "ada", at: scenarioStart),
                                                  interact(.pushOpened, "T", user: "bob", at: scenarioStart)], engine: engine, now: scenarioStart)
         #expect(report.decisions.map { $0.entry != nil } == [true, false])
-        #expect(report.decisions.last?.reason.contains("plan") == true)
+        #expect(report.decisions.last?.reason.text.contains("plan") == true)
     }
 }
