@@ -1,7 +1,7 @@
 import JSONCore
 
-/// Attribute values from and to JSON text, without Foundation's coders (which cost
-/// about 12% of ingestion when every trigger decoded its user).
+/// Attribute values from and to JSON text, through `JSONCore` rather than Foundation's
+/// coders (the store decodes a user for every trigger).
 extension AttributeValue: JSONBuildable {
     public static var jsonNull: AttributeValue { .null }
     public static func json(_ value: Bool) -> AttributeValue { .bool(value) }

@@ -70,11 +70,11 @@ public struct SendPlanner: Sendable {
     ///
     /// - Parameters:
     ///   - sendsThisMinute: this follow-up's sends per channel in the current minute (R18).
-    ///   - receipts: the user's recent receipts, (time, channel), for frequency caps (R19).
+    ///   - receipts: the user's recent receipts, for frequency caps (R19).
     // swiftlint:disable:next function_parameter_count
     public func plan(
         _ entry: WaitingEntry, campaign: Campaign, user: User?, now: Date,
-        sendsThisMinute: [Channel: Int] = [:], receipts: [(Date, Channel)] = []
+        sendsThisMinute: [Channel: Int] = [:], receipts: [ChannelReceipt] = []
     ) -> SendOutcome {
         // R16: still active, and not stopped since the user began waiting (a stop cancels for good).
         guard campaign.history.status(at: now) == .active else {
@@ -152,7 +152,7 @@ public struct SendPlanner: Sendable {
         calendar.nextDate(after: date, matching: DateComponents(hour: hour, minute: 0, second: 0), matchingPolicy: .nextTime) ?? date
     }
 
-    private func exceeded(_ cap: FrequencyCap, channel: Channel, receipts: [(Date, Channel)], now: Date, zone: TimeZone) -> Bool {
+    private func exceeded(_ cap: FrequencyCap, channel: Channel, receipts: [ChannelReceipt], now: Date, zone: TimeZone) -> Bool {
         if let capped = cap.channel, capped != channel { return false }
         let start: Date
         switch cap.period {
@@ -164,9 +164,9 @@ public struct SendPlanner: Sendable {
             let today = calendar.startOfDay(for: now)
             start = calendar.date(byAdding: .day, value: -(max(1, days) - 1), to: today) ?? today
         }
-        let counted = receipts.filter { time, receiptChannel in
-            time >= start && time <= now && receiptChannel != .inAppMessage && receiptChannel != .contentCard
-                && (cap.channel == nil || receiptChannel == cap.channel)
+        let counted = receipts.filter { receipt in
+            receipt.time >= start && receipt.time <= now && receipt.channel != .inAppMessage && receipt.channel != .contentCard
+                && (cap.channel == nil || receipt.channel == cap.channel)
         }
         return counted.count >= cap.maximum
     }
@@ -183,8 +183,8 @@ public enum ControlGroup {
 }
 
 /// FNV-1a 64-bit: stable across processes and platforms (Swift's Hasher is seeded per run).
-public enum StableHash {
-    public static func value(_ text: String) -> UInt64 {
+package enum StableHash {
+    package static func value(_ text: String) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in text.utf8 {
             hash ^= UInt64(byte)
@@ -193,7 +193,7 @@ public enum StableHash {
         return hash
     }
 
-    public static func hex(_ text: String) -> String {
+    package static func hex(_ text: String) -> String {
         let raw = String(value(text), radix: 16)
         return String(repeating: "0", count: 16 - raw.count) + raw
     }

@@ -12,11 +12,9 @@ import Synchronization
 /// checkpoint, which never blocks the writer. If the WAL still reaches ``hardLimit``
 /// pages (the checkpointer is starved, or the writer never paused long enough for the
 /// WAL to restart from its beginning), the commit checkpoints inline as SQLite would.
-///
-/// Measured (engine-bench, 1M events, batches of 5,000): 77,400-80,149 events/s against
-/// 73,735-76,101 with SQLite's inline checkpoint every 16,384 pages; commits no longer
-/// stall for a checkpoint. A failed background checkpoint is harmless: the WAL keeps
-/// the data, the next commit tries again, the hard limit bounds the WAL.
+/// Commits no longer stall for a checkpoint (docs/PERFORMANCE.md has the figures). A
+/// failed background checkpoint is harmless: the WAL keeps the data, the next commit
+/// tries again, the hard limit bounds the WAL.
 final class BackgroundCheckpointer: Sendable {
     /// WAL size (pages) at which a background checkpoint starts.
     let threshold: Int32

@@ -34,8 +34,8 @@ final class BoundStatement {
 
     /// A buffer per parameter position that holds its bound text for as long as it is
     /// bound (SQLITE_STATIC): SQLite reads the text in place instead of allocating a copy
-    /// of every value, which was 6-8% of ingestion. Rebinding a position overwrites its
-    /// buffer, which the earlier binding no longer needs.
+    /// of every value. Rebinding a position overwrites its buffer, which the earlier
+    /// binding no longer needs.
     private var textBuffers: [(pointer: UnsafeMutablePointer<CChar>, capacity: Int)?] = []
 
     deinit {

@@ -2,7 +2,7 @@
 ///
 /// The remembered event ids (``RememberedIDs``) are already 64-bit hashes, and there are
 /// millions of them: `Set<UInt64>` runs SipHash over every key on every look-up and
-/// insert, which was 2-3% of ingestion. Here a key's slot is a multiply and a shift.
+/// insert. Here a key's slot is a multiply and a shift.
 /// Removal shifts the following run back (no tombstones), so a table that keeps
 /// forgetting old days never fills with dead slots. Zero marks an empty slot; the key 0
 /// itself is kept in a flag.

@@ -5,8 +5,8 @@ import ConnectorCore
 /// Receipts are read back for two rules: R7 (when did the user last receive follow-up F)
 /// and R19 (how many messages did the user get per channel lately, for frequency caps).
 /// Indexing a receipt is a random B-tree write, and receipts are the most common event, so
-/// a workspace without frequency caps can index only the receipts of follow-ups: +33%
-/// ingestion in `engine-bench` (docs/PERFORMANCE.md).
+/// a workspace without frequency caps can index only the receipts of follow-ups, and
+/// ingests faster (docs/PERFORMANCE.md has the figures).
 ///
 /// Switching is safe both ways: opening a store with ``all`` after ``followUpsOnly``
 /// re-indexes every receipt from the event log, and saving a campaign that has become a

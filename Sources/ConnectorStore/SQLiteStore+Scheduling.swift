@@ -69,7 +69,7 @@ extension SQLiteStore {
 
     public var indexesEveryReceipt: Bool { receiptIndex == .all }
 
-    public func receipts(for user: UserID, since: Date) throws -> [(Date, Channel)] {
+    public func receipts(for user: UserID, since: Date) throws -> [ChannelReceipt] {
         let from = since.timeIntervalSince1970
         return try pool.read { db in
             // Those not indexed yet first: a bulk in between then shows a receipt twice
@@ -83,7 +83,7 @@ extension SQLiteStore {
                 }
             }
             return receipts.sorted { ($0.at, $0.channel.rawValue, $0.campaign) < ($1.at, $1.channel.rawValue, $1.campaign) }
-                .map { (Date(timeIntervalSince1970: $0.at), $0.channel) }
+                .map { ChannelReceipt(time: Date(timeIntervalSince1970: $0.at), channel: $0.channel) }
         }
     }
 

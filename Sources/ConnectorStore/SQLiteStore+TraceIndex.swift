@@ -5,9 +5,8 @@ import GRDB
 /// The decision trace is appended without a per-user index; the user index is built in
 /// bulk, a day partition at a time.
 ///
-/// A per-user index maintained on every insert was a random B-tree write per decision:
-/// one dirty 4 KB page each, about 0.7 KB of WAL an event and 12-18% of ingestion
-/// (docs/PERFORMANCE.md). Instead `trace_by_user` (day, user, seq) is filled from the
+/// A per-user index maintained on every insert would be a random B-tree write per
+/// decision, a dirty page each (docs/PERFORMANCE.md has the figures). Instead `trace_by_user` (day, user, seq) is filled from the
 /// appended rows once ``traceIndexEvery`` rows are waiting, sorted, in one transaction,
 /// so each index page is written about once per bulk, and a day's entries sit together
 /// so a bulk touches only the current day's part. A user's trace is the indexed part (one

@@ -68,10 +68,11 @@ public final class SQLiteStore: Store {
     ///     (or events) gather in memory before they are indexed by user in one bulk (see
     ///     ``UnindexedState``); opening the store reads back at most about this many rows.
     ///   - logger: where the index thread reports a bulk that failed (it keeps its notes
-    ///     and is retried after the next batch) and notes that pile up behind it.
+    ///     and is retried after the next batch) and notes that pile up behind it. By
+    ///     default nothing is logged, as with `CurlClient`: pass the application's logger.
     public init(path: String, dedupeWindow: TimeInterval = 30 * 86_400, checkpointPages: Int32 = 4096,
                 receiptIndex: ReceiptIndex? = nil, traceIndexEvery: Int = 65_536, stateIndexEvery: Int = 65_536,
-                logger: Logger = Logger(label: "connector.store")) throws {
+                logger: Logger = Logger(label: "connector.store", factory: { _ in SwiftLogNoOpLogHandler() })) throws {
         self.logger = logger
         let indexPath = StateIndexFile.path(for: path)
         var configuration = Configuration()

@@ -10,8 +10,8 @@ import JSONCore
 /// ``UnindexedNotes/coveredFollowUps``).
 ///
 /// The indexes are filled in bulk (``UnindexedState``, SQLiteStore+TraceIndex.swift). In
-/// the store's own file a bulk needed SQLite's one write lock, so ingestion stopped for
-/// it (10-15% of the writer's time). In their own file a bulk runs on the store's index
+/// the store's own file a bulk would need SQLite's one write lock, so ingestion would stop
+/// for it. In their own file a bulk runs on the store's index
 /// thread, through its own connection, while the writer goes on: SQLite locks files, not
 /// connections. The store's connections attach the file as `idx` and only read it; every
 /// write to it goes through the index connection (which attaches the store as `store`

@@ -47,7 +47,7 @@ public protocol Store: Sendable {
     /// caps need; otherwise only receipts of follow-ups are (``ReceiptIndex``).
     var indexesEveryReceipt: Bool { get }
     /// The user's receipts since `since`, as (time, channel), for frequency caps (R19).
-    func receipts(for user: UserID, since: Date) throws -> [(Date, Channel)]
+    func receipts(for user: UserID, since: Date) throws -> [ChannelReceipt]
     /// Deletes old events and trace records, keeping what the rules still need (waiting
     /// entries, receipts); see ``SQLiteStore/prune(eventsBefore:traceBefore:)``.
     @discardableResult

@@ -27,7 +27,7 @@ struct FollowUpDemo {
         if databasePath == nil { try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true) }
         defer { if databasePath == nil { try? FileManager.default.removeItem(at: temporary) } }
 
-        let store = try SQLiteStore(path: path)
+        let store = try SQLiteStore.forCommand(path: path)
         let monday = Date(timeIntervalSince1970: 1_772_442_000)  // 2026-03-02T09:00:00Z
         print("Follow-ups: \(definitions.count) campaigns from \(campaignFolder.path), store \(databasePath ?? "(temporary) " + path)")
         for campaign in definitions where try store.campaigns().first(where: { $0.id == campaign.id }) == nil {

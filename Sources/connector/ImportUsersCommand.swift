@@ -29,7 +29,7 @@ struct ImportUsersCommand: ParsableCommand {
                 JSONLinesInput.reject(line.number, error)
             }
         }
-        try SQLiteStore(path: database).save(users)
+        try SQLiteStore.forCommand(path: database).save(users)
         print("\(users.count) users imported, \(malformed) malformed")
         if malformed > 0 { throw ExitCode(1) }
     }

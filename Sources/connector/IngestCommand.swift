@@ -35,7 +35,7 @@ struct IngestCommand: ParsableCommand {
     func run() throws {
         let processingTime = try CommandLineTime.parse(now, option: "--now")
         let lines = try JSONLinesInput.lines(of: file)
-        let store = try SQLiteStore(path: database)
+        let store = try SQLiteStore.forCommand(path: database)
         if let campaigns {
             let (definitions, errors) = CampaignFileReader.campaigns(inFolder: URL(fileURLWithPath: campaigns))
             guard errors.isEmpty else { throw ValidationError("campaign files with errors:\n" + errors.map(\.description).joined(separator: "\n")) }

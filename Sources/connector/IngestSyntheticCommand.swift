@@ -25,7 +25,7 @@ struct IngestSyntheticCommand: ParsableCommand {
     var stateIndexEvery = 65_536
 
     func run() throws {
-        let store = try SQLiteStore(path: database, stateIndexEvery: stateIndexEvery)
+        let store = try SQLiteStore.forCommand(path: database, stateIndexEvery: stateIndexEvery)
         let start = Date(timeIntervalSince1970: 1_772_445_600)
         let history = StatusHistory([StatusChange(.active, at: start.addingTimeInterval(-86_400))])
         let campaigns = [

@@ -29,7 +29,7 @@ struct SetStatusCommand: ParsableCommand {
         }
         let time = try CommandLineTime.parse(at, option: "--at")
         guard FileManager.default.fileExists(atPath: database) else { throw ValidationError("no database at \(database)") }
-        let store = try SQLiteStore(path: database)
+        let store = try SQLiteStore.forCommand(path: database)
         do {
             let change = try store.changeStatus(of: CampaignID(campaign), to: target, at: time)
             for warning in change.warnings { print(warning) }

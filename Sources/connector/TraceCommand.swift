@@ -19,7 +19,7 @@ struct TraceCommand: ParsableCommand {
 
     func run() throws {
         guard FileManager.default.fileExists(atPath: database) else { throw ValidationError("no database at \(database)") }
-        let store = try SQLiteStore(path: database)
+        let store = try SQLiteStore.forCommand(path: database)
         let id = UserID(user)
         let trace = try store.trace(for: id)
         let waiting = try store.waitingEntries(for: id)

@@ -95,19 +95,19 @@ struct SendTimeTests {
         let pushOnly = campaign { $0.channels = [.push] }
         let now = at(hour)  // 11:00 UTC = 20:00 in Tokyo
         // Two receipts today in Tokyo (after 15:00 UTC yesterday = 00:00 Tokyo): capped.
-        let today: [(Date, Channel)] = [(at(-18 * 60 * 60 + 6 * 3600), .email), (at(-3600), .sms)]
+        let today: [ChannelReceipt] = [ChannelReceipt(time: at(-18 * 60 * 60 + 6 * 3600), channel: .email), ChannelReceipt(time: at(-3600), channel: .sms)]
         guard case .skip(let reason) = capped.plan(entry, campaign: pushOnly, user: tokyo, now: now, receipts: today) else {
             Issue.record("expected the cap to skip")
             return
         }
         #expect(reason.code == .frequencyCapped && reason.text.contains("frequency cap"))
         // One of them was yesterday in Tokyo (14:00 UTC yesterday = 23:00 Tokyo): not capped.
-        let yesterday: [(Date, Channel)] = [(at(-20 * 3600), .email), (at(-3600), .sms)]
+        let yesterday: [ChannelReceipt] = [ChannelReceipt(time: at(-20 * 3600), channel: .email), ChannelReceipt(time: at(-3600), channel: .sms)]
         guard case .send = capped.plan(entry, campaign: pushOnly, user: tokyo, now: now, receipts: yesterday) else {
             Issue.record("expected a send: one receipt was on the previous local day")
             return
         }
-        let inApp: [(Date, Channel)] = [(at(-60), .inAppMessage), (at(-120), .contentCard)]
+        let inApp: [ChannelReceipt] = [ChannelReceipt(time: at(-60), channel: .inAppMessage), ChannelReceipt(time: at(-120), channel: .contentCard)]
         guard case .send = capped.plan(entry, campaign: pushOnly, user: tokyo, now: now, receipts: inApp) else {
             Issue.record("in-app messages and content cards do not count")
             return

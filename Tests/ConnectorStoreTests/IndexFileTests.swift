@@ -14,7 +14,7 @@ extension StateIndexTests {
     func answers(_ store: SQLiteStore) throws -> [String] {
         try users.map { user in
             let waiting = try store.waitingEntries(for: user).map { "\($0.followUp)@\($0.dueAt.timeIntervalSince1970)" }.sorted()
-            let receipts = try store.receipts(for: user, since: scenarioStart).map { "\($0.0.timeIntervalSince1970) \($0.1)" }
+            let receipts = try store.receipts(for: user, since: scenarioStart).map { "\($0.time.timeIntervalSince1970) \($0.channel)" }
             let trace = try store.trace(for: user).map { "\($0.campaign) \($0.action)" }
             return "\(user): waiting \(waiting) receipts \(receipts) trace \(trace)"
         }

@@ -82,8 +82,8 @@ struct ReceiptAndExceptionTests {
                       interact(.pushReceived, "T", user: "u2", at: scenarioStart.addingTimeInterval(3600))]
         _ = try temporary.store.ingest(events, engine: engine, now: scenarioStart)
         let receipts = try temporary.store.receipts(for: "u1", since: scenarioStart.addingTimeInterval(1))
-        #expect(receipts.map(\.1) == [.sms, .push])
-        #expect(receipts.map(\.0) == [scenarioStart.addingTimeInterval(3600), scenarioStart.addingTimeInterval(7200)])
+        #expect(receipts.map(\.channel) == [.sms, .push])
+        #expect(receipts.map(\.time) == [scenarioStart.addingTimeInterval(3600), scenarioStart.addingTimeInterval(7200)])
     }
 
     @Test("a database written by schema 001 migrates: its receipts and exception events still count (R7, R14)")
@@ -119,7 +119,7 @@ struct ReceiptAndExceptionTests {
         delayed.delay = .relative(seconds: Int(day))
         delayed.exceptions = [.purchase(productID: nil)]
         let engine = ConnectorEngine(campaigns: [active("T"), delayed], workspaceTimeZone: utc)
-        #expect(try store.receipts(for: "u1", since: scenarioStart).map(\.1) == [.push])
+        #expect(try store.receipts(for: "u1", since: scenarioStart).map(\.channel) == [.push])
         #expect(try store.campaigns().map(\.id) == ["OLD"], "old campaign documents still read (migration 005)")
         #expect(try store.trace(for: "u9").map(\.reason) == [DecisionReason(DecisionReason.Code(rawValue: ""), "from 001")],
                 "old trace rows indexed by user (migration 006), with no code (migration 010)")

@@ -30,7 +30,7 @@ struct ReceiptIndexTests {
             #expect(!store.indexesEveryReceipt)
             _ = try store.ingest([interact(.pushReceived, "T", user: "u1", at: scenarioStart),
                                   interact(.emailReceived, "F", user: "u1", at: scenarioStart.addingTimeInterval(60))], engine: engine, now: scenarioStart)
-            #expect(try store.receipts(for: "u1", since: scenarioStart).map(\.1) == [.email], "only the follow-up's receipt")
+            #expect(try store.receipts(for: "u1", since: scenarioStart).map(\.channel) == [.email], "only the follow-up's receipt")
             let report = try store.ingest([interact(.pushOpened, "T", user: "u1", at: scenarioStart.addingTimeInterval(120))], engine: engine, now: scenarioStart)
             #expect(report.decisions.first?.reason.code == .alreadyReceived && report.decisions.first?.reason.text.contains("already received F") == true,
                     "R7 works on the follow-up's receipts")
@@ -38,7 +38,7 @@ struct ReceiptIndexTests {
         #expect(try SQLiteStore(path: path).receiptIndex == .followUpsOnly, "opened without a choice, the store keeps its mode")
         let reopened = try SQLiteStore(path: path, receiptIndex: .all)
         #expect(reopened.indexesEveryReceipt)
-        #expect(try reopened.receipts(for: "u1", since: scenarioStart).map(\.1) == [.push, .email], "re-indexed from the events")
+        #expect(try reopened.receipts(for: "u1", since: scenarioStart).map(\.channel) == [.push, .email], "re-indexed from the events")
     }
 
     @Test("with follow-ups only, a campaign that becomes a follow-up gets its past receipts indexed when it is saved (R7)")
@@ -54,7 +54,7 @@ struct ReceiptIndexTests {
 
         promo.trigger = Trigger(kind: .pushOpened, target: "T")
         try store.save(promo)
-        #expect(try store.receipts(for: "u1", since: scenarioStart).map(\.1) == [.push])
+        #expect(try store.receipts(for: "u1", since: scenarioStart).map(\.channel) == [.push])
         let after = ConnectorEngine(campaigns: [active("T"), promo], workspaceTimeZone: utc)
         let report = try store.ingest([interact(.pushOpened, "T", user: "u1", at: scenarioStart.addingTimeInterval(60))], engine: after, now: scenarioStart)
         #expect(report.decisions.first?.reason.code == .alreadyReceived && report.decisions.first?.reason.text.contains("already received P") == true)

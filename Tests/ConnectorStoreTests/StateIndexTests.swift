@@ -111,7 +111,7 @@ struct StateIndexTests {
         store.waitForIndexing()  // the bulks queued on the index thread, for the counts below
         for user in users {
             outcome.waiting[user] = try store.waitingEntries(for: user).sorted { $0.id < $1.id }
-            outcome.receipts[user] = try store.receipts(for: user, since: scenarioStart).map { "\($0.0.timeIntervalSince1970) \($0.1)" }
+            outcome.receipts[user] = try store.receipts(for: user, since: scenarioStart).map { "\($0.time.timeIntervalSince1970) \($0.channel)" }
         }
         return (outcome, folder)
     }
