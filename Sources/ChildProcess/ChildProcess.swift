@@ -175,38 +175,28 @@ public final class ChildProcess: @unchecked Sendable {
 
     /// Reads the child's standard output to its end (the child exited or closed it).
     public func readToEnd() -> [UInt8] {
-        let fd = state.withLock { $0.outputFD }
-        var result: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count > 0 {
-                result.append(contentsOf: buffer[0..<count])
-            } else if count < 0 && errno == EINTR {
-                continue
-            } else {
-                return result
-            }
-        }
+        readToEnd(until: nil) ?? []
     }
 
     /// Reads the child's standard output to its end, for at most `timeout`; `nil` when the
     /// time ran out first. The end comes when every process holding the pipe (the child
     /// and whatever it passed it on to) has closed it or exited.
     public func readToEnd(timeout: Duration) -> [UInt8]? {
+        readToEnd(until: ContinuousClock.now.advanced(by: timeout))
+    }
+
+    private func readToEnd(until deadline: ContinuousClock.Instant?) -> [UInt8]? {
         let fd = state.withLock { $0.outputFD }
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: timeout)
         var result: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65_536)
         while true {
-            let left = clock.now.duration(to: deadline)
-            guard left > .zero else { return nil }
-            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            let milliseconds = Int32(clamping: left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000 + 1)
-            let ready = poll(&poller, 1, milliseconds)
-            if ready < 0 && errno == EINTR { continue }
-            guard ready > 0 else { continue }
+            if let deadline {
+                let left = ContinuousClock.now.duration(to: deadline)
+                guard left > .zero else { return nil }
+                var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                let milliseconds = Int32(clamping: left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000 + 1)
+                guard poll(&poller, 1, milliseconds) > 0 else { continue }  // time left, or EINTR: look again
+            }
             let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if count > 0 {
                 result.append(contentsOf: buffer[0..<count])
