@@ -58,6 +58,46 @@ struct ProcessLifetimeTests {
     }
 }
 
+/// `ChildProcess` itself, with a program that does nothing about its signal state.
+@Suite("Child processes")
+struct ChildProcessTests {
+    /// The `SigBlk:` or `SigIgn:` mask of a process, as /proc shows it (hexadecimal).
+    func mask(_ name: String, of pid: pid_t) throws -> String {
+        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+        let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("\(name):") })
+        return line.dropFirst(name.count + 1).trimmingCharacters(in: .whitespaces)
+    }
+
+    @Test("a child started from a thread that blocks every signal blocks none and ignores no standard one, and SIGTERM ends it")
+    func cleanSignalState() async throws {
+        let started: Result<ChildProcess, any Error> = await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                var every = sigset_t()
+                sigfillset(&every)
+                pthread_sigmask(SIG_BLOCK, &every, nil)  // as Swift's concurrency threads do
+                signal(SIGPIPE, SIG_IGN)  // as servers do (harmless here: the transport never raises it)
+                continuation.resume(returning: Result { try ChildProcess(executable: "/bin/cat") })
+            }
+        }
+        let child = try started.get()
+        #expect(try mask("SigBlk", of: child.pid) == "0000000000000000")
+        // The standard signals (1-31); the C library keeps its own real-time ones (32, 33).
+        let standard: UInt64 = 0x7fff_ffff
+        let ignored = try #require(UInt64(try mask("SigIgn", of: child.pid), radix: 16))
+        #expect(ignored & standard == 0, "the child ignores signals (mask \(String(ignored, radix: 16)))")
+        #expect(child.terminate() == .signalled(SIGTERM))
+    }
+
+    @Test("a child sees the end of its standard input when the parent closes it, and its exit status is reported")
+    func inputEndAndExitStatus() async throws {
+        let child = try ChildProcess(executable: "/bin/sh", arguments: ["-c", "cat; echo done; exit 3"])
+        child.closeInput()
+        let (output, termination) = await child.outputAndTermination()
+        #expect(String(decoding: output, as: UTF8.self) == "done\n")
+        #expect(termination == .exited(3))
+    }
+}
+
 /// Whether `pid` is a live process (not gone, not a zombie waiting to be reaped).
 func isRunning(_ pid: pid_t) -> Bool {
     guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),

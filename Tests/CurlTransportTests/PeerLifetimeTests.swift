@@ -21,7 +21,12 @@ struct PeerLifetimeTests {
     func peerExitsWithParent() async throws {
         let peer = try await Peer.start("http_peer.py", needs: "none (standard library)")
         peer.process.closeInput()  // what the kernel does when the test process dies
-        // No signal was sent: the exit comes from the peer seeing end of file.
+        // Its output ends when it exits (bounded, so that a peer that stays fails the test
+        // instead of hanging it); no signal was sent: the exit comes from end of file.
+        let rest = await withCheckedContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(returning: peer.process.readToEnd(timeout: .seconds(60))) }
+        }
+        try #require(rest != nil, "the peer still runs a minute after its standard input ended")
         #expect(await peer.process.wait() == .exited(0))
     }
 }
