@@ -125,43 +125,68 @@ struct JSONReader {
         return value
     }
 
+    /// A number as RFC 8259 writes it: `-? (0 | [1-9][0-9]*) (.[0-9]+)? ([eE][+-]?[0-9]+)?`,
+    /// no leading `+` or zeros; one that overflows a Double is an error.
     @inlinable
     mutating func number<Value: JSONBuildable>() throws(JSONError) -> Value {
         let start = index
+        func digits() -> Int {
+            let first = index
+            while index < bytes.count, bytes[index] >= 48, bytes[index] <= 57 { index += 1 }
+            return index - first
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
+        guard index < bytes.count, bytes[index] >= 48, bytes[index] <= 57 else {
+            index = start
+            throw fail(bytes[index] == UInt8(ascii: "-") ? "a '-' must be followed by a digit" : "unexpected character")
+        }
+        if bytes[index] == 48 {
+            index += 1
+            if index < bytes.count, bytes[index] >= 48, bytes[index] <= 57 { throw fail("a number must not have leading zeros") }
+        } else {
+            _ = digits()
+        }
         var isFloat = false
-        while index < bytes.count {
-            let byte = bytes[index]
-            if (byte >= 48 && byte <= 57) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "+") {
-                index += 1
-            } else if byte == UInt8(ascii: ".") || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") {
-                isFloat = true
-                index += 1
-            } else {
-                break
-            }
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            isFloat = true
+            index += 1
+            guard digits() > 0 else { throw fail("a '.' must be followed by digits") }
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+            isFloat = true
+            index += 1
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+            guard digits() > 0 else { throw fail("an exponent must have digits") }
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
         if !isFloat, let integer = Int(text) { return .json(integer: integer) }
-        if let double = Double(text) { return .json(double) }
-        index = start
-        throw fail("invalid number or unexpected character")
+        guard let double = Double(text), double.isFinite else {
+            index = start
+            throw fail("the number \(text.prefix(40)) is too large")
+        }
+        return .json(double)
     }
 
+    /// A string: valid UTF-8, no unescaped control characters, only JSON's escapes, and
+    /// `\u` escapes that name Unicode scalars (a high surrogate must be followed by a low one).
     @inlinable
     mutating func string() throws(JSONError) -> String {
         index += 1  // opening quote
         let start = index
         // Fast path: no escapes.
-        while index < bytes.count, bytes[index] != UInt8(ascii: "\""), bytes[index] != UInt8(ascii: "\\") { index += 1 }
+        while index < bytes.count, bytes[index] != UInt8(ascii: "\""), bytes[index] != UInt8(ascii: "\\"), bytes[index] >= 0x20 { index += 1 }
         if index < bytes.count, bytes[index] == UInt8(ascii: "\"") {
             index += 1
-            return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index - 1]), as: UTF8.self)
+            return try validUTF8(UnsafeBufferPointer(rebasing: bytes[start..<index - 1]), at: start)
         }
         var out = Array(bytes[start..<index])
         while index < bytes.count {
             let byte = bytes[index]
+            if byte < 0x20 { throw fail("a control character (\(byte)) must be escaped in a string") }
             index += 1
-            if byte == UInt8(ascii: "\"") { return String(decoding: out, as: UTF8.self) }
+            if byte == UInt8(ascii: "\"") {
+                return try out.withUnsafeBufferPointer { buffer throws(JSONError) in try validUTF8(buffer, at: start) }
+            }
             guard byte == UInt8(ascii: "\\") else { out.append(byte); continue }
             guard index < bytes.count else { break }
             let escape = bytes[index]
@@ -172,25 +197,50 @@ struct JSONReader {
             case UInt8(ascii: "r"): out.append(13)
             case UInt8(ascii: "b"): out.append(8)
             case UInt8(ascii: "f"): out.append(12)
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(escape)
             case UInt8(ascii: "u"):
                 var scalar = try hex4()
-                if (0xD800..<0xDC00).contains(scalar), index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") {
+                if (0xD800..<0xDC00).contains(scalar) {
+                    guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
+                        throw fail("a high surrogate \\u escape must be followed by a low one")
+                    }
                     index += 2
                     let low = try hex4()
-                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low &- 0xDC00)
+                    guard (0xDC00..<0xE000).contains(low) else { throw fail("a high surrogate \\u escape must be followed by a low one") }
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                 }
-                out.append(contentsOf: Array(String(Unicode.Scalar(scalar).map(Character.init) ?? "\u{FFFD}").utf8))
-            default: out.append(escape)
+                guard let unicode = Unicode.Scalar(scalar) else { throw fail("a lone low surrogate \\u escape") }
+                out.append(contentsOf: Array(String(Character(unicode)).utf8))
+            default: throw JSONError(offset: index - 2, reason: "unknown escape '\\\(Character(Unicode.Scalar(escape)))'")
             }
         }
         throw fail("unterminated string")
     }
 
+    /// The bytes as a String, or an error naming the offset where they stop being UTF-8.
+    @inlinable
+    func validUTF8(_ buffer: UnsafeBufferPointer<UInt8>, at start: Int) throws(JSONError) -> String {
+        if let text = String(validating: buffer, as: UTF8.self) { return text }
+        var iterator = buffer.makeIterator()
+        var decoder = UTF8()
+        var offset = 0
+        while case .scalarValue(let scalar) = decoder.decode(&iterator) { offset += UTF8.width(scalar) }
+        throw JSONError(offset: start + offset, reason: "invalid UTF-8 in a string")
+    }
+
     @inlinable
     mutating func hex4() throws(JSONError) -> UInt32 {
-        guard index + 4 <= bytes.count,
-              let value = UInt32(String(decoding: UnsafeBufferPointer(rebasing: bytes[index..<index + 4]), as: UTF8.self), radix: 16) else {
-            throw fail("invalid \\u escape")
+        guard index + 4 <= bytes.count else { throw fail("invalid \\u escape") }
+        var value: UInt32 = 0
+        for byte in bytes[index..<index + 4] {
+            let digit: UInt8
+            switch byte {
+            case 48...57: digit = byte - 48
+            case 65...70: digit = byte - 55
+            case 97...102: digit = byte - 87
+            default: throw fail("invalid \\u escape")
+            }
+            value = value << 4 | UInt32(digit)
         }
         index += 4
         return value
