@@ -19,7 +19,7 @@ enum ArrayFilters {
             switch value {
             case .object(let object): return object.pairs.first.map { .array([.string($0.0), $0.1]) } ?? .nil
             case .string(let text): return text.first.map { .string(String($0)) } ?? .nil
-            case .array, .range: return value.asArray.first ?? .nil
+            case .array, .range: return RenderState.member(of: value, .string("first"), dotted: true) ?? .nil
             default: return .nil
             }
         },
@@ -27,7 +27,7 @@ enum ArrayFilters {
             try arguments.expect(0...0)
             switch value {
             case .string(let text): return text.last.map { .string(String($0)) } ?? .nil
-            case .array, .range: return value.asArray.last ?? .nil
+            case .array, .range: return RenderState.member(of: value, .string("last"), dotted: true) ?? .nil
             default: return .nil
             }
         },
@@ -35,23 +35,23 @@ enum ArrayFilters {
             try arguments.expect(0...1)
             guard value.isSequence else { return value }
             let separator = arguments[0]?.text ?? " "
-            return .string(value.flattened.map(\.renderedString).joined(separator: separator))
+            return .string(try joined(arguments.flattened(value), separator: separator, arguments))
         },
         "reverse": { value, arguments throws(LiquidError) in
             try arguments.expect(0...0)
             guard value.isSequence else { return value }
-            return .array(value.asArray.reversed())
+            return .array(try arguments.items(value).reversed())
         },
         "concat": { value, arguments throws(LiquidError) in
             try arguments.expect(1...1)
             guard arguments.positional[0].isSequence else {
                 throw LiquidError(.filterArgument, "expected an array argument, got \(arguments.positional[0].inspected)")
             }
-            return .array(value.flattened + arguments.positional[0].asArray)
+            return .array(try arguments.flattened(value) + arguments.items(arguments.positional[0]))
         },
         "compact": { value, arguments throws(LiquidError) in
             try arguments.expect(0...1)
-            let items = value.asArray
+            let items = try arguments.items(value)
             if let property = arguments[0] {
                 return .array(items.filter { item in
                     if case .nil = RenderState.member(of: item, property, dotted: true) ?? .nil { return false }
@@ -62,12 +62,17 @@ enum ArrayFilters {
         },
         "uniq": { value, arguments throws(LiquidError) in
             try arguments.expect(0...1)
-            var seen: [LiquidValue] = []
+            // Numbers, strings, booleans and nil are looked up in a set (linear in all);
+            // arrays and objects are compared with the others of their kind.
+            var seenScalars: Set<UniqueKey> = []
+            var seenOthers: [LiquidValue] = []
             var result: [LiquidValue] = []
-            for item in value.asArray {
+            for item in try arguments.items(value) {
                 let key = arguments[0].map { RenderState.member(of: item, $0, dotted: true) ?? .nil } ?? item
-                if !seen.contains(where: { $0.liquidEquals(key) && $0.kindMatches(key) }) {
-                    seen.append(key)
+                if let scalar = UniqueKey(key) {
+                    if seenScalars.insert(scalar).inserted { result.append(item) }
+                } else if !seenOthers.contains(where: { $0.liquidEquals(key) && $0.kindMatches(key) }) {
+                    seenOthers.append(key)
                     result.append(item)
                 }
             }
@@ -78,7 +83,7 @@ enum ArrayFilters {
             let property = arguments.positional[0]
             if case .object = value { return RenderState.member(of: value, property, dotted: true) ?? .nil }
             var result: [LiquidValue] = []
-            for item in value.flattened {
+            for item in try arguments.flattened(value) {
                 switch item {
                 case .object: result.append(RenderState.member(of: item, property, dotted: true) ?? .nil)
                 case .nil: result.append(.nil)
@@ -106,28 +111,30 @@ enum ArrayFilters {
         "find_index": { value, arguments throws(LiquidError) in
             try arguments.expect(1...2)
             guard let found = try select(value, arguments, keep: true, firstOnly: true)?.first else { return .nil }
-            return value.asArray.firstIndex { $0 == found }.map { .int($0) } ?? .nil
+            return try arguments.items(value).firstIndex { $0 == found }.map { .int($0) } ?? .nil
         },
         "sort": { value, arguments throws(LiquidError) in
             try arguments.expect(0...1)
-            return .array(try sorted(value, by: arguments[0], natural: false))
+            return .array(try sorted(arguments.items(value), by: arguments[0], natural: false))
         },
         "sort_natural": { value, arguments throws(LiquidError) in
             try arguments.expect(0...1)
-            return .array(try sorted(value, by: arguments[0], natural: true))
+            return .array(try sorted(arguments.items(value), by: arguments[0], natural: true))
         },
         "sum": { value, arguments throws(LiquidError) in
             try arguments.expect(0...1)
             var integer = 0
             var double = 0.0
             var isDouble = false
-            for item in value.flattened {
+            for item in try arguments.flattened(value) {
                 if arguments[0] != nil, case .object = item {} else if arguments[0] != nil {
                     throw LiquidError(.filterArgument, "sum by a property needs objects, got \(item.inspected)")
                 }
                 let element = arguments[0].map { RenderState.member(of: item, $0, dotted: true) ?? .nil } ?? item
                 switch element.numberForMath {
-                case .int(let number): integer += number
+                case .int(let number):
+                    let (total, overflow) = integer.addingReportingOverflow(number)
+                    if overflow { double += Double(number); isDouble = true } else { integer = total }
                 case .double(let number): double += number; isDouble = true
                 default: break
                 }
@@ -147,7 +154,7 @@ enum ArrayFilters {
         let items: [LiquidValue]
         switch value {
         case .object: items = [value]
-        case .array, .range: items = value.flattened
+        case .array, .range: items = try arguments.flattened(value)
         case .string: items = [value]
         case .nil: return nil
         default: throw LiquidError(.filterArgument, "expected an array, got \(value.inspected)")
@@ -187,8 +194,7 @@ enum ArrayFilters {
         return result
     }
 
-    private static func sorted(_ value: LiquidValue, by property: LiquidValue?, natural: Bool) throws(LiquidError) -> [LiquidValue] {
-        let items = value.asArray
+    private static func sorted(_ items: [LiquidValue], by property: LiquidValue?, natural: Bool) throws(LiquidError) -> [LiquidValue] {
         let property = property == .nil ? nil : property
         func key(_ item: LiquidValue) -> LiquidValue {
             guard let property else { return item }
@@ -209,6 +215,31 @@ enum ArrayFilters {
         }
         if let failure { throw failure }
         return result
+    }
+}
+
+/// The items' text joined, after checking the size it will have.
+private func joined(_ items: [LiquidValue], separator: String, _ arguments: FilterArguments) throws(LiquidError) -> String {
+    let parts = items.map(\.renderedString)
+    let size = parts.reduce(0) { $0 + $1.utf8.count } + max(0, parts.count - 1) * separator.utf8.count
+    try arguments.state.checkValueSize(size, "'join'")
+    return parts.joined(separator: separator)
+}
+
+/// A scalar as `uniq` tells values apart: by kind and value (`1` and `1.0` stay apart,
+/// as Ruby's `uniq` keeps them).
+private enum UniqueKey: Hashable {
+    case `nil`, bool(Bool), int(Int), double(Double), string(String)
+
+    init?(_ value: LiquidValue) {
+        switch value {
+        case .nil: self = .nil
+        case .bool(let flag): self = .bool(flag)
+        case .int(let number): self = .int(number)
+        case .double(let number): self = .double(number)
+        case .string(let text): self = .string(text)
+        default: return nil
+        }
     }
 }
 

@@ -8,9 +8,14 @@ enum DateFilter {
         try arguments.expect(1...1)
         let format = arguments.positional[0].text
         guard !format.isEmpty else { return value }
-        guard let (instant, zone) = parse(value, state: arguments.state) else { return value }
+        guard let (instant, zone) = parse(value, state: arguments.state),
+              abs(instant.timeIntervalSince1970) <= latestSeconds else { return value }
         return .string(strftime(format, instant, zone))
     }
+
+    /// The end of year 9999 (and, negated, as far before 1970): times further out pass
+    /// through unformatted, as text `date` cannot read does.
+    static let latestSeconds: Double = 253_402_300_799
 
     static func parse(_ value: LiquidValue, state: RenderState) -> (Date, TimeZone)? {
         let zone = state.options.timeZone

@@ -27,12 +27,17 @@ struct FilterCall: Sendable {
 }
 
 /// A condition of `if`, `unless` and `elsif`: comparisons joined by `and`/`or`,
-/// evaluated from the right as Liquid does.
-indirect enum Condition: Sendable {
+/// grouped from the right as Liquid does (`a and b or c` is `a and (b or c)`).
+enum Condition: Sendable {
     case value(Expression)
     case compare(Expression, ComparisonOperator, Expression)
-    case and(Condition, Condition)
-    case or(Condition, Condition)
+    /// `terms[0] operators[0] terms[1] ...`, each term a `value` or `compare`; kept flat
+    /// so that a long chain costs no recursion to parse or test.
+    case chain(terms: [Condition], operators: [LogicalOperator])
+}
+
+enum LogicalOperator: Sendable {
+    case and, or
 }
 
 enum ComparisonOperator: String, Sendable {

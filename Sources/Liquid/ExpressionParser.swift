@@ -2,6 +2,11 @@
 struct ExpressionParser {
     private(set) var tokens: [ExpressionToken]
     private(set) var index = 0
+    /// How many parentheses and brackets the parser is inside (bounded by ``maxNesting``).
+    private var nesting = 0
+    /// The deepest nesting of `(`/`[` in one expression: deeper is an error, not a deep
+    /// recursion.
+    static let maxNesting = 64
     let markup: String
     let environment: ParseEnvironment
 
@@ -17,6 +22,13 @@ struct ExpressionParser {
     mutating func advance() { if index < tokens.count - 1 { index += 1 } }
 
     func error(_ message: String) -> LiquidError { LiquidError(.syntax, message) }
+
+    private mutating func enterNesting() throws(LiquidError) {
+        nesting += 1
+        guard nesting <= Self.maxNesting else {
+            throw LiquidError(.limitExceeded, "parentheses and brackets are nested more than \(Self.maxNesting) deep in '\(markup.prefix(80))...'")
+        }
+    }
 
     mutating func expect(_ token: ExpressionToken, _ what: String) throws(LiquidError) {
         guard current == token else { throw error("expected \(what) in '\(markup)'") }
@@ -72,6 +84,8 @@ struct ExpressionParser {
             return .literal(.double(value))
         case .leftParen:
             advance()
+            try enterNesting()
+            defer { nesting -= 1 }
             let low = try primary()
             try expect(.dotDot, "'..' in a range")
             let high = try primary()
@@ -96,6 +110,8 @@ struct ExpressionParser {
             return try pathTail([.key("user")] + name.split(separator: ".").map { .key(String($0)) })
         case .leftBracket:
             advance()
+            try enterNesting()
+            defer { nesting -= 1 }
             let key = try filteredlessValue()
             try expect(.rightBracket, "']'")
             return try pathTail([.index(key)])
@@ -127,6 +143,8 @@ struct ExpressionParser {
                 }
             case .leftBracket:
                 advance()
+                try enterNesting()
+                defer { nesting -= 1 }
                 let key = try primary()
                 try expect(.rightBracket, "']'")
                 segments.append(.index(key))
@@ -184,15 +202,16 @@ struct ExpressionParser {
 
     // MARK: Conditions
 
-    /// `a == b and c contains d or e`, grouped from the right.
+    /// `a == b and c contains d or e`, grouped from the right (see ``Condition/chain``).
     mutating func condition() throws(LiquidError) -> Condition {
-        let left = try comparison()
-        if case .identifier(let word) = current, word == "and" || word == "or" {
+        var terms = [try comparison()]
+        var operators: [LogicalOperator] = []
+        while case .identifier(let word) = current, word == "and" || word == "or" {
             advance()
-            let right = try condition()
-            return word == "and" ? .and(left, right) : .or(left, right)
+            operators.append(word == "and" ? .and : .or)
+            terms.append(try comparison())
         }
-        return left
+        return operators.isEmpty ? terms[0] : .chain(terms: terms, operators: operators)
     }
 
     private mutating func comparison() throws(LiquidError) -> Condition {

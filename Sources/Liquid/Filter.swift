@@ -15,6 +15,12 @@ struct FilterArguments {
         }
     }
 
+    /// The value's items (a range's counted against the loop limit first).
+    func items(_ value: LiquidValue) throws(LiquidError) -> [LiquidValue] { try state.items(value) }
+
+    /// The value's items with nested arrays flattened (ranges counted first).
+    func flattened(_ value: LiquidValue) throws(LiquidError) -> [LiquidValue] { try state.flattened(value) }
+
     subscript(index: Int) -> LiquidValue? {
         positional.indices.contains(index) ? positional[index] : nil
     }

@@ -15,9 +15,13 @@ extension LiquidValue {
         case (.string(let a), .string(let b)): return a == b
         case (.bool(let a), .bool(let b)): return a == b
         case (.nil, .nil): return true
-        case (.range, _), (_, .range):
-            guard isSequence && other.isSequence else { return false }
-            return asArray.elementsEqual(other.asArray) { $0.liquidEquals($1) }
+        case (.range(let a, let b), .range(let c, let d)):
+            let count = CheckedNumbers.rangeCount(a, b)
+            return count == CheckedNumbers.rangeCount(c, d) && (count == 0 || a == c)
+        case (.range(let low, let high), .array(let items)), (.array(let items), .range(let low, let high)):
+            // Compared item by item only when the counts agree, so a huge range never expands.
+            guard CheckedNumbers.rangeCount(low, high) == items.count else { return false }
+            return zip(low..., items).allSatisfy { LiquidValue.int($0).liquidEquals($1) }
         case (.array(let a), .array(let b)):
             return a.count == b.count && zip(a, b).allSatisfy { $0.liquidEquals($1) }
         case (.object(let a), .object(let b)):
@@ -60,8 +64,14 @@ extension LiquidValue {
         case .string(let text):
             if case .string(let part) = needle { return text.contains(part) || part.isEmpty }
             return text.contains(needle.renderedString)
-        case .array, .range:
-            return asArray.contains { $0.liquidEquals(needle) }
+        case .range(let low, let high):
+            switch needle {
+            case .int(let number): return low <= number && number <= high
+            case .double(let number): return number.rounded() == number && Double(low) <= number && number <= Double(high)
+            default: return false
+            }
+        case .array(let items):
+            return items.contains { $0.liquidEquals(needle) }
         case .object(let object):
             if case .string(let key) = needle { return object[key] != nil }
             return false

@@ -11,7 +11,10 @@ enum MathFilters {
         "divided_by": { value, arguments throws(LiquidError) in
             switch try divisionOperands(value, arguments) {
             case (.int(let a), .int(let b)):
-                return .int(Int((Double(a) / Double(b)).rounded(.down)))
+                // Floor division, exactly (through Double it lost digits above 2^53).
+                let (quotient, overflow) = a.dividedReportingOverflow(by: b)
+                if overflow { return .double(-Double(a)) }  // Int.min / -1
+                return .int(quotient * b != a && (a < 0) != (b < 0) ? quotient - 1 : quotient)
             case (let left, let right):
                 return .double(decimal(left.numericValue ?? 0, right.numericValue ?? 0, /))
             }
@@ -19,7 +22,7 @@ enum MathFilters {
         "modulo": { value, arguments throws(LiquidError) in
             switch try divisionOperands(value, arguments) {
             case (.int(let a), .int(let b)):
-                let remainder = a % b
+                let remainder = a.remainderReportingOverflow(dividingBy: b).partialValue  // Int.min % -1 is 0
                 return .int(remainder != 0 && (remainder < 0) != (b < 0) ? remainder + b : remainder)
             case (let left, let right):
                 let a = left.numericValue ?? 0, b = right.numericValue ?? 0
@@ -34,18 +37,18 @@ enum MathFilters {
         "abs": { value, arguments throws(LiquidError) in
             try arguments.expect(0...0)
             switch value.numberForMath {
-            case .int(let number): return .int(abs(number))
+            case .int(let number): return number == .min ? .double(-Double(number)) : .int(abs(number))
             case .double(let number): return .double(abs(number))
             default: return .int(0)
             }
         },
         "ceil": { value, arguments throws(LiquidError) in
             try arguments.expect(0...0)
-            return .int(Int((value.numberForMath.numericValue ?? 0).rounded(.up)))
+            return try CheckedNumbers.integral((value.numberForMath.numericValue ?? 0).rounded(.up), "ceil")
         },
         "floor": { value, arguments throws(LiquidError) in
             try arguments.expect(0...0)
-            return .int(Int((value.numberForMath.numericValue ?? 0).rounded(.down)))
+            return try CheckedNumbers.integral((value.numberForMath.numericValue ?? 0).rounded(.down), "floor")
         },
         "round": { value, arguments throws(LiquidError) in
             try arguments.expect(0...1)
@@ -53,17 +56,21 @@ enum MathFilters {
             let digits: Int
             switch arguments[0]?.numberForMath {
             case .int(let value)?: digits = value
-            case .double(let value)?: digits = Int(value)
+            case .double(let value)?: digits = CheckedNumbers.clampedArgument(value)
             default: digits = 0
             }
+            // Past ±400 places every Double rounds to itself or to 0.
+            let places = min(max(digits, -400), 400)
             if case .int = number, digits >= 0 { return number }
             let double = number.numericValue ?? 0
             if digits <= 0 && arguments[0] == nil {
-                return .int(Int(double.rounded(.toNearestOrAwayFromZero)))
+                return try CheckedNumbers.integral(double.rounded(.toNearestOrAwayFromZero), "round")
             }
-            let scale = pow(10.0, Double(digits))
-            let rounded = (double * scale).rounded(.toNearestOrAwayFromZero) / scale
-            return digits <= 0 ? .int(Int(rounded)) : .double(rounded)
+            guard double.isFinite else { return digits <= 0 ? try CheckedNumbers.integral(double, "round") : .double(double) }
+            let scale = pow(10.0, Double(places))
+            var rounded = (double * scale).rounded(.toNearestOrAwayFromZero) / scale
+            if !rounded.isFinite || scale == 0 { rounded = places > 0 ? double : 0 }  // the scale overflowed
+            return digits <= 0 ? try CheckedNumbers.integral(rounded, "round") : .double(rounded)
         },
         "at_least": { value, arguments throws(LiquidError) in
             try arguments.expect(1...1)

@@ -13,9 +13,11 @@ extension RenderState {
 
     private func rangeBound(_ value: LiquidValue) throws(LiquidError) -> Int {
         switch value {
-        case .int(let number): return number
-        case .double(let number): return Int(number)
-        case .string(let text): return Int(text.trimmingSpaces()) ?? Int(Double(text.trimmingSpaces()) ?? 0)
+        case .int(let number): return CheckedNumbers.clampedArgument(number)
+        case .double(let number): return CheckedNumbers.clampedArgument(number)
+        case .string(let text):
+            let trimmed = text.trimmingSpaces()
+            return CheckedNumbers.clampedArgument(Int(trimmed).map(Double.init) ?? Double(trimmed) ?? 0)
         case .nil: return 0
         default: throw LiquidError(.type, "a range bound must be a number, got \(value.inspected)")
         }
@@ -86,11 +88,23 @@ extension RenderState {
             case "first": return object.pairs.first.map { .array([.string($0.0), $0.1]) }
             default: return nil
             }
-        case (.array, .int(let index)), (.range, .int(let index)):
+        case (.range(let low, let high), .int(let index)):
+            let count = CheckedNumbers.rangeCount(low, high)
+            let position = index < 0 ? count.addingReportingOverflow(index).partialValue : index
+            return position >= 0 && position < count ? .int(low + position) : nil
+        case (.range(let low, let high), .string(let name)):
+            let count = CheckedNumbers.rangeCount(low, high)
+            switch name {
+            case "size": return .int(count)
+            case "first": return count > 0 ? .int(low) : nil
+            case "last": return count > 0 ? .int(high) : nil
+            default: return nil
+            }
+        case (.array, .int(let index)):
             let items = value.asArray
             let position = index < 0 ? items.count + index : index
             return items.indices.contains(position) ? items[position] : nil
-        case (.array, .string(let name)), (.range, .string(let name)):
+        case (.array, .string(let name)):
             let items = value.asArray
             switch name {
             case "size": return .int(items.count)
@@ -123,7 +137,9 @@ extension RenderState {
                 for (key, argument) in call.keywordArguments { keywords[key] = try evaluate(argument) }
             }
             do {
+                try countStep()
                 value = try call.function(value, FilterArguments(positional: arguments, keywords: keywords, state: self))
+                if case .string(let text) = value { try checkValueSize(text.utf8.count, "'\(call.name)'") }
             } catch {
                 var error = error
                 if error.kind == .filterArgument || error.kind == .type { error.message = "\(call.name): \(error.message)" }
@@ -137,12 +153,16 @@ extension RenderState {
         switch condition {
         case .value(let expression):
             return try evaluate(expression).isTruthy
-        case .and(let left, let right):
-            guard try test(left) else { return false }
-            return try test(right)
-        case .or(let left, let right):
-            if try test(left) { return true }
-            return try test(right)
+        case .chain(let terms, let operators):
+            // Right-grouped: `a and (b or (c ...))`, tested from the left with short cuts.
+            for (index, operation) in operators.enumerated() {
+                let value = try test(terms[index])
+                switch operation {
+                case .and: if !value { return false }
+                case .or: if value { return true }
+                }
+            }
+            return try test(terms[terms.count - 1])
         case .compare(let leftExpression, let op, let rightExpression):
             let left = try evaluate(leftExpression)
             let right = try evaluate(rightExpression)

@@ -4,6 +4,7 @@ extension RenderState {
         for node in block.nodes {
             if interrupt != nil { return }
             if block.dropsWhitespace, case .text = node { continue }
+            try countStep()
             try render(node)
         }
     }
@@ -78,10 +79,11 @@ extension RenderState {
         case .increment(let name):
             let value = counters[name] ?? initialCounter(name)
             try write(String(value))
-            counters[name] = value + 1
+            counters[name] = value.addingReportingOverflow(1).overflow ? value : value + 1  // stays at Int.max
 
         case .decrement(let name):
-            let value = (counters[name] ?? initialCounter(name)) - 1
+            let current = counters[name] ?? initialCounter(name)
+            let value = current.subtractingReportingOverflow(1).overflow ? current : current - 1  // stays at Int.min
             counters[name] = value
             try write(String(value))
 
@@ -127,19 +129,19 @@ extension RenderState {
         switch value {
         case .object(let object): return object.pairs.map { .array([.string($0.0), $0.1]) }
         case .string(let text): return text.isEmpty ? [] : [value]
-        case .array, .range: return value.asArray
-        default: return []
+        case .array: return value.asArray
+        default: return []  // a range is sliced before it becomes an array (slice(_:))
         }
     }
 
     private func integer(_ expression: Expression?) throws(LiquidError) -> Int? {
         guard let expression else { return nil }
         switch try evaluate(expression) {
-        case .int(let value): return value
-        case .double(let value): return Int(value)
+        case .int(let value): return CheckedNumbers.clampedArgument(value)
+        case .double(let value): return CheckedNumbers.clampedArgument(value)
         case .string(let text):
             guard let value = Int(text.trimmingSpaces()) else { throw LiquidError(.type, "expected an integer, got '\(text)'") }
-            return value
+            return CheckedNumbers.clampedArgument(value)
         case .nil: return nil
         case let other: throw LiquidError(.type, "expected an integer, got \(other.inspected)")
         }
@@ -147,12 +149,24 @@ extension RenderState {
 
     /// The items a `for` or `tablerow` visits, after offset, limit and reversed.
     private func slice(_ loop: ForLoop) throws(LiquidError) -> [LiquidValue] {
-        var items = loopItems(try evaluate(loop.collection))
+        let collection = try evaluate(loop.collection)
+        var items = loopItems(collection)
+        let count: Int
+        if case .range(let low, let high) = collection { count = CheckedNumbers.rangeCount(low, high) } else { count = items.count }
         let offset = loop.offsetContinue ? (loopOffsets[loop.name] ?? 0) : max(0, try integer(loop.offset) ?? 0)
         let limit = try integer(loop.limit)
-        let start = min(offset, items.count)
-        let end = limit.map { min(items.count, start + max(0, $0)) } ?? items.count
-        items = Array(items[start..<end])
+        let start = min(offset, count)
+        let end = limit.map { min(count, start + max(0, $0)) } ?? count
+        if case .range(let low, _) = collection {
+            // Only the slice of a range becomes items; one longer than the loop limit allows
+            // fails before it exists (each item is counted as the loop runs).
+            guard end - start <= options.limits.maxLoopIterations - iterations else {
+                throw LiquidError(.limitExceeded, "loops ran more than \(options.limits.maxLoopIterations) iterations in all")
+            }
+            items = start < end ? (low + start...low + end - 1).map { .int($0) } : []
+        } else {
+            items = Array(items[start..<end])
+        }
         loopOffsets[loop.name] = end
         if loop.reversed { items.reverse() }
         return items
@@ -242,11 +256,12 @@ extension RenderState {
                                         templateName: name, partialCache: partialCache)
                 child.includeDepth = includeDepth + 1
                 child.iterations = iterations
+                child.steps = steps
                 var scope = bindings
                 if let forloop { scope["forloop"] = .object(forloop) }
                 child.scopes = [scope]
+                defer { (iterations, steps) = (child.iterations, child.steps) }  // the budgets are the render's, not the partial's
                 try child.render(body)
-                iterations = child.iterations
                 partialCache = child.partialCache
                 try write(child.output)
             } else {
@@ -261,7 +276,7 @@ extension RenderState {
         }
 
         if inclusion.isForLoop, let value, value.isSequence {
-            let items = value.asArray
+            let items = try self.items(value)
             for (index, item) in items.enumerated() {
                 try countIteration()
                 var bindings = locals

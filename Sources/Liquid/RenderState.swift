@@ -19,6 +19,8 @@ final class RenderState {
     var lastIfChanged: String?
     var interrupt: Interrupt?
     var iterations = 0
+    /// Nodes rendered and filters applied so far (bounded by ``LiquidLimits/maxSteps``).
+    var steps = 0
     var includeDepth = 0
     var partialCache: [String: Block]
     let options: RenderOptions
@@ -38,6 +40,47 @@ final class RenderState {
         output += text
         if output.utf8.count > options.limits.maxOutputBytes {
             throw LiquidError(.limitExceeded, "the output is larger than \(options.limits.maxOutputBytes) bytes")
+        }
+    }
+
+    /// The value's items, for a filter or loop that needs them all. A range's items count
+    /// against the loop limit before they exist, so `(1..1000000000) | join` is an error,
+    /// not 24 GB; a `for` over a range takes only its slice (``ForLoop``).
+    func items(_ value: LiquidValue) throws(LiquidError) -> [LiquidValue] {
+        try checkRange(value)
+        return value.asArray
+    }
+
+    /// ``LiquidValue/flattened``, with every range in it counted first.
+    func flattened(_ value: LiquidValue) throws(LiquidError) -> [LiquidValue] {
+        try checkRange(value)
+        if case .array(let items) = value { for item in items { try checkRange(item) } }
+        return value.flattened
+    }
+
+    /// Counts a range's items as loop iterations (an error past the limit).
+    func checkRange(_ value: LiquidValue) throws(LiquidError) {
+        guard case .range(let low, let high) = value else { return }
+        let count = CheckedNumbers.rangeCount(low, high)
+        guard count <= options.limits.maxLoopIterations - iterations else {
+            throw LiquidError(.limitExceeded, "the range \(low)..\(high) has more items than the \(options.limits.maxLoopIterations) loop iterations a render may use")
+        }
+        iterations += count
+    }
+
+    /// Counts one step of work: a node rendered or a filter applied.
+    @inline(__always)
+    func countStep() throws(LiquidError) {
+        steps += 1
+        if steps > options.limits.maxSteps {
+            throw LiquidError(.limitExceeded, "the render took more than \(options.limits.maxSteps) steps (nodes and filters); is a partial including itself?")
+        }
+    }
+
+    /// Checks the size of a string a filter is about to make or has made.
+    func checkValueSize(_ bytes: Int, _ what: String) throws(LiquidError) {
+        guard bytes <= options.limits.maxValueBytes else {
+            throw LiquidError(.limitExceeded, "\(what) would make a string of \(bytes) bytes, more than the \(options.limits.maxValueBytes) a value may have")
         }
     }
 
@@ -101,11 +144,21 @@ public struct LiquidLimits: Sendable {
     public var maxLoopIterations: Int
     /// The deepest nesting of blocks and of `include`/`render`. Default 64.
     public var maxDepth: Int
+    /// The largest string a filter may make (`append` in a loop, `join`, `replace`), in
+    /// UTF-8 bytes. Default 4 MiB.
+    public var maxValueBytes: Int
+    /// The most work in one render: nodes rendered plus filters applied. It bounds what
+    /// the other limits let through together, such as a partial that includes itself
+    /// twice at each of its 64 levels. Default 1,000,000.
+    public var maxSteps: Int
 
     /// Creates limits.
-    public init(maxOutputBytes: Int = 1 << 20, maxLoopIterations: Int = 100_000, maxDepth: Int = 64) {
+    public init(maxOutputBytes: Int = 1 << 20, maxLoopIterations: Int = 100_000, maxDepth: Int = 64,
+                maxValueBytes: Int = 4 << 20, maxSteps: Int = 1_000_000) {
         self.maxOutputBytes = maxOutputBytes
         self.maxLoopIterations = maxLoopIterations
         self.maxDepth = maxDepth
+        self.maxValueBytes = maxValueBytes
+        self.maxSteps = maxSteps
     }
 }

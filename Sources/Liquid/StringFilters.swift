@@ -79,11 +79,21 @@ enum StringFilters {
         "replace": { value, arguments throws(LiquidError) in
             try arguments.expect(1...2)
             let target = arguments.positional[0].text, replacement = arguments[1]?.text ?? ""
+            let text = value.text
             if target.isEmpty {
                 // Ruby inserts the replacement between every character and at both ends.
-                return .string(replacement + value.text.map { String($0) + replacement }.joined())
+                try arguments.state.checkValueSize(text.utf8.count + (text.count + 1) * replacement.utf8.count, "'replace'")
+                return .string(replacement + text.map { String($0) + replacement }.joined())
             }
-            return .string(value.text.replacingOccurrences(of: target, with: replacement))
+            if replacement.utf8.count > target.utf8.count {
+                // The most it can grow; counted exactly only when that is too much.
+                let most = text.utf8.count / target.utf8.count * (replacement.utf8.count - target.utf8.count) + text.utf8.count
+                if most > arguments.state.options.limits.maxValueBytes {
+                    let occurrences = text.components(separatedBy: target).count - 1
+                    try arguments.state.checkValueSize(text.utf8.count + occurrences * (replacement.utf8.count - target.utf8.count), "'replace'")
+                }
+            }
+            return .string(text.replacingOccurrences(of: target, with: replacement))
         },
         "replace_first": { value, arguments throws(LiquidError) in
             try arguments.expect(1...2)
@@ -134,7 +144,7 @@ enum StringFilters {
             let start = try integerArgument(arguments[0], default: 0)
             let length = arguments[1] == .nil ? 1 : try integerArgument(arguments[1], default: 1)
             if value.isSequence {
-                let items = value.asArray
+                let items = try arguments.items(value)
                 guard let range = sliceRange(count: items.count, start: start, length: length) else { return .array([]) }
                 return .array(Array(items[range]))
             }
@@ -175,20 +185,20 @@ enum StringFilters {
     static func integerArgument(_ value: LiquidValue?, default fallback: Int) throws(LiquidError) -> Int {
         switch value {
         case nil: return fallback
-        case .int(let number)?: return number
+        case .int(let number)?: return CheckedNumbers.clampedArgument(number)
         case .string(let text)?:
             guard let number = Int(text.trimmingSpaces()) else { throw LiquidError(.filterArgument, "expected an integer, got '\(text)'") }
-            return number
+            return CheckedNumbers.clampedArgument(number)
         case let other?: throw LiquidError(.filterArgument, "expected an integer, got \(other.inspected)")
         }
     }
 
+    /// Ruby's `slice(start, length)`: nothing when the start is outside the value (a
+    /// negative start counts from the end). Arguments come clamped, so nothing overflows.
     static func sliceRange(count: Int, start: Int, length: Int) -> Range<Int>? {
         let from = start < 0 ? count + start : start
-        guard length > 0, from < count, from + length > 0 else { return nil }
-        let lower = max(0, from)
-        let upper = min(count, from + length)
-        return lower < upper ? lower..<upper : nil
+        guard length > 0, from >= 0, from < count else { return nil }
+        return from..<min(count, from + length)
     }
 
     static func escapeHTML(_ text: String) -> String {
@@ -228,13 +238,20 @@ enum StringFilters {
             }
             return true
         }
+        // The last search for each word: where it started and what it found. A search from
+        // a later start up to that find has the same answer, so no byte is scanned twice
+        // for one word (a run of '<' with no '>' stays linear).
+        var searches: [[UInt8]: (from: Int, found: Int?)] = [:]
         func find(_ word: [UInt8], from index: Int) -> Int? {
+            if let last = searches[word], index >= last.from, index <= (last.found ?? Int.max) { return last.found }
             var position = index
+            var found: Int?
             while position < bytes.count {
-                if matches(word, at: position) { return position }
+                if matches(word, at: position) { found = position; break }
                 position += 1
             }
-            return nil
+            searches[word] = (index, found)
+            return found
         }
         let blocks: [([UInt8], [UInt8])] = [
             (Array("<script".utf8), Array("</script>".utf8)), (Array("<style".utf8), Array("</style>".utf8)),
@@ -251,7 +268,7 @@ enum StringFilters {
                         continue outer
                     }
                 }
-                if let end = bytes[index...].firstIndex(of: UInt8(ascii: ">")) {
+                if let end = find([UInt8(ascii: ">")], from: index) {
                     index = end + 1
                     continue
                 }

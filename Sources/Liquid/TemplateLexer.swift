@@ -160,17 +160,19 @@ struct TemplateLexer {
         let n = source.count
         var depth = 1
         var j = start
-        func find(_ a: UInt8, _ b: UInt8, from: Int) -> Int? {
+        func find(_ a: UInt8, _ b: UInt8, from: Int, before end: Int = Int.max) -> Int? {
             var k = from
-            while k + 1 < n {
+            while k + 1 < min(n, end) {
                 if source[k] == a && source[k + 1] == b { return k }
                 k += 1
             }
             return nil
         }
+        // Only inside the tag: searching on to the end of the source for every tag made
+        // a long comment quadratic.
         func malformed(_ range: Range<Int>) -> Bool {
-            find(UInt8(ascii: "{"), UInt8(ascii: "%"), from: range.lowerBound).map { $0 + 1 < range.upperBound } == true
-                || find(UInt8(ascii: "{"), UInt8(ascii: "{"), from: range.lowerBound).map { $0 + 1 < range.upperBound } == true
+            find(UInt8(ascii: "{"), UInt8(ascii: "%"), from: range.lowerBound, before: range.upperBound) != nil
+                || find(UInt8(ascii: "{"), UInt8(ascii: "{"), from: range.lowerBound, before: range.upperBound) != nil
         }
         let error = LiquidError(.syntax, "a malformed tag or output inside a comment", line: position.line, column: position.column)
         while j + 1 < n {

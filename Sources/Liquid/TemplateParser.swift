@@ -13,10 +13,13 @@ struct TemplateParser {
     private var depth = 0
     private let maxDepth: Int
 
-    init(tokens: [TemplateToken], environment: ParseEnvironment, maxDepth: Int) {
+    /// - Parameter depth: how deep the tokens already are (a `liquid` tag's lines are
+    ///   parsed by a parser of their own, as deep as the tag).
+    init(tokens: [TemplateToken], environment: ParseEnvironment, maxDepth: Int, depth: Int = 0) {
         self.tokens = tokens
         self.environment = environment
         self.maxDepth = maxDepth
+        self.depth = depth
     }
 
     /// Parses everything; an end tag with nothing to end is an error.
@@ -263,7 +266,9 @@ struct TemplateParser {
                 }
                 lineTokens.append(TemplateToken(kind: .tag(name: tagName, markup: rest), position: position))
             }
-            var inner = TemplateParser(tokens: lineTokens, environment: environment, maxDepth: maxDepth - depth)
+            // A 'liquid' tag counts as a block: nested ones end at the depth limit.
+            try enter(); defer { depth -= 1 }
+            var inner = TemplateParser(tokens: lineTokens, environment: environment, maxDepth: maxDepth, depth: depth)
             let block = try inner.parseDocument()
             return (.sequence(block), block.isBlank)
 

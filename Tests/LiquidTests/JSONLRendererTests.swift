@@ -18,5 +18,8 @@ struct JSONLRendererTests {
         #expect(renderer.respond(to: "not json").hasPrefix(#"{"id":null,"error":"invalid request"#))
         #expect(renderer.respond(to: #"{"id": 5}"#) == #"{"id":5,"error":"the request has no \"template\" string"}"#)
         #expect(renderer.respond(to: #"{"id": 6, "template": "", "mode": "loose"}"#).contains("\\\"mode\\\" must be"))
+        // A high surrogate before a non-surrogate escape trapped the reader, ending the stream.
+        #expect(renderer.respond(to: #"{"id": 7, "template": "\ud800\u0041"}"#).hasPrefix(#"{"id":null,"error":"invalid request"#))
+        #expect(renderer.respond(to: #"{"id": 8, "template": "{{ n | abs }}", "data": {"n": -9223372036854775808}}"#) == #"{"id":8,"output":"9.223372036854776e+18"}"#)
     }
 }
