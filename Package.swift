@@ -41,7 +41,7 @@ let package = Package(
         .target(name: "JSONCore"),
         .target(name: "Liquid", dependencies: ["JSONCore"]),
         // The model and the pure decision engine (spec rules R1-R21).
-        .target(name: "ConnectorCore", dependencies: ["JSONCore", .product(name: "Yams", package: "Yams")]),
+        .target(name: "ConnectorCore", dependencies: ["JSONCore", "Liquid", .product(name: "Yams", package: "Yams")]),
         // The Store protocol and its SQLite implementation (GRDB), and the scheduler.
         .target(
             name: "ConnectorStore",

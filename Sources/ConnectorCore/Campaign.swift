@@ -91,6 +91,16 @@ public struct ChannelMessage: Codable, Sendable, Equatable {
     public init(_ fields: [String: String]) {
         self.fields = fields
     }
+
+    /// The fields a campaign file may give each channel's message (each a Liquid template).
+    public static let knownFields: [Channel: [String]] = [
+        .email: ["from", "from_name", "reply_to", "subject", "preheader", "html", "text"],
+        .sms: ["from", "body"],
+        .push: ["title", "subtitle", "body", "image", "deep_link", "sound", "category", "collapse_id"],
+        .webhook: ["method", "url", "body"],
+        .inAppMessage: ["header", "body", "image"],
+        .contentCard: ["title", "description", "image", "link"],
+    ]
 }
 
 /// "Interacted with campaign": kind, target, optional detail (R2).

@@ -46,12 +46,50 @@ public enum CampaignFileReader {
     public static func campaign(from text: String, file: String) throws(CampaignDefinitionError) -> Campaign {
         let root: Any?
         do {
-            root = try Yams.load(yaml: text)
+            // Composed first (aliases share their subtree), then measured as it would
+            // expand, then loaded: a "billion laughs" file stops at the limit.
+            // Times stay text, read by SupportedTime: YAML's own timestamps turn 2026-02-30
+            // into March 2nd without a word.
+            let resolver = Resolver.default.removing(.timestamp)
+            if let composed = try Yams.compose(yaml: text, resolver) {
+                var budget = (nodes: maxNodes, characters: maxCharacters)
+                guard fitsLimits(composed, &budget) else {
+                    throw CampaignDefinitionError(file: file, path: "", message: "expands to more than \(maxNodes) values or \(maxCharacters) characters (YAML aliases repeat what they name): a campaign file is far smaller")
+                }
+            }
+            root = try Yams.load(yaml: text, resolver)
+        } catch let error as CampaignDefinitionError {
+            throw error
         } catch {
             throw CampaignDefinitionError(file: file, path: "", message: "not valid YAML or JSON: \(error)")
         }
         let node = CampaignNode(value: root, path: "", file: file)
         return try node.campaign()
+    }
+
+    /// The most values (mappings, lists, scalars) one campaign file may expand to.
+    public static let maxNodes = 100_000
+    /// The most characters of scalars one campaign file may expand to.
+    public static let maxCharacters = 10_000_000
+
+    /// Walks the composed document as loading would expand it, spending the budget;
+    /// false as soon as it runs out (so the walk itself is bounded too).
+    private static func fitsLimits(_ node: Node, _ budget: inout (nodes: Int, characters: Int)) -> Bool {
+        budget.nodes -= 1
+        guard budget.nodes >= 0 else { return false }
+        switch node {
+        case .scalar(let scalar):
+            budget.characters -= scalar.string.utf8.count
+            return budget.characters >= 0
+        case .mapping(let mapping):
+            for (key, value) in mapping where !fitsLimits(key, &budget) || !fitsLimits(value, &budget) { return false }
+            return true
+        case .sequence(let sequence):
+            for item in sequence where !fitsLimits(item, &budget) { return false }
+            return true
+        case .alias:
+            return true
+        }
     }
 
     /// Reads every `.yaml`, `.yml` and `.json` file of a folder; collects all errors.

@@ -1,4 +1,5 @@
 import Foundation
+import Liquid
 
 /// The campaign file format: fields and their meaning (see ``CampaignFileReader``).
 extension CampaignNode {
@@ -7,9 +8,9 @@ extension CampaignNode {
         try allowOnly(["id", "name", "version", "status", "published_at", "history", "channels", "messages", "trigger", "delay", "time_zone",
                        "exceptions", "re_eligible_after", "audience", "recheck_audience_at_send", "control_group_percent", "window",
                        "rate_limit_per_minute", "max_hold", "quiet_hours"])
-        let id = CampaignID(try child("id").string())
+        let id = CampaignID(try child("id").identifier())
         var campaign = Campaign(id: id, name: child("name").isMissing ? nil : try child("name").string())
-        if !child("version").isMissing { campaign.version = try child("version").int() }
+        if !child("version").isMissing { campaign.version = try child("version").int(in: 1...Int(Int32.max)) }
         campaign.history = try history()
         if !child("channels").isMissing {
             campaign.channels = []
@@ -30,8 +31,19 @@ extension CampaignNode {
                 guard campaign.channels.contains(channel) else {
                     throw node.fail("the campaign does not send on \(name) (channels: \(campaign.channels.map(\.rawValue).joined(separator: ", "))); add it to channels or remove this message")
                 }
+                try node.allowOnly(ChannelMessage.knownFields[channel] ?? [])
                 var fields: [String: String] = [:]
-                for (field, _) in try node.object() { fields[field] = try node.child(field).string() }
+                for (field, _) in try node.object() {
+                    let source = try node.child(field).string()
+                    // Parsed at load (Braze's dialect), so a syntax error stops the file, not a send.
+                    do {
+                        _ = try Template(source, dialect: .braze)
+                    } catch {
+                        let place = error.line.map { "line \($0), column \(error.column ?? 1): " } ?? ""
+                        throw node.child(field).fail("\(place)\(error.kind): \(error.message)")
+                    }
+                    fields[field] = source
+                }
                 campaign.messages[channel] = ChannelMessage(fields)
             }
         }
@@ -40,7 +52,7 @@ extension CampaignNode {
             try trigger.allowOnly(["kind", "campaign", "detail"])
             let detail = trigger.child("detail")
             campaign.trigger = Trigger(kind: try trigger.child("kind").interactionKind(),
-                                       target: CampaignID(try trigger.child("campaign").string()),
+                                       target: CampaignID(try trigger.child("campaign").identifier()),
                                        detail: detail.isMissing ? nil : try detail.string())
         }
         campaign.delay = try delay()
@@ -74,13 +86,12 @@ extension CampaignNode {
             guard start <= end else { throw child("window").fail("start is after end") }
             campaign.window = DateInterval(start: start, end: end)
         }
-        if !child("rate_limit_per_minute").isMissing { campaign.rateLimitPerMinute = try child("rate_limit_per_minute").int() }
+        if !child("rate_limit_per_minute").isMissing { campaign.rateLimitPerMinute = try child("rate_limit_per_minute").int(in: 1...1_000_000) }
         if !child("max_hold").isMissing { campaign.maxHoldSeconds = try child("max_hold").duration() }
         if !child("quiet_hours").isMissing {
             let quiet = child("quiet_hours")
             try quiet.allowOnly(["start", "end", "drop"])
-            let start = try quiet.child("start").int(), end = try quiet.child("end").int()
-            guard (0..<24).contains(start), (0..<24).contains(end) else { throw quiet.fail("hours must be 0-23") }
+            let start = try quiet.child("start").int(in: 0...23), end = try quiet.child("end").int(in: 0...23)
             campaign.quietHours = QuietHours(startHour: start, endHour: end, drop: quiet.child("drop").isMissing ? false : try quiet.child("drop").bool())
         }
         return campaign
@@ -110,7 +121,6 @@ extension CampaignNode {
         try delay.allowOnly(["after", "next_weekday", "calendar_days", "at"])
         if !delay.child("after").isMissing {
             let seconds = try delay.child("after").duration()
-            guard seconds >= 0 else { throw delay.child("after").fail("a delay cannot be negative") }
             return seconds == 0 ? .immediate : .relative(seconds: seconds)
         }
         if !delay.child("next_weekday").isMissing {
@@ -121,8 +131,7 @@ extension CampaignNode {
             return .nextWeekday(weekday: index + 1, hour: hour, minute: minute)
         }
         if !delay.child("calendar_days").isMissing {
-            let days = try delay.child("calendar_days").int()
-            guard days >= 1 else { throw delay.child("calendar_days").fail("must be at least 1") }
+            let days = try delay.child("calendar_days").int(in: 1...3650)
             let (hour, minute) = try delay.child("at").timeOfDay()
             return .calendarDays(days: days, hour: hour, minute: minute)
         }

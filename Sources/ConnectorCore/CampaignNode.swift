@@ -26,9 +26,12 @@ struct CampaignNode {
     func allowOnly(_ known: [String]) throws(CampaignDefinitionError) {
         guard let object = value as? [String: Any] else { return }
         for key in object.keys.sorted() where !known.contains(key) {
-            let nearest = known.min { Self.distance(key, $0) < Self.distance(key, $1) }
+            // Suggestions only for names of a plausible length: the distance is quadratic.
+            let nearest = key.count > 64 ? nil : known.min { Self.distance(key, $0) < Self.distance(key, $1) }
             let hint = nearest.map { Self.distance(key, $0) <= max(2, key.count / 3) ? "; did you mean '\($0)'?" : "." } ?? "."
-            throw child(key).fail("unknown field '\(key)'\(hint) Known here: \(known.joined(separator: ", "))")
+            let shown = key.count > 64 ? key.prefix(64) + "..." : key
+            let place = CampaignNode(value: nil, path: path.isEmpty ? String(shown) : "\(path).\(shown)", file: file)
+            throw place.fail("unknown field '\(shown)'\(hint) Known here: \(known.joined(separator: ", "))")
         }
     }
 
@@ -52,16 +55,37 @@ struct CampaignNode {
         throw fail(isMissing ? "is required" : "expected text")
     }
 
-    func int() throws(CampaignDefinitionError) -> Int {
-        if let number = value as? Int { return number }
-        if let text = value as? String, let number = Int(text) { return number }
-        throw fail(isMissing ? "is required" : "expected a whole number")
+    /// A whole number within `range` (every count in a campaign has one).
+    func int(in range: ClosedRange<Int>) throws(CampaignDefinitionError) -> Int {
+        let number: Int
+        if let value = value as? Int {
+            number = value
+        } else if let text = value as? String, let value = Int(text) {
+            number = value
+        } else {
+            throw fail(isMissing ? "is required" : "expected a whole number")
+        }
+        guard range.contains(number) else { throw fail("\(number) is out of range: use \(range.lowerBound) to \(range.upperBound)") }
+        return number
     }
 
+    /// A finite number (`.nan` and `.inf` are YAML numbers, but no threshold).
     func double() throws(CampaignDefinitionError) -> Double {
-        if let number = value as? Double { return number }
-        if let number = value as? Int { return Double(number) }
-        throw fail(isMissing ? "is required" : "expected a number")
+        let number: Double
+        if let value = value as? Double { number = value } else if let value = value as? Int { number = Double(value) } else {
+            throw fail(isMissing ? "is required" : "expected a number")
+        }
+        guard number.isFinite else { throw fail("expected a finite number, got \(number)") }
+        return number
+    }
+
+    /// A non-empty identifier without surrounding white space.
+    func identifier() throws(CampaignDefinitionError) -> String {
+        let text = try string()
+        guard !text.isEmpty, text.trimmingCharacters(in: .whitespacesAndNewlines) == text else {
+            throw fail(text.isEmpty ? "must not be empty" : "'\(text)' has white space at its start or end")
+        }
+        return text
     }
 
     func bool() throws(CampaignDefinitionError) -> Bool {
@@ -75,13 +99,28 @@ struct CampaignNode {
     }
 
     func date() throws(CampaignDefinitionError) -> Date {
-        if let date = value as? Date { return date }
-        if let text = value as? String, let date = ISO8601DateFormatter().date(from: text) { return date }
-        throw fail("expected an ISO 8601 time such as 2026-03-01T09:00:00Z")
+        do {
+            if let date = value as? Date { return try SupportedTime.check(date, as: "\(date)") }
+            if let text = value as? String { return try SupportedTime.parse(text) }
+        } catch {
+            throw fail(error.description)
+        }
+        throw fail("expected an RFC 3339 time such as 2026-03-01T09:00:00Z")
     }
 
-    /// `90s`, `15m`, `36h`, `2d`, `1w` or plain seconds.
+    /// The longest duration a campaign may name: ten years.
+    static let longestDuration = 3650 * 86_400
+
+    /// `90s`, `15m`, `36h`, `2d`, `1w` or plain seconds, from 0 up to ten years.
     func duration() throws(CampaignDefinitionError) -> Int {
+        let seconds = try unboundedDuration()
+        guard (0...Self.longestDuration).contains(seconds) else {
+            throw fail("\(seconds < 0 ? "a duration cannot be negative" : "a duration can be at most 3650d (ten years)")")
+        }
+        return seconds
+    }
+
+    private func unboundedDuration() throws(CampaignDefinitionError) -> Int {
         if let seconds = value as? Int { return seconds }
         guard let text = value as? String, let unit = text.last, let amount = Int(text.dropLast()) else {
             throw fail("expected a duration such as 90s, 15m, 36h, 2d or 1w")
@@ -95,7 +134,9 @@ struct CampaignNode {
         case "w": scale = 7 * 86_400
         default: throw fail("'\(text)' is not a duration: use 90s, 15m, 36h, 2d or 1w")
         }
-        return amount * scale
+        let (seconds, overflow) = amount.multipliedReportingOverflow(by: scale)
+        guard !overflow else { throw fail("'\(text)' is too long: a duration can be at most 3650d (ten years)") }
+        return seconds
     }
 
     /// `"09:00"` -> (9, 0).

@@ -64,45 +64,113 @@ public enum CampaignValidator {
     }
 
     /// R8: follow-ups that trigger each other in a loop (F1 -> F2 -> F1) are a warning;
-    /// re-eligibility and frequency caps stop them at run time.
+    /// re-eligibility and frequency caps stop them at run time. One warning per group of
+    /// campaigns that reach each other (a strongly connected component), naming one loop
+    /// through it and relating every member: linear in campaigns and triggers.
     public static func cycles(in campaigns: [Campaign]) -> [CampaignIssue] {
         // Edge: target -> follow-up (a send of the target can trigger the follow-up).
         var next: [CampaignID: [CampaignID]] = [:]
         for campaign in campaigns {
             if let target = campaign.trigger?.target { next[target, default: []].append(campaign.id) }
         }
+        for key in next.keys { next[key]?.sort() }
         var issues: [CampaignIssue] = []
-        var reported: Set<[CampaignID]> = []
-        for start in campaigns.map(\.id).sorted() {
-            var stack: [(CampaignID, [CampaignID])] = [(start, [start])]
-            var seen: Set<CampaignID> = []
-            while let (node, path) = stack.popLast() {
-                for successor in next[node, default: []].sorted() {
-                    if successor == start {
-                        let cycle = path
-                        let canonical = rotateToMinimum(cycle)
-                        if reported.insert(canonical).inserted {
-                            issues.append(CampaignIssue(
-                                severity: .warning, campaign: canonical[0], field: "trigger",
-                                message: "follow-ups trigger each other in a loop: \((canonical + [canonical[0]]).map(\.rawValue).joined(separator: " -> ")); re-eligibility and frequency caps limit it (R8)",
-                                related: canonical))
-                        }
-                    } else if seen.insert(successor).inserted {
-                        stack.append((successor, path + [successor]))
+        for group in stronglyConnected(Set(next.keys).union(campaigns.map(\.id)).sorted(), next) {
+            let members = Set(group)
+            guard group.count > 1 || next[group[0], default: []].contains(group[0]) else { continue }
+            let loop = rotateToMinimum(loopThrough(group.min() ?? group[0], within: members, next))
+            issues.append(CampaignIssue(
+                severity: .warning, campaign: loop[0], field: "trigger",
+                message: "follow-ups trigger each other in a loop: \((loop + [loop[0]]).map(\.rawValue).joined(separator: " -> "))"
+                    + (group.count > loop.count ? " (and \(group.count - loop.count) more campaigns in loops with them: \(group.filter { !loop.contains($0) }.map(\.rawValue).joined(separator: ", ")))" : "")
+                    + "; re-eligibility and frequency caps limit it (R8)",
+                related: group.sorted()))
+        }
+        return issues.sorted { $0.campaign.rawValue < $1.campaign.rawValue }
+    }
+
+    /// Tarjan's strongly connected components, iteratively (no recursion per campaign).
+    private static func stronglyConnected(_ nodes: [CampaignID], _ next: [CampaignID: [CampaignID]]) -> [[CampaignID]] {
+        var index: [CampaignID: Int] = [:], low: [CampaignID: Int] = [:]
+        var onStack: Set<CampaignID> = [], stack: [CampaignID] = [], groups: [[CampaignID]] = []
+        var counter = 0
+        for root in nodes where index[root] == nil {
+            var work: [(node: CampaignID, edge: Int)] = [(root, 0)]
+            index[root] = counter; low[root] = counter; counter += 1
+            stack.append(root); onStack.insert(root)
+            while let (node, edge) = work.last {
+                let successors = next[node, default: []]
+                if edge < successors.count {
+                    work[work.count - 1].edge += 1
+                    let successor = successors[edge]
+                    if index[successor] == nil {
+                        index[successor] = counter; low[successor] = counter; counter += 1
+                        stack.append(successor); onStack.insert(successor)
+                        work.append((successor, 0))
+                    } else if onStack.contains(successor) {
+                        low[node] = min(low[node] ?? 0, index[successor] ?? 0)
                     }
+                    continue
+                }
+                work.removeLast()
+                if let parent = work.last?.node { low[parent] = min(low[parent] ?? 0, low[node] ?? 0) }
+                if low[node] == index[node] {
+                    var group: [CampaignID] = []
+                    while let member = stack.popLast() {
+                        onStack.remove(member)
+                        group.append(member)
+                        if member == node { break }
+                    }
+                    groups.append(group)
                 }
             }
         }
-        return issues
+        return groups
+    }
+
+    /// A loop from `start` back to it inside one strongly connected group: a breadth-first
+    /// search for the shortest way back.
+    private static func loopThrough(_ start: CampaignID, within members: Set<CampaignID>, _ next: [CampaignID: [CampaignID]]) -> [CampaignID] {
+        var previous: [CampaignID: CampaignID] = [:]
+        var queue = [start], head = 0
+        while head < queue.count {
+            let node = queue[head]
+            head += 1
+            for successor in next[node, default: []] where members.contains(successor) {
+                if successor == start {
+                    var loop = [node]
+                    while let before = previous[loop[loop.count - 1]] { loop.append(before) }
+                    return loop.reversed()
+                }
+                if previous[successor] == nil && successor != start {
+                    previous[successor] = node
+                    queue.append(successor)
+                }
+            }
+        }
+        return [start]
     }
 
     /// R26: publishing an original whose follow-ups are still drafts misses the users who
     /// interact before those follow-ups are published.
     public static func publishWarnings(publishing original: CampaignID, among campaigns: [Campaign]) -> [CampaignIssue] {
-        campaigns.filter { $0.trigger?.target == original && $0.history.current == .draft }.map {
-            CampaignIssue(severity: .warning, campaign: original, field: "status",
-                          message: "follow-up \($0.id) is still a draft: interactions before it is published will never trigger it. Publish follow-ups first, then the original (R26)")
+        campaigns.filter { $0.trigger?.target == original && $0.history.current == .draft }.map { draftWarning(original, $0.id) }
+    }
+
+    /// ``publishWarnings(publishing:among:)`` for every active campaign at once, in one pass.
+    public static func publishWarningsForActive(among campaigns: [Campaign]) -> [CampaignIssue] {
+        var drafts: [CampaignID: [CampaignID]] = [:]
+        for campaign in campaigns where campaign.history.current == .draft {
+            if let target = campaign.trigger?.target { drafts[target, default: []].append(campaign.id) }
         }
+        return campaigns.filter { $0.history.current == .active }.flatMap { original in
+            (drafts[original.id] ?? []).map { draftWarning(original.id, $0) }
+        }
+    }
+
+    private static func draftWarning(_ original: CampaignID, _ followUp: CampaignID) -> CampaignIssue {
+        CampaignIssue(severity: .warning, campaign: original, field: "status",
+                      message: "follow-up \(followUp) is still a draft: interactions before it is published will never trigger it. Publish follow-ups first, then the original (R26)")
     }
 
     private static func rotateToMinimum(_ cycle: [CampaignID]) -> [CampaignID] {

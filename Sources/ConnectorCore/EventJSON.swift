@@ -119,15 +119,14 @@ public enum EventJSON {
 
     private static func date(_ value: AttributeValue?) throws(DocumentError) -> Date {
         switch value {
-        case .number(let seconds)? where seconds.isFinite:
-            return Date(timeIntervalSince1970: seconds)
+        case .number(let seconds)?:
+            do { return try SupportedTime.seconds(seconds) } catch { throw DocumentError(field: "time", message: error.description) }
         case .string(let text)?:
-            if let date = TraceTime.parse(text) { return date }
-            throw DocumentError(field: "time", message: "'\(text)' is not an ISO 8601 time such as 2026-03-02T09:05:00Z")
+            do { return try SupportedTime.parse(text) } catch { throw DocumentError(field: "time", message: error.description) }
         case nil:
-            throw DocumentError(field: "time", message: "is required (ISO 8601, or seconds since 1970)")
+            throw DocumentError(field: "time", message: "is required (RFC 3339, or seconds since 1970)")
         default:
-            throw DocumentError(field: "time", message: "expected an ISO 8601 time or seconds since 1970")
+            throw DocumentError(field: "time", message: "expected an RFC 3339 time or seconds since 1970")
         }
     }
 }

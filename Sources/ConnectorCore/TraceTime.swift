@@ -12,17 +12,14 @@ enum TraceTime {
         format(date, offset: zone.secondsFromGMT(for: date), seconds: false)
     }
 
-    /// Reads ISO 8601 (`2026-03-02T09:05:00Z`, with fractional seconds or an offset).
-    static func parse(_ text: String) -> Date? {
-        if let date = try? Date.ISO8601FormatStyle().parse(text) { return date }
-        return try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)
-    }
-
     /// `YYYY-MM-DDTHH:MM[:SS]`, written digit by digit into the string's own buffer: the
     /// trace formats two or three times per decision, and interpolating each part
     /// allocated a string per part.
     private static func format(_ date: Date, offset: Int, seconds: Bool) -> String {
-        var time = time_t(Int((date.timeIntervalSince1970 + Double(offset)).rounded(.down)))
+        // Times outside what the connector accepts (SupportedTime) can still reach here
+        // through the library's API: clamped, they print as a far year instead of trapping.
+        let clamped = min(max((date.timeIntervalSince1970 + Double(offset)).rounded(.down), -1e15), 1e15)
+        var time = time_t(Int(clamped))
         var parts = tm()
         gmtime_r(&time, &parts)
         let year = Int(parts.tm_year) + 1900

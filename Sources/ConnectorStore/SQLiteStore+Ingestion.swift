@@ -55,7 +55,7 @@ extension SQLiteStore {
         }
         // Only ids of committed events are remembered.
         seen.withLock { remembered in
-            for (hash, time) in accepted { remembered.insert(hash, time: time) }
+            for (hash, time) in accepted { remembered.insert(hash, time: time, now: now.timeIntervalSince1970) }
         }
         unindexed.mutex.withLock { $0.live.noteEvents(report.accepted) }
         // The batch is committed whatever happens here. The bulks run on the index thread;

@@ -22,7 +22,7 @@ struct CampaignsCheckCommand: ParsableCommand {
         }
         let (campaigns, fileErrors) = CampaignFileReader.campaigns(inFolder: url)
         let issues = CampaignValidator.validate(campaigns)
-            + campaigns.filter { $0.history.current == .active }.flatMap { CampaignValidator.publishWarnings(publishing: $0.id, among: campaigns) }
+            + CampaignValidator.publishWarningsForActive(among: campaigns)
         for error in fileErrors { print("error: \(error)") }
         for issue in issues { print(issue) }
         let errors = fileErrors.count + issues.filter { $0.severity == .error }.count

@@ -19,16 +19,22 @@ struct ImportUsersCommand: ParsableCommand {
     var file: String?
 
     func run() throws {
-        var users: [User] = []
+        var latest: [UserID: (line: Int, user: User)] = [:]
         var malformed = 0
         for line in try JSONLinesInput.lines(of: file) {
             do {
-                users.append(try UserJSON.user(json: line.text))
+                let user = try UserJSON.user(json: line.text())
+                // A user given twice is imported once, as the later line says.
+                if let earlier = latest[user.id] {
+                    FileHandle.standardError.write(Data("line \(line.number): user \(user.id) repeats line \(earlier.line); the later line wins\n".utf8))
+                }
+                latest[user.id] = (line.number, user)
             } catch {
                 malformed += 1
                 JSONLinesInput.reject(line.number, error)
             }
         }
+        let users = latest.values.sorted { $0.line < $1.line }.map(\.user)
         try SQLiteStore.forCommand(path: database).save(users)
         print("\(users.count) users imported, \(malformed) malformed")
         if malformed > 0 { throw ExitCode(1) }

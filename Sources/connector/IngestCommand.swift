@@ -61,7 +61,7 @@ struct IngestCommand: ParsableCommand {
         }
         for line in lines {
             do {
-                pending.append(try EventJSON.event(json: line.text))
+                pending.append(try EventJSON.event(json: line.text()))
             } catch {
                 malformed += 1
                 JSONLinesInput.reject(line.number, error)

@@ -55,10 +55,10 @@ struct CampaignDefinitionTests {
         ("delay: { after: 3x }", "delay.after", "not a duration"),
         ("trigger: { kind: push_tapped, campaign: T }", "trigger.kind", "unknown interaction 'push_tapped'"),
         ("exceptions: [ session_start, { refund: any } ]", "exceptions[1]", "expected session_start"),
-        ("delay: { calendar_days: 0, at: \"09:00\" }", "delay.calendar_days", "at least 1"),
+        ("delay: { calendar_days: 0, at: \"09:00\" }", "delay.calendar_days", "0 is out of range: use 1 to 3650"),
         ("delay: { next_weekday: tuesday, at: \"25:00\" }", "delay.at", "not a time of day"),
         ("channels: [push, pigeon]", "channels[1]", "unknown channel 'pigeon'"),
-        ("status: active", "published_at", "ISO 8601"),
+        ("status: active", "published_at", "RFC 3339"),
         ("exeptions: [ { purchase: any } ]", "exeptions", "unknown field 'exeptions'; did you mean 'exceptions'?"),
         ("trigger: { kind: push_opened, campaing: T }", "trigger.campaing", "did you mean 'campaign'?"),
         ("delay: { after: 1d, at: \"09:00\", every: 2d }", "delay.every", "unknown field 'every'"),
@@ -69,6 +69,22 @@ struct CampaignDefinitionTests {
         ("channels: [push]\nmessages: { sms: { body: hi } }", "messages.sms", "the campaign does not send on sms (channels: push)"),
         ("channels: [push]\nmessages: { pigeon: { body: hi } }", "messages.pigeon", "unknown channel 'pigeon'"),
         ("channels: [push]\nmessages: { push: { body: [a, b] } }", "messages.push.body", "expected text"),
+        // Hostile or mistaken values are refused at load, with the field (issue 18).
+        ("delay: { after: 100000000000000000w }", "delay.after", "too long"),
+        ("delay: { after: -5m }", "delay.after", "a duration cannot be negative"),
+        ("re_eligible_after: 3651d", "re_eligible_after", "at most 3650d"),
+        ("max_hold: -1h", "max_hold", "cannot be negative"),
+        ("delay: { calendar_days: 100000000, at: \"09:00\" }", "delay.calendar_days", "out of range: use 1 to 3650"),
+        ("rate_limit_per_minute: 0", "rate_limit_per_minute", "0 is out of range"),
+        ("control_group_percent: .nan", "control_group_percent", "expected a finite number"),
+        ("audience: { attribute: score, greater_than: .inf }", "audience.greater_than", "expected a finite number"),
+        ("audience: { attribute: seen, within_last: -1d }", "audience.within_last", "cannot be negative"),
+        ("trigger: { kind: push_opened, campaign: '' }", "trigger.campaign", "must not be empty"),
+        ("window: { start: 2026-02-30T00:00:00Z, end: 2026-03-01T00:00:00Z }", "window.start", "not an RFC 3339 time"),
+        ("window: { start: '1969-01-01T00:00:00Z', end: '2026-03-01T00:00:00Z' }", "window.start", "outside the supported times"),
+        ("channels: [push]\nmessages: { push: { body: \"{% if x %}open\" } }", "messages.push.body", "line 1, column 1: syntax error"),
+        ("channels: [push]\nmessages: { push: { body: \"{{ x | nope }}\" } }", "messages.push.body", "unknown filter"),
+        ("channels: [push]\nmessages: { push: { titel: Hi } }", "messages.push.titel", "did you mean 'title'?"),
     ])
     func errorsArePrecise(snippet: String, path: String, message: String) {
         do {
@@ -131,5 +147,60 @@ struct CampaignDefinitionTests {
         #expect(warnings.count == 1)
         #expect(warnings.first?.message.contains("Publish follow-ups first") == true)
         #expect(CampaignValidator.publishWarnings(publishing: "T", among: [original, followUp()]).isEmpty)
+    }
+
+    @Test("a 1 MB unknown key (a YAML explicit key) is refused at once, without a suggestion", .timeLimit(.minutes(1)))
+    func hugeKey() {
+        let key = String(repeating: "k", count: 1 << 20)
+        do {
+            _ = try CampaignFileReader.campaign(from: "id: x\n? \(key)\n: 1\n", file: "x.yaml")
+            Issue.record("an unknown key was accepted")
+        } catch {
+            #expect(error.message.hasPrefix("unknown field 'kkkk") && error.message.contains("...'. Known here:"), "\(error.message.prefix(200))")
+        }
+    }
+
+    @Test("an empty or padded id is refused")
+    func ids() {
+        for (text, phrase) in [("id: ''\n", "must not be empty"), ("id: ' x'\n", "white space")] {
+            #expect(throws: CampaignDefinitionError.self) { try CampaignFileReader.campaign(from: text, file: "x.yaml") }
+            do { _ = try CampaignFileReader.campaign(from: text, file: "x.yaml") } catch { #expect(error.message.contains(phrase), "\(error)") }
+        }
+    }
+
+    @Test("YAML aliases that expand past the limit are refused before they expand (a billion laughs)", .timeLimit(.minutes(1)))
+    func billionLaughs() {
+        var yaml = "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+        for level in 1...9 {
+            yaml += "a\(level): &a\(level) [" + Array(repeating: "*a\(level - 1)", count: 10).joined(separator: ", ") + "]\n"
+        }
+        do {
+            _ = try CampaignFileReader.campaign(from: "id: x\n" + yaml, file: "laughs.yaml")
+            Issue.record("a file expanding to 10^10 values was read")
+        } catch {
+            #expect(error.message.contains("expands to more than 100000 values"), "\(error)")
+        }
+        // Aliases within the limit still work.
+        #expect((try? CampaignFileReader.campaign(from: "id: x\nchannels: &c [push]\nname: *c", file: "ok.yaml")) == nil,
+                "an alias is expanded: name gets a list, which is not text")
+    }
+
+    @Test("R8: the loop check is linear: 3,000 campaigns in one ring give one warning naming the ring", .timeLimit(.minutes(1)))
+    func largeRing() {
+        let count = 3_000
+        let ring = (0..<count).map { index in
+            Campaign(id: CampaignID("c\(index)"), trigger: Trigger(kind: .pushReceived, target: CampaignID("c\((index + 1) % count)")))
+        }
+        let warnings = CampaignValidator.cycles(in: ring)
+        #expect(warnings.count == 1)
+        #expect(warnings.first?.related.count == count)
+        // Two loops sharing a campaign are one group; a campaign that triggers itself is a loop too.
+        let shared = [("a", "b"), ("b", "a"), ("b", "c"), ("c", "b"), ("d", "d"), ("e", "a")].map { id, target in
+            Campaign(id: CampaignID(id), trigger: Trigger(kind: .pushReceived, target: CampaignID(target)))
+        }
+        let groups = CampaignValidator.cycles(in: shared)
+        #expect(groups.map(\.related) == [["a", "b", "c"], ["d"]])
+        #expect(groups.first?.message.contains("a -> b -> a") == true, "\(groups.first?.message ?? "")")
+        #expect(groups.last?.message.contains("d -> d") == true)
     }
 }

@@ -21,7 +21,7 @@ struct EventJSONTests {
 
     @Test("a malformed event names the field and what would be right", arguments: [
         (#"{"user_id":"a","time":0,"type":"session_start"}"#, "id: is required"),
-        (#"{"id":"e","user_id":"a","time":"yesterday","type":"session_start"}"#, "time: 'yesterday' is not an ISO 8601 time"),
+        (#"{"id":"e","user_id":"a","time":"yesterday","type":"session_start"}"#, "time: 'yesterday' is not an RFC 3339 time"),
         (#"{"id":"e","user_id":"a","time":0,"type":"interaction","kind":"push_tapped","campaign":"T"}"#, "kind: unknown interaction 'push_tapped'; expected one of: "),
         (#"{"id":"e","user_id":"a","time":0,"type":"interaction","kind":"email_alias_clicked","campaign":"T"}"#, "detail: email_alias_clicked needs the link alias"),
         (#"{"id":"e","user_id":"a","time":0,"type":"purchase","product_id":"p","price":-1,"currency":"EUR"}"#, "price: expected a number of at least 0"),

@@ -89,7 +89,7 @@ struct CommandLineTests {
 
         let (ingested, output) = try await connector(["ingest", "--database", database, "--now", "2026-03-02T09:30:00Z", events.path])
         #expect(ingested == 1, "a malformed line makes the exit status 1")
-        #expect(output.contains("line 3: time: 'soon' is not an ISO 8601 time"), "\(output)")
+        #expect(output.contains("line 3: time: 'soon' is not an RFC 3339 time"), "\(output)")
         #expect(output.contains("1 accepted, 1 duplicate, 1 malformed, 0 failed; 1 decisions"), "\(output)")
         let (_, trace) = try await connector(["trace", "--database", database, "ada"])
         #expect(trace.contains("scheduled fifteen-off for 2026-03-02T11:05 Europe/Berlin"), "\(trace)")
