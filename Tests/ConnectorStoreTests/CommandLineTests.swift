@@ -94,4 +94,34 @@ struct CommandLineTests {
         let (_, trace) = try await connector(["trace", "--database", database, "ada"])
         #expect(trace.contains("scheduled fifteen-off for 2026-03-02T11:05 Europe/Berlin"), "\(trace)")
     }
+
+    @Test("hostile lines: a BOM and CRLF are read, invalid UTF-8 and impossible times are that line's error, the rest goes in; a database stays usable")
+    func hostileLines() async throws {
+        let folder = try makeTemporaryFolder("hostile")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let database = folder.appendingPathComponent("c.sqlite").path
+        let events = folder.appendingPathComponent("events.jsonl"), users = folder.appendingPathComponent("users.jsonl")
+        var bytes: [UInt8] = [0xEF, 0xBB, 0xBF]
+        bytes += Array(#"{"id":"e1","user_id":"ada","time":"2026-03-02T09:05:00Z","type":"session_start"}"#.utf8) + [13, 10]
+        bytes += Array(#"{"id":"e"#.utf8) + [0xFF] + Array(#"2","user_id":"ada","time":"2026-03-02T09:05:00Z","type":"session_start"}"#.utf8) + [13, 10]
+        bytes += Array(#"{"id":"e3","user_id":"ada","time":1e300,"type":"session_start"}"#.utf8) + [10]
+        bytes += Array(#"{"id":"e4","user_id":"ada","time":"2026-02-30T09:05:00Z","type":"session_start"}"#.utf8) + [10]
+        bytes += Array(#"{"id":"e5","user_id":"ada","time":"2026-03-02T09:06:00+01:00","type":"session_start"}"#.utf8) + [13, 10]
+        try Data(bytes).write(to: events)
+        let (status, output) = try await connector(["ingest", "--database", database, "--now", "2026-03-02T10:00:00Z", events.path])
+        #expect(status == 1, "malformed lines make the exit status 1")
+        #expect(output.contains("line 2: invalid UTF-8 at byte 9 of the line"), "\(output)")
+        #expect(output.contains("line 3: time: 1e+300 seconds since 1970 is outside the supported times"), "\(output)")
+        #expect(output.contains("line 4: time: '2026-02-30T09:05:00Z' is not an RFC 3339 time"), "\(output)")
+        #expect(output.contains("2 accepted, 0 duplicate, 3 malformed, 0 failed"), "\(output)")
+        let (again, repeated) = try await connector(["ingest", "--database", database, "--now", "2026-03-02T10:00:00Z", events.path])
+        #expect(again == 1 && repeated.contains("0 accepted, 2 duplicate, 3 malformed"), "the database still reads: \(repeated)")
+        let (traced, trace) = try await connector(["trace", "--database", database, "ada"])
+        #expect(traced == 0, "\(trace)")
+
+        try "{\"id\":\"bob\"}\r\n{\"id\":\"bob\",\"time_zone\":\"Europe/Berlin\"}\r\n".write(to: users, atomically: true, encoding: .utf8)
+        let (imported, importOutput) = try await connector(["import-users", "--database", database, users.path])
+        #expect(imported == 0 && importOutput.contains("line 2: user bob repeats line 1; the later line wins")
+                && importOutput.contains("1 users imported, 0 malformed"), "\(importOutput)")
+    }
 }
