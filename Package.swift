@@ -119,3 +119,19 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// libFuzzer targets (Fuzz/), only when scripts/fuzz.sh builds them with
+// `-sanitize=fuzzer`: libFuzzer provides their `main`, so a plain build leaves them out.
+if Context.environment["CONNECTOR_FUZZ"] != nil {
+    let fuzzTargets: [(String, [Target.Dependency])] = [
+        ("FuzzLiquid", ["Liquid"]), ("FuzzJSON", ["JSONCore", "Liquid", "ConnectorCore"]),
+        ("FuzzEvent", ["ConnectorCore"]), ("FuzzCampaign", ["ConnectorCore"]),
+    ]
+    package.targets.append(.target(name: "FuzzSupport", path: "Fuzz/Targets/FuzzSupport"))
+    for (name, dependencies) in fuzzTargets {
+        package.targets.append(.executableTarget(
+            name: name, dependencies: dependencies + ["FuzzSupport"], path: "Fuzz/Targets/\(name)",
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        ))
+    }
+}

@@ -53,8 +53,8 @@ public enum CampaignFileReader {
             let resolver = Resolver.default.removing(.timestamp)
             if let composed = try Yams.compose(yaml: text, resolver) {
                 var budget = (nodes: maxNodes, characters: maxCharacters)
-                guard fitsLimits(composed, &budget) else {
-                    throw CampaignDefinitionError(file: file, path: "", message: "expands to more than \(maxNodes) values or \(maxCharacters) characters (YAML aliases repeat what they name): a campaign file is far smaller")
+                if let problem = problem(in: composed, &budget) {
+                    throw CampaignDefinitionError(file: file, path: "", message: problem)
                 }
             }
             root = try Yams.load(yaml: text, resolver)
@@ -72,23 +72,37 @@ public enum CampaignFileReader {
     /// The most characters of scalars one campaign file may expand to.
     public static let maxCharacters = 10_000_000
 
-    /// Walks the composed document as loading would expand it, spending the budget;
-    /// false as soon as it runs out (so the walk itself is bounded too).
-    private static func fitsLimits(_ node: Node, _ budget: inout (nodes: Int, characters: Int)) -> Bool {
+    /// Walks the composed document as loading would expand it, spending the budget, and
+    /// says what loading cannot take: more than the budget (the walk stops there, so it is
+    /// bounded too), or a key that is not text (Yams would stop the process on it).
+    private static func problem(in node: Node, _ budget: inout (nodes: Int, characters: Int)) -> String? {
         budget.nodes -= 1
-        guard budget.nodes >= 0 else { return false }
+        guard budget.nodes >= 0 else {
+            return "expands to more than \(maxNodes) values (YAML aliases repeat what they name): a campaign file is far smaller"
+        }
         switch node {
         case .scalar(let scalar):
             budget.characters -= scalar.string.utf8.count
-            return budget.characters >= 0
+            return budget.characters >= 0 ? nil : "expands to more than \(maxCharacters) characters: a campaign file is far smaller"
         case .mapping(let mapping):
-            for (key, value) in mapping where !fitsLimits(key, &budget) || !fitsLimits(value, &budget) { return false }
-            return true
+            for (key, value) in mapping {
+                guard case .scalar(let name) = key else {
+                    return "a key at line \((key.mark?.line ?? 0)) is a list or mapping; keys must be text"
+                }
+                if name.string == "<<" {
+                    let merged: [Node] = value.sequence.map(Array.init) ?? [value]
+                    guard merged.allSatisfy({ $0.mapping != nil }) else {
+                        return "the merge key '<<' at line \(key.mark?.line ?? 0) must name a mapping or a list of mappings"
+                    }
+                }
+                if let problem = problem(in: key, &budget) ?? problem(in: value, &budget) { return problem }
+            }
+            return nil
         case .sequence(let sequence):
-            for item in sequence where !fitsLimits(item, &budget) { return false }
-            return true
+            for item in sequence { if let problem = problem(in: item, &budget) { return problem } }
+            return nil
         case .alias:
-            return true
+            return nil
         }
     }
 

@@ -85,6 +85,9 @@ struct CampaignDefinitionTests {
         ("channels: [push]\nmessages: { push: { body: \"{% if x %}open\" } }", "messages.push.body", "line 1, column 1: syntax error"),
         ("channels: [push]\nmessages: { push: { body: \"{{ x | nope }}\" } }", "messages.push.body", "unknown filter"),
         ("channels: [push]\nmessages: { push: { titel: Hi } }", "messages.push.titel", "did you mean 'title'?"),
+        // Found by fuzzing: Yams stops the process on a key that is not text (issue 18).
+        ("? [a, b]\n: 1", "", "keys must be text"),
+        ("<<: [1, 2]", "", "the merge key '<<' at line 2 must name a mapping or a list of mappings"),
     ])
     func errorsArePrecise(snippet: String, path: String, message: String) {
         do {
