@@ -29,9 +29,12 @@ esac
 
 runtime=$(find "$(dirname "$(dirname "$(readlink -f "$(command -v swiftc)")")")/lib" -name 'libclang_rt.fuzzer_no_main-x86_64.a' | head -n 1)
 [ -n "$runtime" ] || { echo "libFuzzer's runtime (libclang_rt.fuzzer_no_main) is not in this Swift toolchain" >&2; exit 1; }
-CONNECTOR_FUZZ=1 swift build -c release --scratch-path .build-fuzz --product "$product" \
-    -Xswiftc -sanitize=address -Xswiftc -sanitize-coverage=edge,trace-cmp,inline-8bit-counters,pc-table \
-    -Xlinker "$runtime" -Xlinker -lstdc++ >&2
+# CONNECTOR_FUZZ_BUILT=1 runs what .build-fuzz holds (say, while the sources change).
+if [ -z "${CONNECTOR_FUZZ_BUILT:-}" ]; then
+    CONNECTOR_FUZZ=1 swift build -c release --scratch-path .build-fuzz --product "$product" \
+        -Xswiftc -sanitize=address -Xswiftc -sanitize-coverage=edge,trace-cmp,inline-8bit-counters,pc-table \
+        -Xlinker "$runtime" -Xlinker -lstdc++ >&2
+fi
 
 corpus=.fuzz/corpus/$product
 findings=.fuzz/findings
