@@ -43,6 +43,9 @@ enum DateFilter {
 
     private static func parseString(_ text: String, zone: TimeZone) -> (Date, TimeZone)? {
         if let fast = parseISO(text, zone: zone) { return fast }
+        // Every pattern is ASCII; Foundation's DateFormatter stops the process on some
+        // non-ASCII text (a combining mark: "Incorrect range"), so it never sees any.
+        guard text.utf8.allSatisfy({ $0 < 0x80 }) else { return nil }
         for (pattern, hasOffset) in patterns {
             let formatter = DateFormatter()
             formatter.locale = Locale(identifier: "en_US_POSIX")

@@ -34,6 +34,9 @@ struct HostileTemplateTests {
         ("range bounds from huge text are clamped", "{% for i in ('1e300'..'1e301') limit: 2 %}{{ i }},{% endfor %}", "{}", "4503599627370496,"),
         ("date passes a time past year 9999 through", "{{ 9300000000000000000 | date: '%Y' }}|{{ x | date: '%Y' }}|{{ 0 | date: '%Y' }}",
          #"{"x": -1e300}"#, "9.3e+18|-1.0e+300|1970"),
+        // Found by fuzzing: Foundation's DateFormatter trapped on a combining mark.
+        ("date of text with a combining mark passes through", "{{ s | date: '%b %d' }}|{{ 'March 14, 2016' | date: '%b %d' }}",
+         #"{"s": "1\u065esMarch 14, 2016"}"#, "1\u{065E}sMarch 14, 2016|Mar 14"),
         ("16,500 'and' terms and 16,500 'or' terms", "{% if " + Array(repeating: "true", count: 16_500).joined(separator: " and ")
             + " %}and{% endif %}{% if " + Array(repeating: "false", count: 16_499).joined(separator: " or ") + " or true %}or{% endif %}",
          "{}", "andor"),
