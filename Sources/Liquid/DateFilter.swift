@@ -221,8 +221,8 @@ enum DateFilter {
 }
 
 /// Days since 1970-01-01 to and from a proleptic Gregorian date (H. Hinnant's algorithms).
-enum CivilDate {
-    static func days(year: Int, month: Int, day: Int) -> Int {
+package enum CivilDate {
+    package static func days(year: Int, month: Int, day: Int) -> Int {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yearOfEra = y - era * 400
