@@ -35,7 +35,8 @@ let package = Package(
         ),
         // Child processes with a clean signal state that end with their parent (the demo's
         // and the tests' loopback peers, the tests' runs of `connector`).
-        .target(name: "ChildProcess"),
+        .target(name: "CChildProcess"),
+        .target(name: "ChildProcess", dependencies: ["CChildProcess"]),
         // Liquid templates with Braze's extensions.
         // One JSON reader (and string quoting) shared by the template data and the engine's values.
         .target(name: "JSONCore"),

@@ -27,7 +27,7 @@ case "$target" in
     *) echo "unknown target '$target': use liquid, json, event, campaign or all" >&2; exit 2 ;;
 esac
 
-runtime=$(find "$(dirname "$(dirname "$(readlink -f "$(command -v swiftc)")")")/lib" -name 'libclang_rt.fuzzer_no_main-x86_64.a' | head -n 1)
+runtime=$(find "$(dirname "$(dirname "$(readlink -f "$(command -v swiftc)")")")/lib" -name "libclang_rt.fuzzer_no_main-$(uname -m).a" | head -n 1)
 [ -n "$runtime" ] || { echo "libFuzzer's runtime (libclang_rt.fuzzer_no_main) is not in this Swift toolchain" >&2; exit 1; }
 # CONNECTOR_FUZZ_BUILT=1 runs what .build-fuzz holds (say, while the sources change).
 if [ -z "${CONNECTOR_FUZZ_BUILT:-}" ]; then

@@ -1,3 +1,4 @@
+import CChildProcess
 import Foundation
 import Synchronization
 
@@ -61,7 +62,6 @@ public final class ChildProcess: @unchecked Sendable {
     /// The child's process id.
     public let pid: pid_t
 
-    private static let spawnLock = NSLock()
 
     private let state: Mutex<State>
     private struct State {
@@ -77,18 +77,13 @@ public final class ChildProcess: @unchecked Sendable {
     ///   process's.
     public init(executable: String, arguments: [String] = [], environment: [String]? = nil,
                 standardError: ErrorOutput = .discard) throws {
-        // One spawn at a time: the pipes are marked close-on-exec right after they are
-        // made, and a child spawned in between would inherit them (and keep them open).
-        ChildProcess.spawnLock.lock()
-        defer { ChildProcess.spawnLock.unlock() }
         var input: [Int32] = [-1, -1], output: [Int32] = [-1, -1]
-        guard pipe(&input) == 0 else { throw SpawnError(executable: executable, code: errno) }
-        guard pipe(&output) == 0 else {
+        guard cchildprocess_pipe_cloexec(&input) == 0 else { throw SpawnError(executable: executable, code: errno) }
+        guard cchildprocess_pipe_cloexec(&output) == 0 else {
             let code = errno
             close(input[0]); close(input[1])
             throw SpawnError(executable: executable, code: code)
         }
-        for fd in input + output { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         defer { close(input[0]); close(output[1]) }  // the child's ends, once it has them
 
         var actions = posix_spawn_file_actions_t()
@@ -106,6 +101,10 @@ public final class ChildProcess: @unchecked Sendable {
         case .file(let path):
             posix_spawn_file_actions_addopen(&actions, 2, path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         }
+        // Last, so the streams above are in place: the child gets its standard streams
+        // only, not the sockets and files this process has open (a test's client
+        // connection, a listening socket), whoever opened them.
+        cchildprocess_addclosefrom(&actions, 3)
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -250,9 +249,11 @@ public final class ChildProcess: @unchecked Sendable {
         }
     }
 
-    /// Reads standard output to its end and waits for the exit, on a thread of its own.
+    /// Closes standard input (a program that reads it sees its end), then reads standard
+    /// output to its end and waits for the exit, on a thread of its own.
     public func outputAndTermination() async -> ([UInt8], Termination) {
-        await withCheckedContinuation { continuation in
+        closeInput()
+        return await withCheckedContinuation { continuation in
             Thread.detachNewThread { continuation.resume(returning: (self.readToEnd(), self.wait())) }
         }
     }

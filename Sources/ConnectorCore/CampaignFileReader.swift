@@ -53,7 +53,7 @@ public enum CampaignFileReader {
             let resolver = Resolver.default.removing(.timestamp)
             if let composed = try Yams.compose(yaml: text, resolver) {
                 var budget = (nodes: maxNodes, characters: maxCharacters)
-                if let problem = problem(in: composed, &budget) {
+                if let problem = problem(in: composed, depth: 0, &budget) {
                     throw CampaignDefinitionError(file: file, path: "", message: problem)
                 }
             }
@@ -71,11 +71,16 @@ public enum CampaignFileReader {
     public static let maxNodes = 100_000
     /// The most characters of scalars one campaign file may expand to.
     public static let maxCharacters = 10_000_000
+    /// The deepest nesting of lists and mappings in one campaign file, aliases expanded.
+    public static let maxDepth = 64
 
     /// Walks the composed document as loading would expand it, spending the budget, and
     /// says what loading cannot take: more than the budget (the walk stops there, so it is
     /// bounded too), or a key that is not text (Yams would stop the process on it).
-    private static func problem(in node: Node, _ budget: inout (nodes: Int, characters: Int)) -> String? {
+    private static func problem(in node: Node, depth: Int, _ budget: inout (nodes: Int, characters: Int)) -> String? {
+        // Aliases can stack a named subtree inside another: libyaml's own nesting limit does
+        // not see it, and loading recurses once per level.
+        guard depth <= maxDepth else { return "nests lists and mappings more than \(maxDepth) deep: a campaign file is far flatter" }
         budget.nodes -= 1
         guard budget.nodes >= 0 else {
             return "expands to more than \(maxNodes) values (YAML aliases repeat what they name): a campaign file is far smaller"
@@ -89,17 +94,17 @@ public enum CampaignFileReader {
                 guard case .scalar(let name) = key else {
                     return "a key at line \((key.mark?.line ?? 0)) is a list or mapping; keys must be text"
                 }
-                if name.string == "<<" {
+                if name.tag.rawValue == Tag.Name.merge.rawValue {
                     let merged: [Node] = value.sequence.map(Array.init) ?? [value]
                     guard merged.allSatisfy({ $0.mapping != nil }) else {
                         return "the merge key '<<' at line \(key.mark?.line ?? 0) must name a mapping or a list of mappings"
                     }
                 }
-                if let problem = problem(in: key, &budget) ?? problem(in: value, &budget) { return problem }
+                if let problem = problem(in: key, depth: depth + 1, &budget) ?? problem(in: value, depth: depth + 1, &budget) { return problem }
             }
             return nil
         case .sequence(let sequence):
-            for item in sequence { if let problem = problem(in: item, &budget) { return problem } }
+            for item in sequence { if let problem = problem(in: item, depth: depth + 1, &budget) { return problem } }
             return nil
         case .alias:
             return nil

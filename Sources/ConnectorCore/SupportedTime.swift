@@ -68,8 +68,8 @@ public enum SupportedTime {
             index += 1
             var scale = 0.1
             let start = index
-            while index < bytes.count, bytes[index] >= 48, bytes[index] <= 57, index - start < 9 {
-                fraction += Double(bytes[index] - 48) * scale
+            while index < bytes.count, bytes[index] >= 48, bytes[index] <= 57 {
+                if index - start < 9 { fraction += Double(bytes[index] - 48) * scale }  // nanoseconds; the rest is noise
                 scale /= 10
                 index += 1
             }

@@ -27,6 +27,7 @@ extension SQLiteStore {
                     try self.record(events[index], rows[index], hash: hashes[index], seenBefore: seenBefore[index], &accepted,
                                     engine: engine, now: now, writer, &report)
                 }
+                try writer.noteIngestionTime(now)
                 return report
             }
         } catch {
@@ -50,6 +51,7 @@ extension SQLiteStore {
                         report.failures.append(EventFailure(eventID: event.id, reason: "\(error)"))
                     }
                 }
+                try writer.noteIngestionTime(now)
                 return report
             }
         }

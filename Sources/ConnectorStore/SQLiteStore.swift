@@ -186,13 +186,16 @@ public final class SQLiteStore: Store {
 
     /// Loads the ids of events since `date`, or (nil) within ``dedupeWindow`` of the
     /// newest stored event (event time, so a virtual clock works too) that is not dated
-    /// more than a day after this machine's clock: a far-future event must not push every
+    /// more than a day after the latest ingestion: a far-future event must not push every
     /// other one out of the window.
     func loadSeenIDs(since date: Date?) throws {
         let window = dedupeWindow
         let remembered = try pool.read { db in
             var remembered = RememberedIDs(window: window)
-            let latest = Date().timeIntervalSince1970 + 86_400
+            // The latest ingestion time, plus the day an event may be ahead of it (a store
+            // from before the anchor was kept: no bound).
+            let anchor = try Double.fetchOne(db, sql: "SELECT CAST(value AS REAL) FROM setting WHERE name = 'dedupe_anchor'")
+            let latest = (anchor ?? .infinity) + 86_400
             let newest = try Double.fetchOne(db, sql: "SELECT MAX(time) FROM event WHERE time <= ?", arguments: [latest]) ?? 0
             let from = date?.timeIntervalSince1970 ?? (newest - window)
             let cursor = try Row.fetchCursor(db, sql: "SELECT event_id, time FROM event WHERE time >= ?", arguments: [from])

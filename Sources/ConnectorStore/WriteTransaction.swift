@@ -201,6 +201,17 @@ final class WriteTransaction {
         unindexed.mutex.withLock { $0.live.removeWaiting(seq, user: user.rawValue) }
     }
 
+    /// Keeps the latest ingestion time: the deduplication window is anchored to it when
+    /// the store opens again (not to the machine's clock, not to a far-future event).
+    func noteIngestionTime(_ now: Date) throws {
+        let upsert = try statement("""
+            INSERT INTO setting (name, value) VALUES ('dedupe_anchor', ?1)
+            ON CONFLICT (name) DO UPDATE SET value = MAX(CAST(value AS REAL), CAST(excluded.value AS REAL))
+            """)
+        upsert.bind(1, String(now.timeIntervalSince1970))
+        try upsert.execute()
+    }
+
     func trace(_ user: UserID, _ time: Date, _ campaign: CampaignID, _ action: TraceAction, _ reason: DecisionReason) throws {
         let insert = try statement("INSERT INTO trace (user_id, time, campaign_id, action, code, reason) VALUES (?, ?, ?, ?, ?, ?)")
         insert.bind(1, user.rawValue)

@@ -111,7 +111,8 @@ enum ArrayFilters {
         "find_index": { value, arguments throws(LiquidError) in
             try arguments.expect(1...2)
             guard let found = try select(value, arguments, keep: true, firstOnly: true)?.first else { return .nil }
-            return try arguments.items(value).firstIndex { $0 == found }.map { .int($0) } ?? .nil
+            // `select` has counted a range's items already.
+            return value.asArray.firstIndex { $0 == found }.map { .int($0) } ?? .nil
         },
         "sort": { value, arguments throws(LiquidError) in
             try arguments.expect(0...1)

@@ -21,7 +21,7 @@ extension LiquidValue {
         case (.range(let low, let high), .array(let items)), (.array(let items), .range(let low, let high)):
             // Compared item by item only when the counts agree, so a huge range never expands.
             guard CheckedNumbers.rangeCount(low, high) == items.count else { return false }
-            return zip(low..., items).allSatisfy { LiquidValue.int($0).liquidEquals($1) }
+            return items.indices.allSatisfy { LiquidValue.int(low + $0).liquidEquals(items[$0]) }  // low + index <= high
         case (.array(let a), .array(let b)):
             return a.count == b.count && zip(a, b).allSatisfy { $0.liquidEquals($1) }
         case (.object(let a), .object(let b)):

@@ -50,7 +50,7 @@ public enum LiquidValue: Sendable, Equatable {
         case .string(let text): return text.count
         case .array(let items): return items.count
         case .object(let object): return object.count
-        case .range(let low, let high): return max(0, high - low + 1)
+        case .range(let low, let high): return CheckedNumbers.rangeCount(low, high)
         default: return 0
         }
     }

@@ -147,29 +147,39 @@ extension RenderState {
         }
     }
 
-    /// The items a `for` or `tablerow` visits, after offset, limit and reversed.
-    private func slice(_ loop: ForLoop) throws(LiquidError) -> [LiquidValue] {
+    /// The items a `for` or `tablerow` visits, after offset, limit and reversed. A range's
+    /// items are made one at a time as the loop asks for them: a `break` after three items
+    /// of `(1..200000)` costs three iterations, as in Shopify's Liquid.
+    struct LoopSlice: RandomAccessCollection {
+        enum Source { case items([LiquidValue]), range(first: Int) }
+        let source: Source
+        let count: Int
+        let reversed: Bool
+        var startIndex: Int { 0 }
+        var endIndex: Int { count }
+        subscript(position: Int) -> LiquidValue {
+            let offset = reversed ? count - 1 - position : position
+            switch source {
+            case .items(let items): return items[offset]
+            case .range(let first): return .int(first + offset)
+            }
+        }
+    }
+
+    private func slice(_ loop: ForLoop) throws(LiquidError) -> LoopSlice {
         let collection = try evaluate(loop.collection)
-        var items = loopItems(collection)
+        let items = loopItems(collection)
         let count: Int
         if case .range(let low, let high) = collection { count = CheckedNumbers.rangeCount(low, high) } else { count = items.count }
         let offset = loop.offsetContinue ? (loopOffsets[loop.name] ?? 0) : max(0, try integer(loop.offset) ?? 0)
         let limit = try integer(loop.limit)
         let start = min(offset, count)
         let end = limit.map { min(count, start + max(0, $0)) } ?? count
-        if case .range(let low, _) = collection {
-            // Only the slice of a range becomes items; one longer than the loop limit allows
-            // fails before it exists (each item is counted as the loop runs).
-            guard end - start <= options.limits.maxLoopIterations - iterations else {
-                throw LiquidError(.limitExceeded, "loops ran more than \(options.limits.maxLoopIterations) iterations in all")
-            }
-            items = start < end ? (low + start...low + end - 1).map { .int($0) } : []
-        } else {
-            items = Array(items[start..<end])
-        }
         loopOffsets[loop.name] = end
-        if loop.reversed { items.reverse() }
-        return items
+        if case .range(let low, _) = collection {
+            return LoopSlice(source: .range(first: low + start), count: end - start, reversed: loop.reversed)
+        }
+        return LoopSlice(source: .items(Array(items[start..<end])), count: end - start, reversed: loop.reversed)
     }
 
     private func renderFor(_ loop: ForLoop) throws(LiquidError) {
@@ -276,7 +286,9 @@ extension RenderState {
         }
 
         if inclusion.isForLoop, let value, value.isSequence {
-            let items = try self.items(value)
+            // Each item is counted as it renders (below), so the range is only checked here.
+            try checkRangeFits(value)
+            let items = value.asArray
             for (index, item) in items.enumerated() {
                 try countIteration()
                 var bindings = locals

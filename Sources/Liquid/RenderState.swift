@@ -60,12 +60,16 @@ final class RenderState {
 
     /// Counts a range's items as loop iterations (an error past the limit).
     func checkRange(_ value: LiquidValue) throws(LiquidError) {
+        try checkRangeFits(value)
+        if case .range(let low, let high) = value { iterations += CheckedNumbers.rangeCount(low, high) }
+    }
+
+    /// Whether a range's items fit in the loop iterations left, without counting them.
+    func checkRangeFits(_ value: LiquidValue) throws(LiquidError) {
         guard case .range(let low, let high) = value else { return }
-        let count = CheckedNumbers.rangeCount(low, high)
-        guard count <= options.limits.maxLoopIterations - iterations else {
+        guard CheckedNumbers.rangeCount(low, high) <= options.limits.maxLoopIterations - iterations else {
             throw LiquidError(.limitExceeded, "the range \(low)..\(high) has more items than the \(options.limits.maxLoopIterations) loop iterations a render may use")
         }
-        iterations += count
     }
 
     /// Counts one step of work: a node rendered or a filter applied.

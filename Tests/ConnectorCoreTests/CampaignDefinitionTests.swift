@@ -188,6 +188,25 @@ struct CampaignDefinitionTests {
                 "an alias is expanded: name gets a list, which is not text")
     }
 
+    @Test("aliases that stack nesting past 64 levels are refused before loading recurses; a quoted '<<' is a plain key")
+    func deepAliases() {
+        let open = String(repeating: "[", count: 50), close = String(repeating: "]", count: 50)
+        var yaml = "a0: &a0 \(open)x\(close)\n"
+        for level in 1...3 { yaml += "a\(level): &a\(level) \(open)*a\(level - 1)\(close)\n" }
+        do {
+            _ = try CampaignFileReader.campaign(from: "id: x\n" + yaml, file: "deep.yaml")
+            Issue.record("200 levels of nesting were read")
+        } catch {
+            #expect(error.message.contains("more than 64 deep"), "\(error)")
+        }
+        do {
+            _ = try CampaignFileReader.campaign(from: "id: x\n\"<<\": 1\n", file: "quoted.yaml")
+            Issue.record("an unknown key was accepted")
+        } catch {
+            #expect(error.message.contains("unknown field '<<'"), "\(error)")
+        }
+    }
+
     @Test("R8: the loop check is linear: 3,000 campaigns in one ring give one warning naming the ring", .timeLimit(.minutes(1)))
     func largeRing() {
         let count = 3_000

@@ -88,6 +88,19 @@ struct ChildProcessTests {
         #expect(child.terminate() == .signalled(SIGTERM))
     }
 
+    @Test("a child inherits no descriptor but its standard streams, even one opened without close-on-exec")
+    func noInheritedDescriptors() async throws {
+        let descriptor = open("/dev/null", O_RDONLY)  // no O_CLOEXEC: a plain spawn would hand it on
+        try #require(descriptor > 2)
+        defer { close(descriptor) }
+        let child = try ChildProcess(executable: "/bin/sh", arguments: ["-c", "ls /proc/$$/fd"])
+        let (output, termination) = await child.outputAndTermination()
+        let open = String(decoding: output, as: UTF8.self).split(separator: "\n").compactMap { Int32($0) }
+        #expect(termination == .exited(0))
+        #expect(open.contains(0) && open.contains(1) && open.contains(2), "\(open)")
+        #expect(!open.contains(descriptor), "the child holds the parent's descriptor \(descriptor): \(open)")
+    }
+
     @Test("a child sees the end of its standard input when the parent closes it, and its exit status is reported")
     func inputEndAndExitStatus() async throws {
         let child = try ChildProcess(executable: "/bin/sh", arguments: ["-c", "cat; echo done; exit 3"])
