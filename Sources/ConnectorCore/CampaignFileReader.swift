@@ -50,7 +50,7 @@ public enum CampaignFileReader {
             // expand, then loaded: a "billion laughs" file stops at the limit.
             // Times stay text, read by SupportedTime: YAML's own timestamps turn 2026-02-30
             // into March 2nd without a word.
-            let resolver = Resolver.default.removing(.timestamp)
+            let resolver = campaignResolver
             if let composed = try Yams.compose(yaml: text, resolver) {
                 var budget = (nodes: maxNodes, characters: maxCharacters)
                 if let problem = problem(in: composed, depth: 0, &budget) {
@@ -66,6 +66,16 @@ public enum CampaignFileReader {
         let node = CampaignNode(value: root, path: "", file: file)
         return try node.campaign()
     }
+
+    /// YAML's rules without timestamps (times stay text, read by SupportedTime: YAML's own
+    /// turn 2026-02-30 into March 2nd without a word) and without YAML 1.1's base-60
+    /// numbers (`1:30:00`; Yams stops the process when one overflows, found by fuzzing).
+    static let campaignResolver: Resolver = {
+        let integer = #"^(?:[-+]?0b[0-1_]+|[-+]?0o?[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$"#
+        let float = #"^(?:[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?|\.[0-9_]+(?:[eE][-+][0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"#
+        let resolver = Resolver.default.removing(.timestamp)
+        return (try? resolver.replacing(.int, with: integer).replacing(.float, with: float)) ?? resolver
+    }()
 
     /// The most values (mappings, lists, scalars) one campaign file may expand to.
     public static let maxNodes = 100_000

@@ -88,6 +88,9 @@ struct CampaignDefinitionTests {
         // Found by fuzzing: Yams stops the process on a key that is not text (issue 18).
         ("? [a, b]\n: 1", "", "keys must be text"),
         ("<<: [1, 2]", "", "the merge key '<<' at line 2 must name a mapping or a list of mappings"),
+        // Found by fuzzing: Yams stops the process when a YAML 1.1 base-60 number overflows.
+        ("rate_limit_per_minute: +332:33:32:34:3:22:33:3:22:3:22:33:33:24", "rate_limit_per_minute", "expected a whole number"),
+        ("x: -332:33:32:34:3:22:33:3:22:3:22:33:33:24.5", "x", "unknown field 'x'"),
     ])
     func errorsArePrecise(snippet: String, path: String, message: String) {
         do {
