@@ -51,6 +51,11 @@ public enum CampaignFileReader {
             // Times stay text, read by SupportedTime: YAML's own timestamps turn 2026-02-30
             // into March 2nd without a word.
             let resolver = campaignResolver
+            // Yams composes (and hashes keys) recursively, before the walk below can count
+            // depth: text that may nest deeper than any campaign does is refused unread.
+            guard nestingUpperBound(text) <= maxTextNesting else {
+                throw CampaignDefinitionError(file: file, path: "", message: "nests lists and mappings more than \(maxTextNesting) deep: a campaign file is far flatter")
+            }
             if let composed = try Yams.compose(yaml: text, resolver) {
                 var budget = (nodes: maxNodes, characters: maxCharacters)
                 if let problem = problem(in: composed, depth: 0, &budget) {
@@ -83,6 +88,34 @@ public enum CampaignFileReader {
     public static let maxCharacters = 10_000_000
     /// The deepest nesting of lists and mappings in one campaign file, aliases expanded.
     public static let maxDepth = 64
+    /// The most nesting the text itself may suggest (indentation, `-`/`?` indicators and
+    /// open brackets on a line), checked before YAML is parsed at all.
+    public static let maxTextNesting = 200
+
+    /// An upper bound of the nesting of a YAML text, in one pass over its bytes: the
+    /// indentation plus the `- `/`? `/`: ` indicators starting a line, plus the brackets
+    /// open at that point (quotes are skipped roughly; a bound, not a parse).
+    static func nestingUpperBound(_ text: String) -> Int {
+        var deepest = 0, brackets = 0, lineStart = true, indicators = 0, indent = 0
+        var quote: UInt8?
+        for byte in text.utf8 {
+            if let open = quote {
+                if byte == open || byte == 10 { quote = nil }
+                if byte != 10 { continue }
+            }
+            switch byte {
+            case 10: lineStart = true; indicators = 0; indent = 0
+            case 32 where lineStart: indent += 1
+            case UInt8(ascii: "-"), UInt8(ascii: "?"), UInt8(ascii: ":"): if lineStart { indicators += 1 }
+            case UInt8(ascii: "["), UInt8(ascii: "{"): brackets += 1; lineStart = false
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): brackets = max(0, brackets - 1); lineStart = false
+            case UInt8(ascii: "\""), UInt8(ascii: "'"): quote = byte; lineStart = false
+            default: lineStart = false
+            }
+            deepest = max(deepest, indent + indicators + brackets)
+        }
+        return deepest
+    }
 
     /// Walks the composed document as loading would expand it, spending the budget, and
     /// says what loading cannot take: more than the budget (the walk stops there, so it is

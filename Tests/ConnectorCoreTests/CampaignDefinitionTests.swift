@@ -210,6 +210,23 @@ struct CampaignDefinitionTests {
         }
     }
 
+    @Test("text nesting deeper than any campaign is refused before YAML is parsed (found by fuzzing: Yams hashes keys recursively)")
+    func deepText() throws {
+        let dashes = String(repeating: "- ", count: 600) + "x"
+        for text in ["? \(dashes)\n: 1\n", "id: x\nchannels: \(String(repeating: "[", count: 300))push\(String(repeating: "]", count: 300))\n"] {
+            do {
+                _ = try CampaignFileReader.campaign(from: text, file: "deep.yaml")
+                Issue.record("a file nested 300-600 deep was read")
+            } catch {
+                #expect(error.message.contains("more than 200 deep"), "\(error)")
+            }
+        }
+        // Every example campaign is far below the bound.
+        let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Examples/campaigns")
+        #expect(CampaignFileReader.campaigns(inFolder: examples).errors.isEmpty)
+    }
+
     @Test("R8: the loop check is linear: 3,000 campaigns in one ring give one warning naming the ring", .timeLimit(.minutes(1)))
     func largeRing() {
         let count = 3_000
