@@ -70,6 +70,7 @@ let package = Package(
                 "ChildProcess",
                 "CurlTransport",
                 "ConnectorCore",
+                "JSONCore",
                 "ConnectorStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

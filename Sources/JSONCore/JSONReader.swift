@@ -220,12 +220,11 @@ struct JSONReader {
     /// The bytes as a String, or an error naming the offset where they stop being UTF-8.
     @inlinable
     func validUTF8(_ buffer: UnsafeBufferPointer<UInt8>, at start: Int) throws(JSONError) -> String {
-        if let text = String(validating: buffer, as: UTF8.self) { return text }
-        var iterator = buffer.makeIterator()
-        var decoder = UTF8()
-        var offset = 0
-        while case .scalarValue(let scalar) = decoder.decode(&iterator) { offset += UTF8.width(scalar) }
-        throw JSONError(offset: start + offset, reason: "invalid UTF-8 in a string")
+        do {
+            return try UTF8Text.decode(buffer)
+        } catch {
+            throw JSONError(offset: start + error.offset, reason: "invalid UTF-8 in a string")
+        }
     }
 
     @inlinable

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import JSONCore
 
 /// The non-blank lines of a JSON Lines file (or standard input for nil or "-"), with
 /// their line numbers for error messages. Lines end with LF or CRLF; a UTF-8 byte order
@@ -11,12 +12,11 @@ enum JSONLinesInput {
 
         /// The line's text; an error naming the byte where it stops being UTF-8.
         func text() throws -> String {
-            if let text = String(validating: bytes, as: UTF8.self) { return text }
-            var iterator = bytes.makeIterator()
-            var decoder = UTF8()
-            var offset = 0
-            while case .scalarValue(let scalar) = decoder.decode(&iterator) { offset += UTF8.width(scalar) }
-            throw ValidationError("invalid UTF-8 at byte \(offset + 1) of the line (the line was skipped; the file must be UTF-8)")
+            do {
+                return try UTF8Text.decode(bytes)
+            } catch {
+                throw ValidationError("invalid UTF-8 at byte \(error.offset + 1) of the line (the line was skipped; the file must be UTF-8)")
+            }
         }
     }
 
