@@ -18,6 +18,9 @@ public protocol JSONBuildable {
     static func json(_ value: Bool) -> Self
     /// A number written without fraction or exponent that fits in an `Int`.
     static func json(integer: Int) -> Self
+    /// An integer written without fraction or exponent that does not fit in an `Int`
+    /// (decimal digits, maybe a leading `-`); nil to read it as a Double.
+    static func json(bigInteger digits: String) -> Self?
     static func json(_ value: Double) -> Self
     static func json(_ value: String) -> Self
     static func json(array: [Self]) -> Self
@@ -26,6 +29,9 @@ public protocol JSONBuildable {
 }
 
 extension JSONBuildable {
+    /// By default a large integer is read as a Double.
+    public static func json(bigInteger digits: String) -> Self? { nil }
+
     /// Parses a whole JSON text (surrounding white space allowed).
     @inlinable
     public static func parse(json bytes: UnsafeBufferPointer<UInt8>) throws(JSONError) -> Self {
@@ -164,6 +170,7 @@ struct JSONReader {
             index = start
             throw fail("the number \(text.prefix(40)) is too large")
         }
+        if !isFloat, let big = Value.json(bigInteger: text) { return big }
         return .json(double)
     }
 

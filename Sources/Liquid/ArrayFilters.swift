@@ -1,3 +1,5 @@
+import BigInt
+
 /// Filters on arrays (ranges count as arrays), plus `default`, `size`, `first`, `last`.
 enum ArrayFilters {
     static let all: [String: Filter] = [
@@ -18,7 +20,7 @@ enum ArrayFilters {
             try arguments.expect(0...0)
             switch value {
             case .object(let object): return object.pairs.first.map { .array([.string($0.0), $0.1]) } ?? .nil
-            case .string(let text): return text.first.map { .string(String($0)) } ?? .nil
+            case .string(let text): return text.unicodeScalars.first.map { .string(String($0)) } ?? .nil
             case .array, .range: return RenderState.member(of: value, .string("first"), dotted: true) ?? .nil
             default: return .nil
             }
@@ -26,7 +28,7 @@ enum ArrayFilters {
         "last": { value, arguments throws(LiquidError) in
             try arguments.expect(0...0)
             switch value {
-            case .string(let text): return text.last.map { .string(String($0)) } ?? .nil
+            case .string(let text): return text.unicodeScalars.last.map { .string(String($0)) } ?? .nil
             case .array, .range: return RenderState.member(of: value, .string("last"), dotted: true) ?? .nil
             default: return .nil
             }
@@ -125,6 +127,7 @@ enum ArrayFilters {
         "sum": { value, arguments throws(LiquidError) in
             try arguments.expect(0...1)
             var integer = 0
+            var big: BigInt?  // the integer total, once it no longer fits in an Int
             var double = 0.0
             var isDouble = false
             for item in try arguments.flattened(value) {
@@ -134,12 +137,15 @@ enum ArrayFilters {
                 let element = arguments[0].map { RenderState.member(of: item, $0, dotted: true) ?? .nil } ?? item
                 switch element.numberForMath {
                 case .int(let number):
+                    if let total = big { big = total + BigInt(number); continue }
                     let (total, overflow) = integer.addingReportingOverflow(number)
-                    if overflow { double += Double(number); isDouble = true } else { integer = total }
+                    if overflow { big = BigInt(integer) + BigInt(number) } else { integer = total }
+                case .bigInteger(let number): big = (big ?? BigInt(integer)) + number.value
                 case .double(let number): double += number; isDouble = true
                 default: break
                 }
             }
+            if let big { return isDouble ? .double(double + Double(big)) : try LiquidValue.integer(big) }
             return isDouble ? .double(double + Double(integer)) : .int(integer)
         },
     ]
@@ -179,7 +185,7 @@ enum ArrayFilters {
                 } else {
                     matches = text.contains(needle)
                 }
-            case .int, .double:
+            case .int, .bigInteger, .double:
                 guard property.numericValue != nil else {
                     throw LiquidError(.filterArgument, "cannot match \(item.inspected) against \(property.inspected)")
                 }
@@ -230,13 +236,14 @@ private func joined(_ items: [LiquidValue], separator: String, _ arguments: Filt
 /// A scalar as `uniq` tells values apart: by kind and value (`1` and `1.0` stay apart,
 /// as Ruby's `uniq` keeps them).
 private enum UniqueKey: Hashable {
-    case `nil`, bool(Bool), int(Int), double(Double), string(String)
+    case `nil`, bool(Bool), int(Int), bigInteger(BigInteger), double(Double), string(String)
 
     init?(_ value: LiquidValue) {
         switch value {
         case .nil: self = .nil
         case .bool(let flag): self = .bool(flag)
         case .int(let number): self = .int(number)
+        case .bigInteger(let number): self = .bigInteger(number)
         case .double(let number): self = .double(number)
         case .string(let text): self = .string(text)
         default: return nil
@@ -258,7 +265,7 @@ extension LiquidValue {
     /// Whether two values are of the same kind (so `1` and `1.0` stay apart in `uniq`).
     func kindMatches(_ other: LiquidValue) -> Bool {
         switch (self, other) {
-        case (.int, .int), (.double, .double), (.string, .string), (.bool, .bool), (.nil, .nil),
+        case (.int, .int), (.bigInteger, .bigInteger), (.double, .double), (.string, .string), (.bool, .bool), (.nil, .nil),
              (.array, .array), (.object, .object), (.range, .range):
             return true
         default:

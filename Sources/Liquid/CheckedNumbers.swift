@@ -1,3 +1,5 @@
+import BigInt
+
 /// Number conversions and arithmetic on values that come from templates and data, which
 /// must never trap: Swift stops the process on an integer overflow or on converting a
 /// Double that does not fit, and one hostile template must not stop a service.
@@ -17,13 +19,18 @@ enum CheckedNumbers {
         return Int(min(max(value, -Double(argumentBound)), Double(argumentBound)))
     }
 
-    /// An integral Double as an `.int` when it fits in an Int, else as the Double itself
-    /// (Ruby would give a Bignum); an error for infinity and NaN, as Ruby raises
+    /// An integral Double as an integer: `.int` when it fits in an Int, else a
+    /// ``BigInteger`` (Ruby's Bignum); an error for infinity and NaN, as Ruby raises
     /// FloatDomainError.
     static func integral(_ value: Double, _ filter: String) throws(LiquidError) -> LiquidValue {
         guard value.isFinite else { throw LiquidError(.filterArgument, "\(filter) of \(value) is not a number") }
         if let exact = Int(exactly: value) { return .int(exact) }
-        return .double(value)
+        return try LiquidValue.integer(BigInt(value))
+    }
+
+    /// A big integer as an argument (a length, offset, count): clamped to ±``argumentBound``.
+    static func clampedArgument(_ value: BigInteger) -> Int {
+        value.value.sign == .minus ? -argumentBound : argumentBound
     }
 
     /// The number of integers in `low...high` (0 when `high < low`), `Int.max` when that

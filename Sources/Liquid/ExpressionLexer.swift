@@ -3,6 +3,8 @@ enum ExpressionToken: Equatable, Sendable {
     case identifier(String)
     case string(String)
     case integer(Int)
+    /// An integer literal beyond 64 bits.
+    case bigInteger(BigInteger)
     case float(Double)
     case dot, dotDot, leftBracket, rightBracket, leftParen, rightParen
     case pipe, colon, comma, assign
@@ -103,6 +105,8 @@ struct ExpressionLexer {
                     result.append(.float(Double(text(i..<j)) ?? 0))
                 } else if let value = Int(text(i..<j)) {
                     result.append(.integer(value))
+                } else if let value = BigInteger(text(i..<j)) {
+                    result.append(.bigInteger(value))
                 } else {
                     result.append(.float(Double(text(i..<j)) ?? 0))
                 }

@@ -44,6 +44,7 @@ struct ExpressionParser {
         case .identifier(let name): return name
         case .string(let text): return "'\(text)'"
         case .integer(let value): return "\(value)"
+        case .bigInteger(let value): return "\(value)"
         case .float(let value): return "\(value)"
         case .comparison(let op): return op
         case .brazeReference(let name): return "${\(name)}"
@@ -79,6 +80,9 @@ struct ExpressionParser {
         case .integer(let value):
             advance()
             return .literal(.int(value))
+        case .bigInteger(let value):
+            advance()
+            return .literal(.bigInteger(value))
         case .float(let value):
             advance()
             return .literal(.double(value))

@@ -45,10 +45,11 @@ extension LiquidValue {
     /// parsed, anything else 0.
     var numberForMath: LiquidValue {
         switch self {
-        case .int, .double: return self
+        case .int, .double, .bigInteger: return self
         case .string(let text):
             let trimmed = text.trimmingSpaces()
             if let integer = Int(trimmed) { return .int(integer) }
+            if let big = BigInteger(trimmed) { return .bigInteger(big) }
             if let double = Double(trimmed), !trimmed.lowercased().contains("n") { return .double(double) }
             // A leading number ("3 apples") counts, as Ruby's to_f does not, so: 0.
             return .int(0)

@@ -6,7 +6,8 @@ extension LiquidValue {
     /// A JSON syntax error with its byte offset.
     public typealias JSONError = JSONCore.JSONError
 
-    /// Parses JSON text. Integers that fit stay integers; other numbers are doubles.
+    /// Parses JSON text. Integers stay exact integers (``bigInteger(_:)`` beyond 64 bits);
+    /// other numbers are doubles.
     public init(json text: String) throws(JSONError) {
         self = try Self.parse(json: text)
     }
@@ -17,6 +18,7 @@ extension LiquidValue {
         case .nil: return "null"
         case .bool(let value): return value ? "true" : "false"
         case .int(let value): return String(value)
+        case .bigInteger(let value): return value.description
         case .double(let value): return value.isFinite ? "\(value)" : "null"
         case .string(let value): return Self.jsonQuoted(value)
         case .array, .range: return "[" + asArray.map(\.jsonText).joined(separator: ",") + "]"
@@ -36,6 +38,8 @@ extension LiquidValue: JSONBuildable {
     public static var jsonNull: LiquidValue { .nil }
     public static func json(_ value: Bool) -> LiquidValue { .bool(value) }
     public static func json(integer: Int) -> LiquidValue { .int(integer) }
+    /// An integer too large for an `Int` stays exact (Ruby's Bignum).
+    public static func json(bigInteger digits: String) -> LiquidValue? { BigInteger(digits).map { .bigInteger($0) } }
     public static func json(_ value: Double) -> LiquidValue { .double(value) }
     public static func json(_ value: String) -> LiquidValue { .string(value) }
     public static func json(array: [LiquidValue]) -> LiquidValue { .array(array) }

@@ -1,3 +1,5 @@
+import BigInt
+
 /// Liquid's `==`, `<`, `contains` and friends.
 extension LiquidValue {
     /// Liquid equality: numbers compare by value across int and float, `empty` and
@@ -12,7 +14,12 @@ extension LiquidValue {
         case (.int(let a), .double(let b)): return Double(a) == b
         case (.double(let a), .int(let b)): return a == Double(b)
         case (.double(let a), .double(let b)): return a == b
-        case (.string(let a), .string(let b)): return a == b
+        case (.bigInteger(let a), .bigInteger(let b)): return a == b
+        case (.bigInteger, .int), (.int, .bigInteger): return false  // a BigInteger never fits an Int
+        case (.bigInteger(let a), .double(let b)), (.double(let b), .bigInteger(let a)):
+            return b.isFinite && b.rounded() == b && BigInt(exactly: b) == a.value
+        // Ruby compares strings by their bytes: "é" and "e\u{301}" differ, as they do there.
+        case (.string(let a), .string(let b)): return a.utf8.elementsEqual(b.utf8)
         case (.bool(let a), .bool(let b)): return a == b
         case (.nil, .nil): return true
         case (.range(let a, let b), .range(let c, let d)):
@@ -43,7 +50,16 @@ extension LiquidValue {
         case (.int, .double), (.double, .int), (.double, .double):
             guard let a = numericValue, let b = other.numericValue else { return nil }
             return a < b ? -1 : (a > b ? 1 : 0)
-        case (.string(let a), .string(let b)): return a < b ? -1 : (a > b ? 1 : 0)
+        case (.bigInteger, .int), (.int, .bigInteger), (.bigInteger, .bigInteger):
+            guard let a = exactInteger, let b = other.exactInteger else { return nil }
+            return a < b ? -1 : (a > b ? 1 : 0)
+        case (.bigInteger, .double), (.double, .bigInteger):
+            guard let a = numericValue, let b = other.numericValue else { return nil }
+            return a < b ? -1 : (a > b ? 1 : 0)
+        case (.string(let a), .string(let b)):
+            // By bytes, as Ruby orders strings (UTF-8's byte order is code point order).
+            if a.utf8.elementsEqual(b.utf8) { return 0 }
+            return a.utf8.lexicographicallyPrecedes(b.utf8) ? -1 : 1
         default: return nil
         }
     }
@@ -53,6 +69,7 @@ extension LiquidValue {
         switch self {
         case .int(let value): return Double(value)
         case .double(let value): return value
+        case .bigInteger(let value): return value.doubleValue
         default: return nil
         }
     }

@@ -7,6 +7,7 @@ extension LiquidValue {
         case .nil, .empty, .blank: return ""
         case .bool(let value): return value ? "true" : "false"
         case .int(let value): return String(value)
+        case .bigInteger(let value): return value.description
         case .double(let value): return Self.format(value)
         case .string(let value): return value
         case .array(let items):

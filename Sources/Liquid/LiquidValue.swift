@@ -6,6 +6,8 @@ public enum LiquidValue: Sendable, Equatable {
     case `nil`
     case bool(Bool)
     case int(Int)
+    /// An integer beyond 64 bits (Ruby's Bignum), only where an `Int` overflowed.
+    case bigInteger(BigInteger)
     case double(Double)
     case string(String)
     case array([LiquidValue])
@@ -47,7 +49,7 @@ public enum LiquidValue: Sendable, Equatable {
     /// The value's number of items or characters, as `size` reports it.
     var size: Int {
         switch self {
-        case .string(let text): return text.count
+        case .string(let text): return text.unicodeScalars.count
         case .array(let items): return items.count
         case .object(let object): return object.count
         case .range(let low, let high): return CheckedNumbers.rangeCount(low, high)

@@ -14,6 +14,7 @@ extension RenderState {
     private func rangeBound(_ value: LiquidValue) throws(LiquidError) -> Int {
         switch value {
         case .int(let number): return CheckedNumbers.clampedArgument(number)
+        case .bigInteger(let number): return CheckedNumbers.clampedArgument(number)
         case .double(let number): return CheckedNumbers.clampedArgument(number)
         case .string(let text):
             let trimmed = text.trimmingSpaces()
@@ -114,9 +115,10 @@ extension RenderState {
             }
         case (.string(let text), .string(let name)):
             switch name {
-            case "size": return .int(text.count)
-            case "first": return text.first.map { .string(String($0)) }
-            case "last": return text.last.map { .string(String($0)) }
+            // Characters as Ruby counts them: Unicode scalars, not grapheme clusters.
+            case "size": return .int(text.unicodeScalars.count)
+            case "first": return text.unicodeScalars.first.map { .string(String($0)) }
+            case "last": return text.unicodeScalars.last.map { .string(String($0)) }
             default: return nil
             }
         default:

@@ -138,6 +138,7 @@ extension RenderState {
         guard let expression else { return nil }
         switch try evaluate(expression) {
         case .int(let value): return CheckedNumbers.clampedArgument(value)
+        case .bigInteger(let value): return CheckedNumbers.clampedArgument(value)
         case .double(let value): return CheckedNumbers.clampedArgument(value)
         case .string(let text):
             guard let value = Int(text.trimmingSpaces()) else { throw LiquidError(.type, "expected an integer, got '\(text)'") }

@@ -14,8 +14,8 @@ enum StringFilters {
         "capitalize": { value, arguments throws(LiquidError) in
             try arguments.expect(0...0)
             let text = value.text
-            guard let first = text.first else { return .string("") }
-            return .string(first.uppercased() + text.dropFirst().lowercased())
+            guard let first = text.unicodeScalars.first else { return .string("") }
+            return .string(String(first).uppercased() + String(text.unicodeScalars.dropFirst()).lowercased())
         },
         "downcase": { value, arguments throws(LiquidError) in
             try arguments.expect(0...0)
@@ -130,7 +130,7 @@ enum StringFilters {
             let separator = arguments.positional[0].text
             var parts: [String]
             if separator.isEmpty {
-                parts = text.map { String($0) }
+                parts = text.unicodeScalars.map { String($0) }  // Ruby's characters are code points
             } else if separator == " " {
                 parts = text.split(whereSeparator: { $0.isWhitespace }).map(String.init)
             } else {
@@ -148,9 +148,12 @@ enum StringFilters {
                 guard let range = sliceRange(count: items.count, start: start, length: length) else { return .array([]) }
                 return .array(Array(items[range]))
             }
-            let characters = Array(value.text)
-            guard let range = sliceRange(count: characters.count, start: start, length: length) else { return .string("") }
-            return .string(String(characters[range]))
+            // Ruby's characters are code points: slice Unicode scalars, not grapheme clusters.
+            let scalars = Array(value.text.unicodeScalars)
+            guard let range = sliceRange(count: scalars.count, start: start, length: length) else { return .string("") }
+            var text = String.UnicodeScalarView()
+            text.append(contentsOf: scalars[range])
+            return .string(String(text))
         },
         "url_encode": { value, arguments throws(LiquidError) in
             try arguments.expect(0...0)
@@ -186,6 +189,7 @@ enum StringFilters {
         switch value {
         case nil: return fallback
         case .int(let number)?: return CheckedNumbers.clampedArgument(number)
+        case .bigInteger(let number)?: return CheckedNumbers.clampedArgument(number)
         case .string(let text)?:
             guard let number = Int(text.trimmingSpaces()) else { throw LiquidError(.filterArgument, "expected an integer, got '\(text)'") }
             return CheckedNumbers.clampedArgument(number)

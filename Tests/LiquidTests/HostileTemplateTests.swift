@@ -8,22 +8,24 @@ import Testing
 @Suite("Hostile templates")
 struct HostileTemplateTests {
     static let intMax = "9223372036854775807", intMin = "-9223372036854775808"
+    /// The exact integer of the Double 1e300, as Ruby's `1e300.floor` gives it.
+    static let oneE300 = "1000000000000000052504760255204420248704468581108159154915854115511802457988908195786371375080447864043704443832883878176942523235360430575644792184786706982848387200926575803737830233794788090059368953234970799945081119038967640880074652742780142494579258788820056842838115669472196386865459400540160"
 
     /// (name, template, JSON data, expected output)
     static let rendered: [(String, String, String, String)] = [
         ("divided_by floors exactly, beyond 2^53", "{{ n | divided_by: 3 }}|{{ -7 | divided_by: 2 }}|{{ 7 | divided_by: -2 }}",
          #"{"n": 9007199254740993}"#, "3002399751580331|-4|-4"),
         ("divided_by: Int.max by 1, Int.min by -1", "{{ a | divided_by: 1 }}|{{ b | divided_by: -1 }}",
-         #"{"a": \#(intMax), "b": \#(intMin)}"#, "9223372036854775807|9.223372036854776e+18"),
+         #"{"a": \#(intMax), "b": \#(intMin)}"#, "9223372036854775807|9223372036854775808"),
         ("modulo: Int.min by -1", "{{ n | modulo: -1 }}", #"{"n": \#(intMin)}"#, "0"),
-        ("abs of Int.min", "{{ n | abs }}", #"{"n": \#(intMin)}"#, "9.223372036854776e+18"),
+        ("abs of Int.min", "{{ n | abs }}", #"{"n": \#(intMin)}"#, "9223372036854775808"),
         ("ceil, floor and round beyond Int", "{{ x | ceil }}|{{ y | floor }}|{{ y | round }}",
-         #"{"x": 1e19, "y": 1e300}"#, "1.0e+19|1.0e+300|1.0e+300"),
+         #"{"x": 1e19, "y": 1e300}"#, "10000000000000000000|\(oneE300)|\(oneE300)"),
         ("round with extreme precision", "{{ 1.25 | round: 400 }}|{{ 1234.5 | round: -400 }}|{{ 1234 | round: -1000 }}|{{ 2.5 | round: p }}",
          #"{"p": 1e300}"#, "1.25|0|0|2.5"),
         ("truncate and slice with Int.min and Int.max", "{{ 'abcdef' | truncate: a }}|{{ 'abcde' | slice: a, b }}|{{ 'abcde' | slice: 1, b }}",
          #"{"a": \#(intMin), "b": \#(intMax)}"#, "...||bcde"),
-        ("sum past Int.max", "{{ a | sum }}", #"{"a": [\#(intMax), 1]}"#, "9.223372036854776e+18"),
+        ("sum past Int.max", "{{ a | sum }}", #"{"a": [\#(intMax), 1]}"#, "9223372036854775808"),
         ("increment and decrement stay at the limits", "{% increment c %},{% increment c %}|{% decrement d %},{% decrement d %}",
          #"{"c": \#(intMax), "d": \#(intMin)}"#, "\(intMax),\(intMax)|\(intMin),\(intMin)"),
         ("for: offset + limit at Int.max, a limit of 1e300", "{% for i in (1..5) offset: 1 limit: m %}{{ i }}{% endfor %}|{% for i in (1..3) limit: x %}{{ i }}{% endfor %}",
@@ -36,7 +38,7 @@ struct HostileTemplateTests {
          "{}", "12|2,1,"),
         ("range bounds from huge text are clamped", "{% for i in ('1e300'..'1e301') limit: 2 %}{{ i }},{% endfor %}", "{}", "4503599627370496,"),
         ("date passes a time past year 9999 through", "{{ 9300000000000000000 | date: '%Y' }}|{{ x | date: '%Y' }}|{{ 0 | date: '%Y' }}",
-         #"{"x": -1e300}"#, "9.3e+18|-1.0e+300|1970"),
+         #"{"x": -1e300}"#, "9300000000000000000|-1.0e+300|1970"),
         // Found by fuzzing: Foundation's DateFormatter trapped on a combining mark.
         ("date of text with a combining mark passes through", "{{ s | date: '%b %d' }}|{{ 'March 14, 2016' | date: '%b %d' }}",
          #"{"s": "1\u065esMarch 14, 2016"}"#, "1\u{065E}sMarch 14, 2016|Mar 14"),
