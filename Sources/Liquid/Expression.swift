@@ -5,6 +5,9 @@ indirect enum Expression: Sendable {
     /// rest read keys, indexes and the special `size`, `first`, `last`.
     case path([PathSegment])
     case range(Expression, Expression)
+    /// Braze's output braces inside a tag, `{{ value | filters }}`: the filtered value
+    /// (not its text, so `{% for x in {{list}} %}` loops over the list).
+    case braced(FilteredExpression)
 }
 
 enum PathSegment: Sendable {

@@ -8,6 +8,8 @@ enum ExpressionToken: Equatable, Sendable {
     case float(Double)
     case dot, dotDot, leftBracket, rightBracket, leftParen, rightParen
     case pipe, colon, comma, assign
+    /// `{{` and `}}` inside a tag (Braze): `{% if {{custom_attribute.${points}}} > 0 %}`.
+    case leftBraces, rightBraces
     case comparison(String)
     /// Braze's `${name}` attribute reference (the name may contain spaces).
     case brazeReference(String)
@@ -56,6 +58,12 @@ struct ExpressionLexer {
             case UInt8(ascii: "]"): result.append(.rightBracket); i += 1
             case UInt8(ascii: "("): result.append(.leftParen); i += 1
             case UInt8(ascii: ")"): result.append(.rightParen); i += 1
+            case UInt8(ascii: "{") where i + 1 < n && source[i + 1] == UInt8(ascii: "{"):
+                result.append(.leftBraces)
+                i += 2
+            case UInt8(ascii: "}") where i + 1 < n && source[i + 1] == UInt8(ascii: "}"):
+                result.append(.rightBraces)
+                i += 2
             case UInt8(ascii: "|"): result.append(.pipe); i += 1
             case UInt8(ascii: ":"): result.append(.colon); i += 1
             case UInt8(ascii: ","): result.append(.comma); i += 1

@@ -58,6 +58,8 @@ struct ExpressionParser {
         case .colon: return ":"
         case .comma: return ","
         case .assign: return "="
+        case .leftBraces: return "{{"
+        case .rightBraces: return "}}"
         case .end: return "end of markup"
         }
     }
@@ -112,6 +114,20 @@ struct ExpressionParser {
             }
             advance()
             return try pathTail([.key("user")] + name.split(separator: ".").map { .key(String($0)) })
+        case .leftBraces:
+            // Braze writes output braces inside tags: `{% assign x = {{${points} | plus: 5}} %}`.
+            guard environment.dialect == .braze else {
+                throw error("'{{' inside a tag is Braze syntax: parse the template with the braze dialect, or remove the braces")
+            }
+            advance()
+            try enterNesting()
+            defer { nesting -= 1 }
+            let inner = try filteredExpression()
+            try expect(.rightBraces, "'}}' closing '{{'")
+            // Filters may follow the closing braces, even in a condition: `{{list}} | size > 2`.
+            let after = try filters()
+            let braced = Expression.braced(inner)
+            return after.isEmpty ? braced : .braced(FilteredExpression(base: braced, filters: after))
         case .leftBracket:
             advance()
             try enterNesting()

@@ -8,6 +8,8 @@ extension RenderState {
             return .range(try rangeBound(evaluate(low)), try rangeBound(evaluate(high)))
         case .path(let segments):
             return try resolve(segments)
+        case .braced(let filtered):
+            return try evaluate(filtered)
         }
     }
 

@@ -57,3 +57,47 @@ struct BrazeTests {
         #expect(error?.message.contains("braze dialect") == true)
     }
 }
+
+/// Braze's output braces inside tags (issue 11): the inner expression's value, filters included.
+@Suite("Braze: output braces inside tags")
+struct BrazeBracesInTagsTests {
+    let data = #"""
+        {"user": {"first_name": "Ada",
+                  "custom_attributes": {"balance": 150, "points": 20, "Brands Viewed": ["Acme", "Globex", "Initech", "Umbrella", "Hooli", "Stark"],
+                                        "tier": "gold", "empty list": []}}}
+        """#
+
+    @Test("the value inside braces in if, for, assign, case, unless and contains", arguments: [
+        ("{% if {{custom_attribute.${balance}}} > 0 %}You have {{custom_attribute.${balance}}} points{% endif %}", "You have 150 points"),
+        ("{% if {{custom_attribute.${balance}}} > 500 %}big{% else %}small{% endif %}", "small"),
+        ("{% for item in {{custom_attribute.${Brands Viewed}}} limit:5 %}{{item}}{% unless forloop.last %}, {% endunless %}{% endfor %}",
+         "Acme, Globex, Initech, Umbrella, Hooli"),
+        ("{% assign total = {{custom_attribute.${points} | plus: 50}} %}{{total}}", "70"),
+        ("{% assign total = {{custom_attribute.${points}}} | plus: 50 %}{{total | times: 2}}", "140"),
+        ("{% if {{custom_attribute.${Brands Viewed}}} contains 'Acme' %}acme fan{% endif %}", "acme fan"),
+        ("{% if {{custom_attribute.${Brands Viewed}}} | size > 5 %}many{% endif %}", "many"),
+        ("{% if {{custom_attribute.${Brands Viewed} | size}} > 5 %}many{% endif %}", "many"),
+        ("{% case {{custom_attribute.${tier}}} %}{% when 'gold' %}Gold!{% else %}Hi{% endcase %}", "Gold!"),
+        ("{% unless {{custom_attribute.${empty list}}} == empty %}some{% else %}none{% endunless %}", "none"),
+        ("{% if {{${first_name}}} == 'Ada' and {{custom_attribute.${balance}}} >= 150 %}both{% endif %}", "both"),
+        ("{% for brand in {{custom_attribute.${Brands Viewed}}} | sort | reverse limit:2 %}{{brand}};{% endfor %}", "Umbrella;Stark;"),
+    ])
+    func bracesMeanTheValue(template: String, expected: String) throws {
+        #expect(try render(template, data, dialect: .braze) == expected)
+    }
+
+    @Test("in the liquid dialect, braces inside a tag are an error that names the braze dialect")
+    func liquidDialect() {
+        let error = liquidError { _ = try render("{% if {{x}} > 0 %}y{% endif %}", "{}") }
+        #expect(error?.kind == .syntax)
+        #expect(error?.message.contains("braze dialect") == true)
+    }
+
+    @Test("unclosed braces inside a tag are a syntax error with the position")
+    func unclosed() {
+        let error = liquidError { _ = try render("line\n{% if {{custom_attribute.${balance} > 0 %}y{% endif %}", data, dialect: .braze) }
+        #expect(error?.kind == .syntax)
+        #expect(error?.line == 2)
+        #expect(error?.message.contains("'}}'") == true)
+    }
+}
