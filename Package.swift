@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         // Ruby's Bignum in Liquid: integers past 64 bits, made only on overflow.
         .package(url: "https://github.com/attaswift/BigInt.git", from: "6.0.1"),
+        // Braze's hash and HMAC filters (md5, sha1, sha2, hmac_sha256, ...); no hand-written crypto.
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         // libcurl, through a header-only shim for its variadic C functions.
@@ -42,7 +44,9 @@ let package = Package(
         // Liquid templates with Braze's extensions.
         // One JSON reader (and string quoting) shared by the template data and the engine's values.
         .target(name: "JSONCore"),
-        .target(name: "Liquid", dependencies: ["JSONCore", .product(name: "BigInt", package: "BigInt")]),
+        .target(name: "Liquid", dependencies: [
+            "JSONCore", .product(name: "BigInt", package: "BigInt"), .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // The model and the pure decision engine (spec rules R1-R21).
         .target(name: "ConnectorCore", dependencies: ["JSONCore", "Liquid", .product(name: "Yams", package: "Yams")]),
         // The Store protocol and its SQLite implementation (GRDB), and the scheduler.

@@ -40,9 +40,11 @@ struct TemplateLexer {
                 tokens.append(TemplateToken(kind: .text(String(decoding: source[textStart..<end], as: UTF8.self)), position: position(textStart)))
             }
         }
-        /// The offset of `}}` or `%}` closing markup that starts at `from`, skipping quotes and `${...}`.
+        /// The offset of `}}` or `%}` closing markup that starts at `from`, skipping quotes,
+        /// `${...}` and, in an output, inner `{{ }}` pairs (Braze: `{{ a | plus: {{b}} }}`).
         func findClose(_ from: Int, _ closer: UInt8) -> Int? {
             var j = from
+            var innerBraces = 0
             while j + 1 < n {
                 let byte = source[j]
                 if byte == UInt8(ascii: "'") || byte == UInt8(ascii: "\"") {
@@ -55,7 +57,17 @@ struct TemplateLexer {
                     while k < n && source[k] != UInt8(ascii: "}") { k += 1 }
                     if k < n { j = k + 1; continue }
                 }
-                if byte == closer && source[j + 1] == UInt8(ascii: "}") { return j }
+                if closer == UInt8(ascii: "}") && byte == UInt8(ascii: "{") && source[j + 1] == UInt8(ascii: "{") {
+                    innerBraces += 1
+                    j += 2
+                    continue
+                }
+                if byte == closer && source[j + 1] == UInt8(ascii: "}") {
+                    if innerBraces == 0 { return j }
+                    innerBraces -= 1
+                    j += 2
+                    continue
+                }
                 j += 1
             }
             return nil
