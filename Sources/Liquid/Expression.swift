@@ -8,6 +8,9 @@ indirect enum Expression: Sendable {
     /// Braze's output braces inside a tag, `{{ value | filters }}`: the filtered value
     /// (not its text, so `{% for x in {{list}} %}` loops over the list).
     case braced(FilteredExpression)
+    /// Braze's `{{content_blocks.${name}}}`: the named block rendered in place, sharing
+    /// the template's variables (as `include` does).
+    case contentBlock(String)
 }
 
 enum PathSegment: Sendable {

@@ -157,6 +157,10 @@ struct ExpressionParser {
                     segments.append(.key(name))
                 case .brazeReference(let name):
                     advance()
+                    if segments.count == 1, case .key("content_blocks") = segments[0] {
+                        guard !name.isEmpty else { throw error("a content block needs a name: {{content_blocks.${name}}}") }
+                        return .contentBlock(name)
+                    }
                     segments = brazePath(segments, name)
                 default:
                     throw error("expected a property name after '.' in '\(markup)'")

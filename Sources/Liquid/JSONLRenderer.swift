@@ -4,7 +4,9 @@ import Foundation
 /// JSON response per line out, in order.
 ///
 /// Request: `{"id", "template", "data", "mode": "lenient"|"strict", "dialect":
-/// "liquid"|"braze", "templates"?: {name: source}}`. Response: `{"id", "output"}`,
+/// "liquid"|"braze", "templates"?: {name: source}, "content_blocks"?: {name: source},
+/// "connected_content"?: {url: {"status", "body"}}}` (Braze's content blocks and
+/// `connected_content` answers, by exact URL: fixtures, nothing is fetched). Response: `{"id", "output"}`,
 /// `{"id", "error"}` or `{"id", "aborted": true, "reason"}`. A malformed request gets an
 /// error response with a null id; the stream goes on.
 public struct JSONLRenderer: Sendable {
@@ -53,7 +55,27 @@ public struct JSONLRenderer: Sendable {
             }
         }
         let frozenPartials = partials
-        let options = RenderOptions(strictVariables: strict, now: now, limits: limits, partials: { frozenPartials[$0] })
+        var options = RenderOptions(strictVariables: strict, now: now, limits: limits, partials: { frozenPartials[$0] })
+        if case .object(let blocks)? = request["content_blocks"] {
+            var sources: [String: String] = [:]
+            for (name, value) in blocks.pairs { if case .string(let text) = value { sources[name] = text } }
+            let frozen = sources
+            options.contentBlocks = { frozen[$0] }
+        }
+        if case .object(let fixtures)? = request["connected_content"] {
+            var answers: [String: ConnectedContentResponse] = [:]
+            for (url, value) in fixtures.pairs {
+                guard case .object(let answer) = value, case .int(let status)? = answer["status"], case .string(let body)? = answer["body"] else {
+                    return Self.response(id: id, ["error": .string("\"connected_content\" maps each URL to {\"status\": number, \"body\": string}")])
+                }
+                answers[url] = ConnectedContentResponse(status: status, body: body)
+            }
+            let frozen = answers
+            options.connectedContent = { request in
+                guard let answer = frozen[request.url] else { throw FixtureMissing(url: request.url) }
+                return answer
+            }
+        }
         do {
             let template = try Template(source, dialect: dialect, limits: limits)
             switch try template.render(request["data"] ?? .object(LiquidObject()), options: options) {
@@ -65,6 +87,12 @@ public struct JSONLRenderer: Sendable {
         } catch {
             return Self.response(id: id, ["error": .string(error.description)])
         }
+    }
+
+    /// A `connected_content` URL with no answer among the request's fixtures.
+    struct FixtureMissing: Error, CustomStringConvertible {
+        var url: String
+        var description: String { "no answer for \(url) in the request's \"connected_content\"" }
     }
 
     private static func response(id: LiquidValue, _ fields: [(String, LiquidValue)]) -> String {

@@ -16,6 +16,9 @@ public struct LiquidError: Error, Sendable, CustomStringConvertible, Equatable {
         public static let type = Kind(name: "type error")
         public static let templateNotFound = Kind(name: "template not found")
         public static let limitExceeded = Kind(name: "limit exceeded")
+        /// A Braze tag needs something the caller did not provide or that failed: a
+        /// `connected_content` fetcher, a content block source.
+        public static let unavailable = Kind(name: "unavailable")
         /// Internal: unwinds a render stopped by `abort_message`; never reaches callers.
         static let abortSignal = Kind(name: "aborted")
         public var description: String { name }

@@ -22,6 +22,8 @@ indirect enum Node: Sendable {
     case sequence(Block)
     /// Braze's `{% abort_message("reason") %}`.
     case abort(Expression?)
+    /// Braze's `{% connected_content URL :options %}`.
+    case connectedContent(ConnectedContentCall)
 }
 
 /// A sequence of nodes, and whether it prints only whitespace (then Liquid drops that

@@ -10,6 +10,8 @@ extension RenderState {
             return try resolve(segments)
         case .braced(let filtered):
             return try evaluate(filtered)
+        case .contentBlock(let name):
+            return .string(try renderContentBlock(name))
         }
     }
 

@@ -116,6 +116,9 @@ extension RenderState {
             let reason = try reasonExpression.map { (expression: Expression) throws(LiquidError) in try evaluate(expression).renderedString }
             abortReason = .some(reason)
             throw LiquidError(.abortSignal, reason ?? "")
+
+        case .connectedContent(let call):
+            do { try renderConnectedContent(call) } catch { throw error.at(call.position) }
         }
     }
 

@@ -123,6 +123,13 @@ public struct RenderOptions: Sendable {
     public var limits: LiquidLimits
     /// Finds the source of a partial for `include`/`render` by name; nil if none.
     public var partials: @Sendable (String) -> String?
+    /// Finds the source of a Braze content block for `{{content_blocks.${name}}}`; nil
+    /// (the default) makes content blocks an error of kind `unavailable`.
+    public var contentBlocks: (@Sendable (String) -> String?)?
+    /// Performs Braze's `connected_content` requests (the caller decides how: real HTTP,
+    /// a cache, a fixture); nil (the default) makes the tag an error of kind `unavailable`.
+    /// An error it throws fails the render with kind `unavailable`.
+    public var connectedContent: (@Sendable (ConnectedContentRequest) throws -> ConnectedContentResponse)?
 
     /// Creates render options.
     public init(
@@ -130,13 +137,17 @@ public struct RenderOptions: Sendable {
         now: @escaping @Sendable () -> Date = { Date() },
         timeZone: TimeZone = TimeZone(identifier: "UTC") ?? .current,
         limits: LiquidLimits = LiquidLimits(),
-        partials: @escaping @Sendable (String) -> String? = { _ in nil }
+        partials: @escaping @Sendable (String) -> String? = { _ in nil },
+        contentBlocks: (@Sendable (String) -> String?)? = nil,
+        connectedContent: (@Sendable (ConnectedContentRequest) throws -> ConnectedContentResponse)? = nil
     ) {
         self.strictVariables = strictVariables
         self.now = now
         self.timeZone = timeZone
         self.limits = limits
         self.partials = partials
+        self.contentBlocks = contentBlocks
+        self.connectedContent = connectedContent
     }
 }
 

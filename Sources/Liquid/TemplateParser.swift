@@ -322,12 +322,82 @@ struct TemplateParser {
             try parser.expectEnd()
             return (.abort(reason), false)
 
+        case "connected_content" where environment.dialect == .braze:
+            return (.connectedContent(try connectedContent(markup, position: position)), false)
+
+        case "message_extras" where environment.dialect == .braze:
+            // Braze adds these key/value pairs to its send events; they are checked and
+            // otherwise ignored here (docs/LIQUID.md).
+            let (_, options) = ConnectedContentCall.split(markup)
+            let names = options.map(\.name)
+            guard names == ["key", "value"], options.allSatisfy({ !$0.value.isEmpty }) else {
+                throw LiquidError(.syntax, "message_extras takes ':key NAME :value VALUE', in that order")
+            }
+            return nil
+
+        case "catalog_items", "catalog_selection_items", "promotion":
+            guard environment.dialect == .braze else { throw LiquidError(.unknownTag, "unknown tag '\(name)'") }
+            throw LiquidError(.unknownTag, "'\(name)' reads Braze's \(name == "promotion" ? "promotion code lists" : "catalogs"), which Campaign Connector does not have: put the values in the user's attributes or the event's properties instead")
+
         case "else", "elsif", "when", "endif", "endunless", "endfor", "endcase", "endcapture", "endtablerow", "endifchanged":
             throw LiquidError(.syntax, "unexpected '\(name)': it does not belong to an open block")
 
         default:
             throw LiquidError(.unknownTag, "unknown tag '\(name)'")
         }
+    }
+
+    /// A `connected_content` tag: the URL, body and headers are templates of their own.
+    private func connectedContent(_ markup: String, position: SourcePosition) throws(LiquidError) -> ConnectedContentCall {
+        let (url, options) = ConnectedContentCall.split(markup)
+        guard !url.isEmpty else { throw LiquidError(.syntax, "connected_content needs a URL: {% connected_content https://example.com/api :save result %}") }
+        var call = ConnectedContentCall(url: try subtemplate(url), method: "GET", retry: false, noCache: false, saveAs: "connected",
+                                        rerender: false, position: position)
+        for (name, value) in options {
+            guard ConnectedContentCall.options.contains(name) else {
+                throw LiquidError(.syntax, "connected_content has no option ':\(name)'; its options are :\(ConnectedContentCall.options.sorted().joined(separator: ", :"))")
+            }
+            if ConnectedContentCall.flags.contains(name) {
+                guard value.isEmpty else { throw LiquidError(.syntax, "connected_content's :\(name) takes no value, got '\(value.prefix(40))'") }
+            } else if value.isEmpty {
+                throw LiquidError(.syntax, "connected_content's :\(name) needs a value")
+            }
+            switch name {
+            case "save":
+                guard value.utf8.allSatisfy({ ExpressionLexer.isIdentifierPart($0) }), let first = value.utf8.first, ExpressionLexer.isIdentifierStart(first) else {
+                    throw LiquidError(.syntax, "connected_content's :save needs a variable name, got '\(value.prefix(40))'")
+                }
+                call.saveAs = value
+            case "method":
+                let method = value.uppercased()
+                guard method == "GET" || method == "POST" else { throw LiquidError(.syntax, "connected_content's :method is get or post, got '\(value)'") }
+                call.method = method
+            case "body": call.body = try subtemplate(value)
+            case "headers":
+                guard value.hasPrefix("{"), value.hasSuffix("}") else {
+                    throw LiquidError(.syntax, "connected_content's :headers is a JSON object: :headers {\"Name\": \"value\"}")
+                }
+                call.headers = try subtemplate(value)
+            case "content_type": call.contentType = value
+            case "basic_auth": call.basicAuthCredential = value
+            case "auth_credentials": call.tokenCredential = value
+            case "retry": call.retry = true
+            case "no_cache": call.noCache = true
+            case "rerender": call.rerender = true
+            default:  // cache_max_age, cache
+                guard let seconds = Int(value), seconds >= 0 else {
+                    throw LiquidError(.syntax, "connected_content's :\(name) is a number of seconds, got '\(value.prefix(40))'")
+                }
+                call.cacheMaxAge = seconds
+            }
+        }
+        return call
+    }
+
+    /// Text with `{{ }}` and tags in it (a URL, a body), parsed as a template of its own.
+    private func subtemplate(_ text: String) throws(LiquidError) -> Block {
+        var parser = TemplateParser(tokens: try TemplateLexer(text).tokens(), environment: environment, maxDepth: maxDepth - depth)
+        return try parser.parseDocument()
     }
 
     /// A variable name for `assign`/`capture`: an identifier without `?`, or digits.
