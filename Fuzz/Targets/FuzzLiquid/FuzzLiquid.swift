@@ -2,7 +2,7 @@ import Foundation
 import Liquid
 import FuzzSupport
 
-/// libFuzzer target: parse and render one template (Braze dialect). An input with a NUL
+/// libFuzzer target: parse and render one template (Braze dialect, then plain Liquid). An input with a NUL
 /// byte is a template, then JSON data after the NUL; a `{% include 'p' %}` finds the
 /// template itself, so recursive partials are explored too. Tight limits keep each input
 /// fast; a render or parse error is fine, a trap, hang or memory blow-up is a finding.
@@ -16,7 +16,11 @@ func fuzzLiquid(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let values = (try? LiquidValue(json: json)) ?? .object(LiquidObject())
     for dialect in [Dialect.braze, .liquid] {
         guard let template = try? Template(source, dialect: dialect, limits: limits) else { continue }
-        let options = RenderOptions(now: { Date(timeIntervalSince1970: 1_700_000_000) }, limits: limits, partials: { _ in source })
+        // Content blocks and connected_content answers are the template itself and the
+        // JSON data, so recursion and :rerender are explored too.
+        let options = RenderOptions(now: { Date(timeIntervalSince1970: 1_700_000_000) }, limits: limits, partials: { _ in source },
+                                    contentBlocks: { _ in source },
+                                    connectedContent: { request in ConnectedContentResponse(status: request.retry ? 503 : 200, body: request.url.hasSuffix("t") ? source : json) })
         _ = try? template.render(values, options: options)
     }
     return 0
