@@ -1,19 +1,40 @@
 // Liquid benchmark: the realistic templates of Benchmarks/Fixtures/liquid (a 6 KB HTML email, an SMS, a push
-// payload), parse once then render, and parse+render, against python-liquid 2.3.6's
-// figures on this machine.
+// payload), parse once then render, and parse+render, against python-liquid rendering the same
+// fixtures in the same run (python_liquid_bench.py, right after each of ours).
 //
-//   swift build -c release && .build/release/liquid-bench [--seconds 3] [--only email|sms|push]
+//   bash scripts/bench-liquid.sh [--seconds 3] [--only email|sms|push]
+//   (or: swift build -c release && .build/release/liquid-bench --python PYTHON_WITH_PYTHON_LIQUID)
 import Foundation
 import Liquid
 
-let reference: [String: Double] = ["email": 761, "sms": 24_000, "push": 19_500]  // python-liquid renders/s
-
 var seconds = 3.0
 var only: String?
+var python: String?
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let argument = arguments.next() {
     if argument == "--seconds", let value = arguments.next().flatMap(Double.init) { seconds = value }
     if argument == "--only" { only = arguments.next() }
+    if argument == "--python" { python = arguments.next() }
+}
+
+/// python-liquid's renders/s of one fixture, measured now by the anchor script, and its version.
+func pythonLiquidRate(_ name: String) -> (Double, String)? {
+    guard let python else { return nil }
+    let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("python_liquid_bench.py")
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: python)
+    process.arguments = [script.path, directory.path, String(seconds), name]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    do { try process.run() } catch { print("cannot run \(python): \(error)"); exit(1) }
+    let output = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0, case .object(let result)? = try? LiquidValue(json: String(decoding: output, as: UTF8.self)),
+          case .double(let rate)? = result["renders_per_second"], case .string(let version)? = result["version"] else {
+        print("python-liquid failed on \(name) (is python-liquid installed for \(python)?)")
+        exit(1)
+    }
+    return (rate, version)
 }
 
 let directory: URL = {
@@ -38,7 +59,8 @@ func rate(_ seconds: Double, _ body: () throws -> Void) rethrows -> Double {
 }
 
 print("Liquid benchmark, \(seconds) s per figure, templates from \(directory.path)")
-print("| template | size | output matches python-liquid | renders/s (parsed once) | parse+render/s | python-liquid renders/s | ratio |")
+if python == nil { print("(no --python: python-liquid is not measured; scripts/bench-liquid.sh measures it in the same run)") }
+print("| template | size | output matches python-liquid | renders/s (parsed once) | parse+render/s | python-liquid renders/s (same run) | ratio |")
 print("|---|---:|---|---:|---:|---:|---:|")
 let fixed = Date(timeIntervalSince1970: 1_714_000_000)
 for name in ["email", "sms", "push"] where only == nil || only == name {
@@ -57,9 +79,12 @@ for name in ["email", "sms", "push"] where only == nil || only == name {
         let matches = expected.map { $0 == output ? "yes" : "no (\(firstDifference(output, $0)))" } ?? "n/a"
         let renders = try rate(seconds) { _ = try template.render(data, options: options) }
         let parseRenders = try rate(seconds) { _ = try Template(source).render(data, options: options) }
-        let ratio = renders / (reference[name] ?? 1)
-        print(String(format: "| %@ | %d B | %@ | %.0f | %.0f | %.0f | %.1fx |", name, source.utf8.count, matches,
-                     renders, parseRenders, reference[name] ?? 0, ratio))
+        if let (anchor, version) = pythonLiquidRate(name) {
+            print(String(format: "| %@ | %d B | %@ | %.0f | %.0f | %.0f (%@) | %.1fx |", name, source.utf8.count, matches,
+                         renders, parseRenders, anchor, version, renders / anchor))
+        } else {
+            print(String(format: "| %@ | %d B | %@ | %.0f | %.0f | - | - |", name, source.utf8.count, matches, renders, parseRenders))
+        }
     } catch {
         print("\(name): \(error)")
         exit(1)
