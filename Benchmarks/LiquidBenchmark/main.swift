@@ -18,7 +18,7 @@ while let argument = arguments.next() {
 }
 
 /// python-liquid's renders/s of one fixture, measured now by the anchor script, and its version.
-func pythonLiquidRate(_ name: String) -> (Double, String)? {
+@MainActor func pythonLiquidRate(_ name: String) -> (Double, String)? {
     guard let python else { return nil }
     let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("python_liquid_bench.py")
     let process = Process()

@@ -163,7 +163,13 @@ extension RenderState {
         }
         try checkValueSize(response.body.utf8.count, "connected_content's response")
         guard call.rerender else { return try write(response.body) }
-        // `:rerender`: the answer's own Liquid, one level deep, in this render's scope.
+        // `:rerender`: the answer's own Liquid, in this render's scope. An answer that calls
+        // connected_content again nests like a partial (bounded by maxDepth).
+        guard includeDepth < options.limits.maxDepth else {
+            throw LiquidError(.limitExceeded, "connected_content :rerender nested more than \(options.limits.maxDepth) deep")
+        }
+        includeDepth += 1
+        defer { includeDepth -= 1 }
         let block: Block
         do {
             var parser = TemplateParser(tokens: try TemplateLexer(response.body).tokens(), environment: environment, maxDepth: options.limits.maxDepth)

@@ -395,8 +395,10 @@ struct TemplateParser {
     }
 
     /// Text with `{{ }}` and tags in it (a URL, a body), parsed as a template of its own.
+    /// It counts as one level of nesting (quotes let a tag hide inside a tag's markup).
     private func subtemplate(_ text: String) throws(LiquidError) -> Block {
-        var parser = TemplateParser(tokens: try TemplateLexer(text).tokens(), environment: environment, maxDepth: maxDepth - depth)
+        guard depth + 1 < maxDepth else { throw LiquidError(.limitExceeded, "blocks are nested more than \(maxDepth) deep") }
+        var parser = TemplateParser(tokens: try TemplateLexer(text).tokens(), environment: environment, maxDepth: maxDepth - depth - 1)
         return try parser.parseDocument()
     }
 

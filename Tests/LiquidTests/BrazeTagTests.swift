@@ -104,6 +104,17 @@ struct BrazeTagTests {
         #expect(noFetcher?.message.contains("RenderOptions.connectedContent") == true)
     }
 
+    // Found by fuzzing: an answer that calls itself again with :rerender recursed until the stack overflowed.
+    @Test("a :rerender answer that calls connected_content again is bounded; so is a tag hidden in quotes in a URL")
+    func rerenderBounded() throws {
+        let template = "{% connected_content https://t.example/self :rerender %}"
+        let fetcher = Fetcher(["https://t.example/self": .init(status: 200, body: template)])
+        #expect(liquidError { _ = try render(template, fetcher: fetcher) }?.kind == .limitExceeded)
+        var nested = "x"
+        for _ in 0..<200 { nested = "{% connected_content https://a.example/'\(nested)' %}" }
+        #expect(liquidError { _ = try Template(nested, dialect: .braze) }?.kind == .limitExceeded)
+    }
+
     @Test("an aborted call by status, as Braze's docs write it")
     func statusCheck() throws {
         let fetcher = Fetcher(["https://example.com/api/endpoint": .init(status: 200, body: "[1, 2]")])
