@@ -9,6 +9,7 @@ import ConnectorCore
 import ConnectorStore
 import Foundation
 import GRDB
+import Synchronization
 
 
 
@@ -315,7 +316,7 @@ let best = max(uuidKeyed, timeOrdered)
 print(String(format: "raw GRDB inserts of the event rows: UUID primary key %.0f rows/s, time-ordered key %.0f rows/s (%.0f before the store's run, %.0f after); end to end / best = %.2fx",
              uuidKeyed, timeOrdered, timeOrderedBefore, timeOrderedAfter, ingestRate / best))
 
-// 1,000,000 waiting entries, 1% due.
+// 1,000,000 waiting entries: 10% due now (one scheduler), 10% due an hour later (two schedulers).
 // With the store's index file attached, where `waiting_by_user` lives (IMMEDIATE: both
 // files locked up front, waiting for a bulk of the store's index thread if one runs).
 let storePath = folder.appendingPathComponent("connector.sqlite").path
@@ -326,10 +327,15 @@ let waitingPool = try DatabasePool(path: storePath, configuration: waitingConfig
 let waitingCount = 1_000_000
 try waitingPool.write { db in
     let statement = try db.cachedStatement(sql: """
-        INSERT OR REPLACE INTO waiting (id, follow_up, version, user_id, trigger_event_id, trigger_time, due_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+        INSERT OR REPLACE INTO waiting (id, follow_up, version, user_id, trigger_event_id, trigger_time, due_at, first_due_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?7)
         """)
     for index in 0..<waitingCount {
-        let due = index % 100 == 0 ? start.addingTimeInterval(-60) : start.addingTimeInterval(86_400 + Double(index))
+        let due = switch index % 10 {
+        case 0: start.addingTimeInterval(-60)
+        case 1: start.addingTimeInterval(3600 - 60)
+        default: start.addingTimeInterval(86_400 + Double(index))
+        }
         let entry = WaitingEntry(followUp: CampaignID("F\(index % 50)"), campaignVersion: 1, userID: UserID("bulk-\(index)"),
                                  triggerEventID: EventID("t-\(index)"), triggerTime: start, dueAt: due)
         try statement.execute(arguments: [entry.id, entry.followUp.rawValue, 1, entry.userID.rawValue, entry.triggerEventID.rawValue,
@@ -340,17 +346,41 @@ try waitingPool.write { db in
     try db.execute(sql: "INSERT OR IGNORE INTO waiting_by_user (user_id, seq) SELECT user_id, seq FROM waiting WHERE user_id LIKE 'bulk-%' ORDER BY 1, 2")
 }
 var due: [WaitingEntry] = []
-let dueSeconds = try seconds { due = try store.dueEntries(at: start, limit: 20_000) }
-print(String(format: "waiting entries: %d (+ those from ingestion), %@; due query found %d in %.1f ms", waitingCount, memory(), due.count, dueSeconds * 1000))
+let dueSeconds = try seconds { due = try store.waitingEntries(WaitingFilter(dueBy: start, limit: 20_000)) }
+print(String(format: "waiting entries: %d (+ those from ingestion), %@; due query listed %d in %.1f ms", waitingCount, memory(), due.count, dueSeconds * 1000))
 
-// The scheduler on those 10,000 due entries: users with a push token, one dispatch each.
-for index in stride(from: 0, to: waitingCount, by: 100) {
-    try store.save(User(id: UserID("bulk-\(index)"), attributes: ["plan": .string("pro")], addresses: [.push: "token-\(index)"]))
+// The schedulers on those 2 x 100,000 due entries: users with a push token, one dispatch each.
+try store.save((0..<waitingCount).filter { $0 % 10 < 2 }.map { index in
+    User(id: UserID("bulk-\(index)"), attributes: ["plan": .string("pro")], addresses: [.push: "token-\(index)"])
+})
+/// Claims and settles everything due at `now` with `workers` schedulers on their own
+/// threads, in claims of 1,000; returns (entries settled, dispatches queued, seconds).
+func runSchedulers(_ workers: Int, at now: Date) throws -> (Int, Int, Double) {
+    let counts = Mutex((settled: 0, sent: 0))
+    let failure = Mutex<(any Error)?>(nil)
+    let elapsed = try seconds {
+        DispatchQueue.concurrentPerform(iterations: workers) { index in
+            let worker = WorkerID("bench-\(index)")
+            do {
+                while true {
+                    let claimed = try store.claimDue(at: now, worker: worker, lease: 60, limit: 1000)
+                    if claimed.isEmpty { return }
+                    let settled = try store.settle(claimed, worker: worker, now: now)
+                    let sent = settled.filter { if case .settled(.send) = $0.result { return true } else { return false } }.count
+                    counts.withLock { $0.settled += settled.count; $0.sent += sent }
+                }
+            } catch {
+                failure.withLock { $0 = error }
+            }
+        }
+    }
+    if let error = failure.withLock({ $0 }) { throw error }
+    return counts.withLock { ($0.settled, $0.sent, elapsed) }
 }
-let scheduler = try Scheduler(store: store, planner: SendPlanner(workspaceTimeZone: utc))
-var outcomes: [SendOutcome] = []
-let schedulerSeconds = try seconds { outcomes = try scheduler.runDue(at: start, engine: engine, limit: 20_000) }
-let sent = outcomes.filter { if case .send = $0 { return true } else { return false } }.count
-print(String(format: "scheduler: %d due entries -> %d sends (%d dispatches in the outbox) in %.2f s = %.0f entries/s",
-             outcomes.count, sent, try store.outbox().count, schedulerSeconds, Double(outcomes.count) / schedulerSeconds))
+for (workers, at) in [(1, start), (2, start.addingTimeInterval(3600))] {
+    let (settled, sent, elapsed) = try runSchedulers(workers, at: at)
+    print(String(format: "scheduler, %d worker(s): %d due entries claimed and settled -> %d dispatches in %.2f s = %.0f entries/s",
+                 workers, settled, sent, elapsed, Double(settled) / elapsed))
+}
+print("outbox: \(try store.outbox(OutboxFilter(limit: Int.max)).count) dispatches")
 try? FileManager.default.removeItem(at: folder)

@@ -149,6 +149,11 @@ public struct ConnectorEngine: Sendable {
         guard followUp.history.status(at: now) == .active else {
             return .skip(followUp: id, reason: DecisionReason(.followUpNotActive, "skipped: \(id) is \(followUp.history.status(at: now).rawValue) now"))
         }
+        // R3 + R16: a stop ends an active period for good; an event from an earlier period
+        // that arrives after a resume does not count.
+        if let current = followUp.history.publishedTime(covering: now), event.time < current {
+            return .skip(followUp: id, reason: DecisionReason(.earlierActivePeriod, "skipped: \(interaction.kind.rawValue) at \(iso(event.time)) happened before \(id) was published again at \(iso(current))"))
+        }
         // R4: the target must have been active or stopped; archived targets never trigger.
         guard let target = campaigns[interaction.campaign] else {
             return .skip(followUp: id, reason: DecisionReason(.unknownTarget, "skipped: unknown target campaign \(interaction.campaign)"))

@@ -9,9 +9,14 @@ public struct WaitingEntry: Codable, Sendable, Equatable, Hashable {
     public var userID: UserID
     public var triggerEventID: EventID
     public var triggerTime: Date
+    /// When it is due next: its first due time, or where a hold (R18, R20) moved it.
     public var dueAt: Date
+    /// When it first fell due; holds never move it, so R18's limit on how long a send may
+    /// be held counts from here.
+    public var firstDueAt: Date
 
-    public init(followUp: CampaignID, campaignVersion: Int, userID: UserID, triggerEventID: EventID, triggerTime: Date, dueAt: Date) {
+    public init(followUp: CampaignID, campaignVersion: Int, userID: UserID, triggerEventID: EventID, triggerTime: Date, dueAt: Date,
+                firstDueAt: Date? = nil) {
         id = "\(followUp.rawValue)|\(userID.rawValue)|\(triggerEventID.rawValue)"
         self.followUp = followUp
         self.campaignVersion = campaignVersion
@@ -19,6 +24,24 @@ public struct WaitingEntry: Codable, Sendable, Equatable, Hashable {
         self.triggerEventID = triggerEventID
         self.triggerTime = triggerTime
         self.dueAt = dueAt
+        self.firstDueAt = firstDueAt ?? dueAt
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case id, followUp, campaignVersion, userID, triggerEventID, triggerTime, dueAt, firstDueAt
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(String.self, forKey: .id)
+        followUp = try container.decode(CampaignID.self, forKey: .followUp)
+        campaignVersion = try container.decode(Int.self, forKey: .campaignVersion)
+        userID = try container.decode(UserID.self, forKey: .userID)
+        triggerEventID = try container.decode(EventID.self, forKey: .triggerEventID)
+        triggerTime = try container.decode(Date.self, forKey: .triggerTime)
+        dueAt = try container.decode(Date.self, forKey: .dueAt)
+        // Written before holds kept the first due time: the due time is the best known.
+        firstDueAt = try container.decodeIfPresent(Date.self, forKey: .firstDueAt) ?? dueAt
     }
 }
 

@@ -30,6 +30,9 @@ public struct DecisionReason: Sendable, Hashable, CustomStringConvertible {
         public static let followUpInactiveAtTrigger = Code(rawValue: "follow_up_inactive_at_trigger")
         /// The follow-up is not active now (R3, R16).
         public static let followUpNotActive = Code(rawValue: "follow_up_not_active")
+        /// The interaction happened in an earlier active period of the follow-up, before a
+        /// stop and a resume (R3).
+        public static let earlierActivePeriod = Code(rawValue: "earlier_active_period")
         /// The interaction names a campaign that does not exist.
         public static let unknownTarget = Code(rawValue: "unknown_target")
         /// The campaign interacted with was not active then (R4).
@@ -73,6 +76,9 @@ public struct DecisionReason: Sendable, Hashable, CustomStringConvertible {
         public static let noSendableChannel = Code(rawValue: "no_sendable_channel")
         /// Dispatched on one or more channels.
         public static let dispatched = Code(rawValue: "dispatched")
+        /// The follow-up was stopped (or archived): its waiting entries are cancelled for
+        /// good (R16).
+        public static let campaignStopped = Code(rawValue: "campaign_stopped")
     }
 
     /// What kind of reason it is.

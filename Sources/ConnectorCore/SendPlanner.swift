@@ -11,15 +11,38 @@ public struct Dispatch: Codable, Sendable, Equatable, Hashable {
     public var userID: UserID
     public var channel: Channel
     public var triggerEventID: EventID
+    /// When it was planned: the send time its content is rendered for.
+    public var createdAt: Date
 
-    public init(entry: WaitingEntry, channel: Channel) {
+    /// A dispatch of `entry` on `channel`, created at `createdAt`, whose content comes from
+    /// `campaignVersion`: the follow-up's current version at send time (R21), not the one
+    /// the user started waiting under.
+    public init(entry: WaitingEntry, channel: Channel, campaignVersion: Int, createdAt: Date) {
         idempotencyKey = "\(entry.followUp.rawValue)|\(entry.userID.rawValue)|\(entry.triggerEventID.rawValue)|\(channel.rawValue)"
         id = "d_" + StableHash.hex(idempotencyKey)
         followUp = entry.followUp
-        campaignVersion = entry.campaignVersion
+        self.campaignVersion = campaignVersion
         userID = entry.userID
         self.channel = channel
         triggerEventID = entry.triggerEventID
+        self.createdAt = createdAt
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case id, idempotencyKey, followUp, campaignVersion, userID, channel, triggerEventID, createdAt
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(String.self, forKey: .id)
+        idempotencyKey = try container.decode(String.self, forKey: .idempotencyKey)
+        followUp = try container.decode(CampaignID.self, forKey: .followUp)
+        campaignVersion = try container.decode(Int.self, forKey: .campaignVersion)
+        userID = try container.decode(UserID.self, forKey: .userID)
+        channel = try container.decode(Channel.self, forKey: .channel)
+        triggerEventID = try container.decode(EventID.self, forKey: .triggerEventID)
+        // Documents written before dispatches carried it: the store has it in a column.
+        createdAt = try container.decodeIfPresent(Date.self, forKey: .createdAt) ?? Date(timeIntervalSince1970: 0)
     }
 }
 
@@ -41,6 +64,28 @@ public struct FrequencyCap: Codable, Sendable, Equatable {
         self.channel = channel
         self.maximum = maximum
         self.period = period
+    }
+
+    /// How far back the sends this cap counts can lie: its period, plus a day for calendar
+    /// days (the user's midnight may be up to 14 hours from UTC's).
+    public var lookback: TimeInterval {
+        switch period {
+        case .minutes(let minutes): return TimeInterval(minutes) * 60
+        case .days(let days): return TimeInterval(max(1, days) + 1) * 86_400
+        case .weeks(let weeks): return TimeInterval(weeks) * 7 * 86_400
+        }
+    }
+}
+
+extension FrequencyCap.Period: CustomStringConvertible {
+    /// `3 days`, `1 minute`, ...
+    public var description: String {
+        func unit(_ count: Int, _ name: String) -> String { "\(count) \(name)\(count == 1 ? "" : "s")" }
+        switch self {
+        case .minutes(let count): return unit(count, "minute")
+        case .days(let count): return unit(count, "day")
+        case .weeks(let count): return unit(count, "week")
+        }
     }
 }
 
@@ -66,15 +111,20 @@ public struct SendPlanner: Sendable {
         self.frequencyCaps = frequencyCaps
     }
 
+    /// The longest look back any cap needs (0 without caps).
+    public var capLookback: TimeInterval { frequencyCaps.map(\.lookback).max() ?? 0 }
+
     /// Decides what a due `entry` becomes at `now`.
     ///
     /// - Parameters:
+    ///   - campaign: the follow-up's current version (R21: content is rendered from it).
     ///   - sendsThisMinute: this follow-up's sends per channel in the current minute (R18).
-    ///   - receipts: the user's recent receipts, for frequency caps (R19).
+    ///   - recentSends: what the user was sent lately (time and channel), as far back as
+    ///     the longest cap's ``FrequencyCap/lookback``, for frequency caps (R19).
     // swiftlint:disable:next function_parameter_count
     public func plan(
         _ entry: WaitingEntry, campaign: Campaign, user: User?, now: Date,
-        sendsThisMinute: [Channel: Int] = [:], receipts: [ChannelReceipt] = []
+        sendsThisMinute: [Channel: Int] = [:], recentSends: [ChannelReceipt] = []
     ) -> SendOutcome {
         // R16: still active, and not stopped since the user began waiting (a stop cancels for good).
         guard campaign.history.status(at: now) == .active else {
@@ -98,11 +148,12 @@ public struct SendPlanner: Sendable {
             )
             return .control(enrolled)
         }
+        // R19 counts calendar days in the user's zone; R20's quiet hours are in the zone the
+        // campaign schedules in (the workspace's when it says so, as R11).
         let zone = person.timeZone.flatMap(TimeZone.init(identifier:)) ?? workspaceTimeZone
-        // R20: quiet hours in the user's local time.
         if let quiet = campaign.quietHours {
             var calendar = Calendar(identifier: .gregorian)
-            calendar.timeZone = zone
+            calendar.timeZone = campaign.useWorkspaceTimeZone ? workspaceTimeZone : zone
             let hour = calendar.component(.hour, from: now)
             if quiet.contains(hour: hour) {
                 if quiet.drop { return .skip(reason: DecisionReason(.quietHours, "dropped: inside quiet hours \(quiet.startHour)-\(quiet.endHour) local")) }
@@ -121,7 +172,7 @@ public struct SendPlanner: Sendable {
             }
             // R19: frequency caps (in-app messages and content cards do not count).
             if channel != .inAppMessage && channel != .contentCard,
-               let cap = frequencyCaps.first(where: { exceeded($0, channel: channel, receipts: receipts, now: now, zone: zone) }) {
+               let cap = frequencyCaps.first(where: { exceeded($0, channel: channel, sends: recentSends, now: now, zone: zone) }) {
                 skipped[channel] = DecisionReason(.frequencyCapped, "frequency cap: at most \(cap.maximum) per \(cap.period) on \(cap.channel?.rawValue ?? "all channels")")
                 continue
             }
@@ -130,7 +181,7 @@ public struct SendPlanner: Sendable {
                 let nextMinute = Date(timeIntervalSince1970: (now.timeIntervalSince1970 / 60).rounded(.down) * 60 + 60)
                 return holdOrDrop(entry, campaign, until: nextMinute, reason: DecisionReason(.rateLimited, "held: rate limit \(limit)/min on \(channel.rawValue)"))
             }
-            dispatches.append(Dispatch(entry: entry, channel: channel))
+            dispatches.append(Dispatch(entry: entry, channel: channel, campaignVersion: campaign.version, createdAt: now))
         }
         if dispatches.isEmpty {
             let reasons = skipped.sorted { $0.key.rawValue < $1.key.rawValue }.map(\.value)
@@ -142,7 +193,8 @@ public struct SendPlanner: Sendable {
     }
 
     private func holdOrDrop(_ entry: WaitingEntry, _ campaign: Campaign, until: Date, reason: DecisionReason) -> SendOutcome {
-        if until.timeIntervalSince(entry.dueAt) > TimeInterval(campaign.maxHoldSeconds) {
+        // From the first due time: every hold moves `dueAt`, never `firstDueAt`.
+        if until.timeIntervalSince(entry.firstDueAt) > TimeInterval(campaign.maxHoldSeconds) {
             return .skip(reason: DecisionReason(.heldTooLong, "dropped: held longer than \(campaign.maxHoldSeconds / 3600) h (\(reason.text))"))
         }
         return .hold(until: until, reason: reason)
@@ -152,7 +204,7 @@ public struct SendPlanner: Sendable {
         calendar.nextDate(after: date, matching: DateComponents(hour: hour, minute: 0, second: 0), matchingPolicy: .nextTime) ?? date
     }
 
-    private func exceeded(_ cap: FrequencyCap, channel: Channel, receipts: [ChannelReceipt], now: Date, zone: TimeZone) -> Bool {
+    private func exceeded(_ cap: FrequencyCap, channel: Channel, sends: [ChannelReceipt], now: Date, zone: TimeZone) -> Bool {
         if let capped = cap.channel, capped != channel { return false }
         let start: Date
         switch cap.period {
@@ -164,7 +216,7 @@ public struct SendPlanner: Sendable {
             let today = calendar.startOfDay(for: now)
             start = calendar.date(byAdding: .day, value: -(max(1, days) - 1), to: today) ?? today
         }
-        let counted = receipts.filter { receipt in
+        let counted = sends.filter { receipt in
             receipt.time >= start && receipt.time <= now && receipt.channel != .inAppMessage && receipt.channel != .contentCard
                 && (cap.channel == nil || receipt.channel == cap.channel)
         }

@@ -73,12 +73,14 @@ package struct EventRow: Sendable {
 
 /// Waiting entries as plain columns.
 enum WaitingRow {
-    static let columns = "id, follow_up, version, user_id, trigger_event_id, trigger_time, due_at"
+    static let columns = "id, follow_up, version, user_id, trigger_event_id, trigger_time, due_at, first_due_at"
 
     static func entry(_ row: Row) -> WaitingEntry {
-        WaitingEntry(followUp: CampaignID(row["follow_up"] as String), campaignVersion: row["version"],
-                     userID: UserID(row["user_id"] as String), triggerEventID: EventID(row["trigger_event_id"] as String),
-                     triggerTime: Date(timeIntervalSince1970: row["trigger_time"]), dueAt: Date(timeIntervalSince1970: row["due_at"]))
+        let due = Date(timeIntervalSince1970: row["due_at"])
+        return WaitingEntry(followUp: CampaignID(row["follow_up"] as String), campaignVersion: row["version"],
+                            userID: UserID(row["user_id"] as String), triggerEventID: EventID(row["trigger_event_id"] as String),
+                            triggerTime: Date(timeIntervalSince1970: row["trigger_time"]), dueAt: due,
+                            firstDueAt: (row["first_due_at"] as Double?).map(Date.init(timeIntervalSince1970:)) ?? due)
     }
 }
 

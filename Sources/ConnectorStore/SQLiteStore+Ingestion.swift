@@ -4,6 +4,12 @@ import GRDB
 import Synchronization
 
 extension SQLiteStore {
+    public func ingest(_ events: [Event], now: Date) throws -> IngestReport {
+        try ingest(events, engine: decider.withLock { $0.engine }, now: now)
+    }
+
+    /// Ingests with `engine` instead of the store's own (what-if runs, benchmarks that
+    /// build their engine once): the decisions are applied as usual.
     public func ingest(_ events: [Event], engine: ConnectorEngine, now: Date) throws -> IngestReport {
         // Fast path: the whole batch in one transaction. If an event fails, the batch is
         // rolled back and applied again with a savepoint per event, so the failing event

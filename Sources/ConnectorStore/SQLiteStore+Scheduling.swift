@@ -2,96 +2,153 @@ import ConnectorCore
 import Foundation
 import GRDB
 
+/// The wait queue: claims with leases, and settling claimed entries in one transaction.
 extension SQLiteStore {
-    public func dueEntries(at now: Date, limit: Int) throws -> [WaitingEntry] {
-        try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT \(WaitingRow.columns) FROM waiting WHERE due_at <= ? ORDER BY due_at LIMIT ?",
-                             arguments: [now.timeIntervalSince1970, limit])
-                .map(WaitingRow.entry)
+    public func claimDue(at now: Date, worker: WorkerID, lease: TimeInterval, limit: Int) throws -> [WaitingEntry] {
+        guard limit > 0 else { return [] }
+        let time = now.timeIntervalSince1970
+        let rows = try write { db in
+            try Row.fetchAll(db, sql: """
+                UPDATE waiting SET claimed_by = ?1, lease_until = ?2
+                WHERE seq IN (SELECT seq FROM waiting WHERE due_at <= ?3 AND (lease_until IS NULL OR lease_until <= ?3)
+                              ORDER BY due_at, seq LIMIT ?4)
+                RETURNING \(WaitingRow.columns), seq
+                """, arguments: [worker.rawValue, time + max(0, lease), time, limit])
         }
+        return rows.sorted { ($0["due_at"] as Double, $0["seq"] as Int64) < ($1["due_at"] as Double, $1["seq"] as Int64) }.map(WaitingRow.entry)
     }
 
-    public func complete(_ completions: [Completion], now: Date) throws {
-        guard !completions.isEmpty else { return }
+    public func settle(_ entries: [WaitingEntry], worker: WorkerID, now: Date) throws -> [Settlement] {
+        guard !entries.isEmpty else { return [] }
         let encoder = JSONEncoder()
-        // The writer's lock: completions change the unindexed waiting state too.
         ingestLock.lock()
         defer { ingestLock.unlock() }
+        let current = decider.withLock { $0 }
+        // Control-group enrolments are events, ingested in this transaction (R17).
+        var enrolled: [UInt64: Double] = [:]
+        let settlements: [Settlement]
         do {
-            try write { db in
+            settlements = try write { db in
                 let writer = WriteTransaction(db, unindexed: unindexed)
-                for completion in completions {
-                    try Self.apply(completion, now: now, encoder: encoder, writer)
+                var report = IngestReport()
+                var settlements: [Settlement] = []
+                settlements.reserveCapacity(entries.count)
+                for entry in entries {
+                    guard let seq = try writer.heldWaiting(entry, by: worker, at: now) else {
+                        settlements.append(Settlement(entry: entry, result: .notHeld))
+                        continue
+                    }
+                    let outcome = try plan(entry, current, now: now, writer)
+                    try Self.apply(outcome, to: entry, seq: seq, now: now, encoder: encoder, writer)
+                    if case .control(let event) = outcome {
+                        let hash = StableHash.value(event.id.rawValue)
+                        let seenBefore = seen.withLock { $0.contains(hash) }
+                        try record(event, EventRow(event), hash: hash, seenBefore: seenBefore, &enrolled, engine: current.engine,
+                                   now: now, writer, &report)
+                    }
+                    settlements.append(Settlement(entry: entry, result: .settled(outcome)))
                 }
+                return settlements
             }
         } catch {
-            // Rolled back: what it noted about the waiting rows goes too.
+            // Rolled back: what it noted about the waiting rows goes too; the claims stay
+            // and lapse with their lease.
             try? pool.read { db in try reloadUnindexed(db) }
             throw error
         }
+        if !enrolled.isEmpty {
+            seen.withLock { remembered in
+                for (hash, time) in enrolled { remembered.insert(hash, time: time, now: now.timeIntervalSince1970) }
+            }
+            unindexed.mutex.withLock { $0.live.noteEvents(enrolled.count) }
+        }
         try? indexStateIfDue()
+        return settlements
     }
 
-    private static func apply(_ completion: Completion, now: Date, encoder: JSONEncoder, _ writer: WriteTransaction) throws {
-        let entry = completion.entry
-        // The entry's key, found through the user's entries (a row that has gone, say
-        // completed by an earlier run, is left alone).
-        let seq = try writer.waitingRows(entry.userID).first { $0.entry.id == entry.id }?.seq
-        switch completion.outcome {
+    /// R16-R21 for one held entry, with the rate-limit counts (R18) and the user's recent
+    /// sends (R19) read in the settling transaction, so what it queued before counts.
+    private func plan(_ entry: WaitingEntry, _ current: Decider, now: Date, _ writer: WriteTransaction) throws -> SendOutcome {
+        guard let campaign = current.engine.campaigns[entry.followUp] else {
+            return .skip(reason: DecisionReason(.campaignMissing, "skipped: campaign \(entry.followUp) no longer exists"))
+        }
+        let user = try Self.readUser(entry.userID, writer.database)
+        var sendsThisMinute: [Channel: Int] = [:]
+        if campaign.rateLimitPerMinute != nil {
+            let minute = Date(timeIntervalSince1970: (now.timeIntervalSince1970 / 60).rounded(.down) * 60)
+            for channel in campaign.channels {
+                sendsThisMinute[channel] = try writer.dispatchCount(campaign: campaign.id, channel: channel, since: minute)
+            }
+        }
+        let planner = current.planner
+        let recent = planner.frequencyCaps.isEmpty ? [] : try writer.sends(to: entry.userID, since: now.addingTimeInterval(-planner.capLookback))
+        return planner.plan(entry, campaign: campaign, user: user, now: now, sendsThisMinute: sendsThisMinute, recentSends: recent)
+    }
+
+    private static func apply(_ outcome: SendOutcome, to entry: WaitingEntry, seq: Int64, now: Date, encoder: JSONEncoder,
+                              _ writer: WriteTransaction) throws {
+        switch outcome {
         case .hold(let until, let reason):
-            if let seq { try writer.reschedule(seq, due: until) }
+            try writer.reschedule(seq, due: until)
             try writer.trace(entry.userID, now, entry.followUp, .held, reason)
             return
         case .send(let dispatches, let skipped):
             for dispatch in dispatches {
-                try writer.queue(dispatch, at: now, document: try encoder.encode(dispatch))
+                try writer.queue(dispatch, document: try encoder.encode(dispatch))
             }
             let channels = dispatches.map(\.channel.rawValue).joined(separator: ", ")
             let note = skipped.isEmpty ? "" : " (not on " + skipped.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue): \($0.value)" }.joined(separator: "; ") + ")"
-            try writer.trace(entry.userID, now, entry.followUp, .sent, DecisionReason(.dispatched, "dispatched \(entry.followUp) on \(channels)\(note)"))
+            let version = dispatches.first.map { " version \($0.campaignVersion)" } ?? ""
+            try writer.trace(entry.userID, now, entry.followUp, .sent, DecisionReason(.dispatched, "dispatched \(entry.followUp)\(version) on \(channels)\(note)"))
         case .control:
             try writer.trace(entry.userID, now, entry.followUp, .control, DecisionReason(.controlGroup, "held back in the control group (R17)"))
         case .skip(let reason):
             try writer.trace(entry.userID, now, entry.followUp, .skipped, reason)
         }
-        if let seq { try writer.deleteWaiting(seq, user: entry.userID) }
+        try writer.deleteWaiting(seq, user: entry.userID)
+    }
+
+    public func release(_ entries: [WaitingEntry], worker: WorkerID) throws {
+        guard !entries.isEmpty else { return }
+        try write { db in
+            let writer = WriteTransaction(db, unindexed: unindexed)
+            for entry in entries {
+                guard let seq = try writer.waitingRows(entry.userID).first(where: { $0.entry.id == entry.id })?.seq else { continue }
+                try db.execute(sql: "UPDATE waiting SET claimed_by = NULL, lease_until = NULL WHERE seq = ? AND claimed_by = ?",
+                               arguments: [seq, worker.rawValue])
+            }
+        }
     }
 
     public func waitingEntries(for user: UserID) throws -> [WaitingEntry] {
-        try pool.read { db in try WriteTransaction(db, unindexed: unindexed).waitingRows(user).map(\.entry) }
-    }
-
-    public func outbox() throws -> [Dispatch] {
         try pool.read { db in
-            try Data.fetchAll(db, sql: "SELECT json FROM outbox ORDER BY seq").map { try JSONDecoder().decode(Dispatch.self, from: $0) }
+            try WriteTransaction(db, unindexed: unindexed).waitingRows(user).map(\.entry).sorted { ($0.dueAt, $0.id) < ($1.dueAt, $1.id) }
         }
     }
 
-    public var indexesEveryReceipt: Bool { receiptIndex == .all }
-
-    public func receipts(for user: UserID, since: Date) throws -> [ChannelReceipt] {
-        let from = since.timeIntervalSince1970
+    public func waitingEntries(_ filter: WaitingFilter) throws -> [WaitingEntry] {
+        if let user = filter.user {
+            return try waitingEntries(for: user)
+                .filter { entry in filter.followUp.map { $0 == entry.followUp } ?? true && filter.dueBy.map { entry.dueAt <= $0 } ?? true }
+                .prefix(max(0, filter.limit)).map { $0 }
+        }
         return try pool.read { db in
-            // Those not indexed yet first: a bulk in between then shows a receipt twice
-            // (the set keeps one), never not at all.
-            var receipts = Set(unindexed.mutex.withLock { $0.receipts(of: user.rawValue) }.filter { $0.at >= from })
-            let rows = try Row.fetchCursor(db, sql: "SELECT campaign_id, channel, at FROM receipt WHERE user_id = ? AND at >= ?",
-                                           arguments: [user.rawValue, from])
-            while let row = try rows.next() {
-                if let channel = Channel(rawValue: row["channel"]) {
-                    receipts.insert(UnindexedState.Receipt(campaign: row["campaign_id"], channel: channel, at: row["at"]))
-                }
-            }
-            return receipts.sorted { ($0.at, $0.channel.rawValue, $0.campaign) < ($1.at, $1.channel.rawValue, $1.campaign) }
-                .map { ChannelReceipt(time: Date(timeIntervalSince1970: $0.at), channel: $0.channel) }
+            try Row.fetchAll(db, sql: """
+                SELECT \(WaitingRow.columns) FROM waiting
+                WHERE (?1 IS NULL OR follow_up = ?1) AND due_at <= COALESCE(?2, 1e300) ORDER BY due_at, seq LIMIT ?3
+                """, arguments: [filter.followUp?.rawValue, filter.dueBy?.timeIntervalSince1970, max(0, filter.limit)])
+                .map(WaitingRow.entry)
         }
     }
+}
 
-    public func dispatchCount(campaign: CampaignID, channel: Channel, since: Date) throws -> Int {
-        try pool.read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE campaign_id = ? AND channel = ? AND created_at >= ?",
-                             arguments: [campaign.rawValue, channel.rawValue, since.timeIntervalSince1970]) ?? 0
-        }
+extension WriteTransaction {
+    /// The key of `entry` if `worker` still holds it (claimed, lease not expired), else nil.
+    func heldWaiting(_ entry: WaitingEntry, by worker: WorkerID, at now: Date) throws -> Int64? {
+        guard let seq = try waitingRows(entry.userID).first(where: { $0.entry.id == entry.id })?.seq else { return nil }
+        let row = try Row.fetchOne(database, sql: "SELECT claimed_by, lease_until FROM waiting WHERE seq = ?", arguments: [seq])
+        guard let row, (row["claimed_by"] as String?) == worker.rawValue,
+              let until = row["lease_until"] as Double?, until > now.timeIntervalSince1970 else { return nil }
+        return seq
     }
-
 }

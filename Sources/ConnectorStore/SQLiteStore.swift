@@ -19,6 +19,10 @@ import Synchronization
 /// with a million ids remembered). One process writes a database at a time.
 public final class SQLiteStore: Store {
     let pool: DatabasePool
+    /// The stored campaigns and workspace settings as the engine and planner decide with
+    /// them: replaced (under ``ingestLock``) by every save and status change, so a batch
+    /// never decides with half of a change.
+    let decider: Mutex<Decider>
     /// How far back (by event time) ids are remembered for deduplication. Default 30 days.
     public let dedupeWindow: TimeInterval
     let seen: Mutex<RememberedIDs>
@@ -113,6 +117,7 @@ public final class SQLiteStore: Store {
             }
         }
         self.receiptIndex = chosen
+        decider = Mutex(try pool.read { db in try Self.readDecider(db) })
         // The index connection: the index file as main, the store attached, only read.
         var indexConfiguration = Configuration()
         indexConfiguration.busyMode = .timeout(5)
@@ -218,13 +223,14 @@ public final class SQLiteStore: Store {
             // It becomes a follow-up: R7 needs its receipts, which were not indexed.
             try indexWrite { db in try db.execute(sql: ReceiptSQL.reindex(where: "campaign = ?"), arguments: [campaign.id.rawValue]) }
         }
-        return try write { db in
+        return try changingDecisions { db in
             var saved = campaign
             let current = try Self.readCampaign(campaign.id, db)
+            // The status history is the store's: only changeStatus (with its checks) moves it.
+            saved.history = current?.history ?? StatusHistory()
             if let current {
-                var sameSettings = campaign
+                var sameSettings = saved
                 sameSettings.version = current.version
-                sameSettings.history = current.history
                 saved.version = sameSettings == current ? current.version : max(current.version + 1, campaign.version)
             } else {
                 saved.version = max(1, campaign.version)
@@ -235,6 +241,50 @@ public final class SQLiteStore: Store {
             try db.execute(sql: "INSERT OR REPLACE INTO campaign_version (id, version, json) VALUES (?, ?, ?)",
                            arguments: [saved.id.rawValue, saved.version, json])
             return saved
+        }
+    }
+
+    /// A write that changes what the engine decides with (campaigns, settings): under the
+    /// ingestion lock, with the decider replaced from the committed state before the lock
+    /// is let go.
+    func changingDecisions<T>(_ body: (Database) throws -> T) throws -> T {
+        ingestLock.lock()
+        defer { ingestLock.unlock() }
+        do {
+            let (result, fresh) = try write { db in (try body(db), try Self.readDecider(db)) }
+            decider.withLock { $0 = fresh }
+            return result
+        } catch {
+            // Rolled back: what it noted about waiting rows it removed goes too.
+            try? pool.read { db in try reloadUnindexed(db) }
+            throw error
+        }
+    }
+
+    /// The engine and planner for the stored campaigns and settings.
+    static func readDecider(_ db: Database) throws -> Decider {
+        let settings = try readSettings(db)
+        let zone = settings.zone
+        return Decider(engine: ConnectorEngine(campaigns: try readCampaigns(db), workspaceTimeZone: zone),
+                       planner: SendPlanner(workspaceTimeZone: zone, frequencyCaps: settings.frequencyCaps), settings: settings)
+    }
+
+    static func readSettings(_ db: Database) throws -> WorkspaceSettings {
+        guard let json = try Data.fetchOne(db, sql: "SELECT CAST(value AS BLOB) FROM setting WHERE name = 'workspace'") else {
+            return WorkspaceSettings()
+        }
+        return try JSONDecoder().decode(WorkspaceSettings.self, from: json)
+    }
+
+    public func workspaceSettings() throws -> WorkspaceSettings {
+        decider.withLock { $0.settings }
+    }
+
+    public func save(_ settings: WorkspaceSettings) throws {
+        try settings.validate()
+        let json = String(decoding: try JSONEncoder().encode(settings), as: UTF8.self)
+        try changingDecisions { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO setting (name, value) VALUES ('workspace', ?)", arguments: [json])
         }
     }
 
@@ -261,11 +311,35 @@ public final class SQLiteStore: Store {
     }
 
     public func changeStatus(of id: CampaignID, to status: CampaignStatus, at time: Date) throws -> CampaignLifecycle.Change {
-        try write { db in
-            let change = try CampaignLifecycle.change(id, to: status, at: time, among: try Self.readCampaigns(db))
-            try db.execute(sql: "UPDATE campaign SET json = ? WHERE id = ?", arguments: [try JSONEncoder().encode(change.campaign), id.rawValue])
-            return change
+        try changingDecisions { db in
+                let change = try CampaignLifecycle.change(id, to: status, at: time, among: try Self.readCampaigns(db))
+                let json = try JSONEncoder().encode(change.campaign)
+                // The current version's stored document follows too (a status change is not a new version).
+                try db.execute(sql: "UPDATE campaign SET json = ? WHERE id = ?", arguments: [json, id.rawValue])
+                try db.execute(sql: "UPDATE campaign_version SET json = ? WHERE id = ? AND version = ?",
+                               arguments: [json, id.rawValue, change.campaign.version])
+                if status == .stopped || status == .archived {
+                    try cancelWaiting(of: id, at: time, status: status, db)
+                }
+                return change
         }
+    }
+
+    /// R16: a stop cancels the follow-up's waiting entries for good (resuming starts
+    /// clean), in the stop's transaction; claimed ones too (a cancel wins over a claim).
+    private func cancelWaiting(of id: CampaignID, at time: Date, status: CampaignStatus, _ db: Database) throws {
+        let writer = WriteTransaction(db, unindexed: unindexed)
+        let rows = try Row.fetchAll(db, sql: "SELECT seq, user_id FROM waiting WHERE follow_up = ?", arguments: [id.rawValue])
+        let reason = DecisionReason(.campaignStopped, "cancelled: \(id) was \(status.rawValue) at \(Self.iso(time)); resuming does not replay entries")
+        for row in rows {
+            let user = UserID(row["user_id"] as String)
+            try writer.deleteWaiting(row["seq"], user: user)
+            try writer.trace(user, time, id, .cancelled, reason)
+        }
+    }
+
+    static func iso(_ date: Date) -> String {
+        date.formatted(.iso8601)
     }
 
     public func save(_ user: User) throws {
@@ -301,4 +375,11 @@ public final class SQLiteStore: Store {
         try Data.fetchOne(db.cachedStatement(sql: "SELECT json FROM user WHERE id = ?"), arguments: [id.rawValue])
             .map { data in try data.withUnsafeBytes { try UserRow.user(json: $0.bindMemory(to: UInt8.self)) } }
     }
+}
+
+/// The engine and send planner for the stored campaigns and workspace settings.
+struct Decider: Sendable {
+    var engine: ConnectorEngine
+    var planner: SendPlanner
+    var settings: WorkspaceSettings
 }

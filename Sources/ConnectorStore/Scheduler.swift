@@ -1,76 +1,53 @@
 import ConnectorCore
 import Foundation
 
-/// Turns due waiting entries into dispatches (R16-R20) at a time the caller gives, so
-/// tests and the service drive it with their own clock.
+/// Turns due waiting entries into dispatches (R16-R21) at a time the caller gives, so
+/// tests, `connector tick` and the service drive it with their own clock.
 ///
-/// A run reads the due entries and their users once, plans each entry with the pure
-/// ``SendPlanner``, and writes every outcome in one transaction; rate limits (R18) count
-/// the sends already in the outbox this minute plus those planned earlier in the run.
+/// A run claims due entries for this scheduler's ``worker`` under a lease, then settles
+/// them in one transaction of the store (``WaitQueue/settle(_:worker:now:)``), which plans
+/// each with the stored campaigns and settings. Several schedulers (tasks, processes,
+/// instances on one database) can run at once: each entry is claimed by one, and a cancel
+/// that lands between the claim and the settle sends nothing.
 public struct Scheduler: Sendable {
     public let store: any Store
-    public let planner: SendPlanner
+    /// Who this scheduler is in the claims it takes.
+    public let worker: WorkerID
+    /// How long a claim lasts: a scheduler that dies holding entries gives them up after this.
+    public var lease: TimeInterval
 
-    /// A configuration the scheduler cannot work with, found when it is made.
-    public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
-        public var description: String
-    }
-
-    /// - Throws: ``ConfigurationError`` when the planner has frequency caps (R19) and the
-    ///   store does not index every receipt (``ReceiptIndex/followUpsOnly``): the caps
-    ///   would count too few messages.
-    public init(store: any Store, planner: SendPlanner) throws(ConfigurationError) {
-        if !planner.frequencyCaps.isEmpty && !store.indexesEveryReceipt {
-            throw ConfigurationError(description: """
-                frequency caps (R19) count every message a user received, but the store indexes only \
-                receipts of follow-ups: open it with receiptIndex: .all (it re-indexes the receipts \
-                from the event log), or remove the caps
-                """)
-        }
+    public init(store: any Store, worker: WorkerID = .unique("scheduler"), lease: TimeInterval = 60) {
         self.store = store
-        self.planner = planner
+        self.worker = worker
+        self.lease = lease
     }
 
-    /// Processes the entries due at `now` (up to `limit`, earliest first); control-group
-    /// enrolments are then ingested as events (they can trigger follow-ups, R8). Returns
-    /// the outcomes in the order of the entries.
+    /// Claims and settles the entries due at `now` (up to `limit`, earliest first); each
+    /// settlement names its entry. Entries that were cancelled or settled elsewhere after
+    /// the claim come back as ``Settlement/Result/notHeld``.
     @discardableResult
-    public func runDue(at now: Date, engine: ConnectorEngine, limit: Int = 1000) throws -> [SendOutcome] {
-        let due = try store.dueEntries(at: now, limit: limit)
-        guard !due.isEmpty else { return [] }
-        let users = try store.users(Set(due.map(\.userID)))
-        let minute = Date(timeIntervalSince1970: (now.timeIntervalSince1970 / 60).rounded(.down) * 60)
-        var sendsThisMinute: [CampaignID: [Channel: Int]] = [:]
-        var completions: [Completion] = []
-        completions.reserveCapacity(due.count)
-        for entry in due {
-            guard let campaign = engine.campaigns[entry.followUp] else {
-                completions.append(Completion(entry: entry, outcome: .skip(reason: DecisionReason(.campaignMissing, "skipped: campaign \(entry.followUp) no longer exists"))))
-                continue
-            }
-            if campaign.rateLimitPerMinute != nil, sendsThisMinute[campaign.id] == nil {
-                var counts: [Channel: Int] = [:]
-                for channel in campaign.channels {
-                    counts[channel] = try store.dispatchCount(campaign: campaign.id, channel: channel, since: minute)
-                }
-                sendsThisMinute[campaign.id] = counts
-            }
-            let receipts = planner.frequencyCaps.isEmpty ? [] : try store.receipts(for: entry.userID, since: now.addingTimeInterval(-60 * 86_400))
-            let outcome = planner.plan(entry, campaign: campaign, user: users[entry.userID], now: now,
-                                       sendsThisMinute: sendsThisMinute[campaign.id] ?? [:], receipts: receipts)
-            if case .send(let dispatches, _) = outcome, campaign.rateLimitPerMinute != nil {
-                for dispatch in dispatches { sendsThisMinute[campaign.id, default: [:]][dispatch.channel, default: 0] += 1 }
-            }
-            completions.append(Completion(entry: entry, outcome: outcome))
+    public func runDue(at now: Date, limit: Int = 1000) async throws -> [Settlement] {
+        let claimed = try await store.claimDue(at: now, worker: worker, lease: lease, limit: limit)
+        guard !claimed.isEmpty else { return [] }
+        return try await store.settle(claimed, worker: worker, now: now)
+    }
+
+    /// Runs until nothing is due at `now`, in runs of `batch`; returns every settlement.
+    @discardableResult
+    public func runAllDue(at now: Date, batch: Int = 1000) async throws -> [Settlement] {
+        var all: [Settlement] = []
+        while true {
+            let settled = try await runDue(at: now, limit: batch)
+            all += settled
+            if settled.count < batch { return all }
         }
-        try store.complete(completions, now: now)
-        let enrolments = completions.compactMap { completion -> Event? in
-            if case .control(let enrolled) = completion.outcome { return enrolled }
-            return nil
-        }
-        if !enrolments.isEmpty {
-            _ = try store.ingest(enrolments, engine: engine, now: now)
-        }
-        return completions.map(\.outcome)
+    }
+}
+
+extension Settlement {
+    /// The outcome, when the entry was settled.
+    public var outcome: SendOutcome? {
+        if case .settled(let outcome) = result { return outcome }
+        return nil
     }
 }

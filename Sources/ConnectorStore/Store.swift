@@ -1,124 +1,119 @@
 import ConnectorCore
 import Foundation
 
-/// Durable state of the connector: campaigns, users, events, waiting entries, the outbox
-/// of dispatches and the decision trace.
+/// Durable state of the connector, by role: campaigns, users, workspace settings, event
+/// ingestion, the wait queue, the outbox of dispatches and the decision trace.
 ///
-/// An event and the decisions it causes are applied in one transaction; a batch of
-/// events shares a transaction, with a savepoint per event so one bad event is reported
-/// and the rest are kept.
-public protocol Store: Sendable {
-    /// Saves a campaign and returns it as stored. Changed settings (anything but the status
-    /// history) get the next version number, unchanged ones keep theirs; every version
-    /// stays readable, so a waiting entry's version can be looked up (R21).
+/// Every backend (the embedded ``SQLiteStore``; PostgreSQL for several instances) conforms
+/// to all of them, and one conformance suite tests them alike. Everything a decision writes
+/// (a waiting entry, a cancellation, a dispatch, a control-group enrolment, a trace line)
+/// is written in the transaction that made the decision.
+public typealias Store = CampaignRepository & UserRepository & WorkspaceRepository & EventIngestion & WaitQueue
+    & DispatchOutbox & DecisionTrace
+
+/// Campaigns and their versions and lifecycle. The store decides with what it holds: a
+/// save or a status change takes effect for the next event and the next due entry, with
+/// nothing for the caller to rebuild.
+public protocol CampaignRepository: Sendable {
+    /// Saves a campaign's definition and returns it as stored. Changed settings get the
+    /// next version number, unchanged ones keep theirs; every version stays readable. The
+    /// status history is never taken from `campaign`: a new campaign is a draft, and only
+    /// ``changeStatus(of:to:at:)`` publishes, stops, resumes or archives (so saving a
+    /// campaign file again never unpublishes a live campaign).
     @discardableResult
-    func save(_ campaign: Campaign) throws -> Campaign
+    func save(_ campaign: Campaign) async throws -> Campaign
     /// The current version of every campaign.
-    func campaigns() throws -> [Campaign]
+    func campaigns() async throws -> [Campaign]
     /// Every stored version of a campaign, oldest first.
-    func campaignVersions(of id: CampaignID) throws -> [Campaign]
+    func campaignVersions(of id: CampaignID) async throws -> [Campaign]
     /// Publishes, stops, resumes or archives a campaign in one transaction, checked
     /// against all stored campaigns (``CampaignLifecycle``): throws
     /// ``CampaignLifecycle/Refusal`` with every blocking issue, or returns the updated
-    /// campaign with its warnings. Engines built before the change do not see it.
-    func changeStatus(of id: CampaignID, to status: CampaignStatus, at time: Date) throws -> CampaignLifecycle.Change
-    func save(_ user: User) throws
+    /// campaign with its warnings. A stop or an archive cancels the campaign's waiting
+    /// entries for good in the same transaction (R16): resuming starts clean.
+    func changeStatus(of id: CampaignID, to status: CampaignStatus, at time: Date) async throws -> CampaignLifecycle.Change
+}
+
+/// Users: attributes, time zone, addresses and subscriptions.
+public protocol UserRepository: Sendable {
+    func save(_ user: User) async throws
     /// Saves many users in one transaction (an import).
-    func save(_ users: [User]) throws
-    func user(_ id: UserID) throws -> User?
-    /// The known users among `ids` (one read transaction).
-    func users(_ ids: Set<UserID>) throws -> [UserID: User]
+    func save(_ users: [User]) async throws
+    func user(_ id: UserID) async throws -> User?
+    /// The known users among `ids`.
+    func users(_ ids: Set<UserID>) async throws -> [UserID: User]
+}
 
-    /// Deduplicates, stores and decides a batch of events (R25).
-    func ingest(_ events: [Event], engine: ConnectorEngine, now: Date) throws -> IngestReport
-    /// Waiting entries due at `now`, earliest first.
-    func dueEntries(at now: Date, limit: Int) throws -> [WaitingEntry]
-    /// Applies what happened to due entries, all in one transaction: dispatches into the
-    /// outbox (never twice per idempotency key, R25), a hold (new due time), or a skip;
-    /// the entry leaves the wait. A crash applies all or none of them, and the entries
-    /// left due produce the same dispatches when run again.
-    func complete(_ completions: [Completion], now: Date) throws
-    func waitingEntries(for user: UserID) throws -> [WaitingEntry]
-    /// The decision trace of a user, oldest first.
-    func trace(for user: UserID) throws -> [TraceRecord]
-    /// Dispatches in the outbox, oldest first.
-    func outbox() throws -> [Dispatch]
-    /// Whether every receipt is indexed (``receipts(for:since:)`` is complete), as frequency
-    /// caps need; otherwise only receipts of follow-ups are (``ReceiptIndex``).
-    var indexesEveryReceipt: Bool { get }
-    /// The user's receipts since `since`, as (time, channel), for frequency caps (R19).
-    func receipts(for user: UserID, since: Date) throws -> [ChannelReceipt]
-    /// Deletes old events and trace records, keeping what the rules still need (waiting
-    /// entries, receipts); see ``SQLiteStore/prune(eventsBefore:traceBefore:)``.
+/// The workspace's settings: its time zone (R11, R20) and frequency caps (R19).
+public protocol WorkspaceRepository: Sendable {
+    func workspaceSettings() async throws -> WorkspaceSettings
+    /// Stores new settings; they take effect for the next event and due entry.
+    func save(_ settings: WorkspaceSettings) async throws
+}
+
+/// Events in, decisions applied.
+public protocol EventIngestion: Sendable {
+    /// Deduplicates (R25), stores and decides a batch of events with the stored campaigns
+    /// and settings; the decisions are written in the batch's transaction. A bad event is
+    /// reported in ``IngestReport/failures`` and the rest of the batch is kept.
+    func ingest(_ events: [Event], now: Date) async throws -> IngestReport
+}
+
+/// Users waiting out a follow-up's delay, and the claims that turn due entries into
+/// dispatches exactly once.
+///
+/// ```
+/// waiting ──claimDue(worker, lease)──► claimed ──settle──► dispatched | control | skipped
+///    ▲  │                                 │  └──hold──► waiting (new due time; the first one is kept, R18)
+///    │  └──cancel (exception, stop, R6 restart)──► gone  (a cancel wins over a claim)
+///    └──────────── lease expired, or release ──┘
+/// ```
+public protocol WaitQueue: Sendable {
+    /// Claims up to `limit` entries due at `now` (earliest first) for `worker` until
+    /// `now + lease`. Entries another worker holds under an unexpired lease are not
+    /// returned; an expired lease is claimable again.
+    func claimDue(at now: Date, worker: WorkerID, lease: TimeInterval, limit: Int) async throws -> [WaitingEntry]
+    /// Decides and applies, in one transaction, what each claimed entry becomes at `now`
+    /// (R16-R21: dispatches into the outbox, a control-group enrolment, a hold, or a skip),
+    /// counting rate limits and frequency caps from the dispatches in that transaction.
+    /// Only entries `worker` still holds are settled; the others (cancelled, completed
+    /// elsewhere, lease expired) come back as ``Settlement/Result/notHeld`` and send nothing.
+    func settle(_ entries: [WaitingEntry], worker: WorkerID, now: Date) async throws -> [Settlement]
+    /// Gives up `worker`'s claims on `entries` (a graceful shutdown): they are due again at once.
+    func release(_ entries: [WaitingEntry], worker: WorkerID) async throws
+    /// A user's waiting entries.
+    func waitingEntries(for user: UserID) async throws -> [WaitingEntry]
+    /// Waiting entries across users, earliest due first.
+    func waitingEntries(_ filter: WaitingFilter) async throws -> [WaitingEntry]
+}
+
+/// Dispatches on their way to a provider.
+///
+/// ```
+/// queued ──claim──► sending(worker, lease) ──► sent(provider message id)
+///                     │  ├──► retry at T ──► (claimable again at T)
+///                     │  └──► dead(reason) | bad address | aborted(reason)
+///                     └── lease expired: claimed again (reclaimed) ──► resend with the same key, or possibly sent
+/// ```
+public protocol DispatchOutbox: Sendable {
+    /// Claims up to `limit` dispatches ready at `now` (queued, retries due, and sends
+    /// whose worker's lease expired) for `worker` until `now + lease`, oldest first.
+    func claimDispatches(at now: Date, worker: WorkerID, lease: TimeInterval, limit: Int) async throws -> [OutboxItem]
+    /// Records one try at sending a dispatch `worker` holds; false if it does not hold it.
     @discardableResult
-    func prune(eventsBefore: Date, traceBefore: Date) throws -> PruneReport
-    /// Dispatches of `campaign` on `channel` created at or after `since` (R18 rate limits).
-    func dispatchCount(campaign: CampaignID, channel: Channel, since: Date) throws -> Int
+    func recordAttempt(_ attempt: DeliveryAttempt, dispatch: String, worker: WorkerID) async throws -> Bool
+    /// Ends `worker`'s claim with an outcome; false if it no longer holds the dispatch
+    /// (its lease expired and another worker claimed it).
+    @discardableResult
+    func finish(_ dispatch: String, worker: WorkerID, as outcome: DeliveryOutcome, at now: Date) async throws -> Bool
+    /// Dispatches across users, oldest first.
+    func outbox(_ filter: OutboxFilter) async throws -> [OutboxItem]
+    /// The tries at sending a dispatch, oldest first.
+    func attempts(of dispatch: String) async throws -> [DeliveryAttempt]
 }
 
-extension Store {
-    /// Applies what happened to one due entry (see ``complete(_:now:)``).
-    public func complete(_ entry: WaitingEntry, outcome: SendOutcome, now: Date) throws {
-        try complete([Completion(entry: entry, outcome: outcome)], now: now)
-    }
-}
-
-/// A due entry and what the send-time checks made of it.
-public struct Completion: Sendable, Equatable {
-    public var entry: WaitingEntry
-    public var outcome: SendOutcome
-
-    public init(entry: WaitingEntry, outcome: SendOutcome) {
-        self.entry = entry
-        self.outcome = outcome
-    }
-}
-
-/// What a batch did.
-public struct IngestReport: Sendable, Equatable {
-    /// Events stored and decided.
-    public var accepted = 0
-    /// Events whose id was seen before: no further effect (R25).
-    public var duplicates: [EventID] = []
-    /// Events that failed, with the reason; the rest of the batch was kept.
-    public var failures: [EventFailure] = []
-    /// All decisions made, in order.
-    public var decisions: [Decision] = []
-
-    public init() {}
-}
-
-/// An event that could not be applied.
-public struct EventFailure: Sendable, Equatable, CustomStringConvertible {
-    public var eventID: EventID
-    public var reason: String
-    public var description: String { "event \(eventID): \(reason)" }
-}
-
-/// What happened to a user and a follow-up, as one line of the decision trace says.
-public enum TraceAction: String, Sendable, Hashable, CaseIterable, Codable {
-    /// The user started waiting (R1-R12).
-    case scheduled
-    /// A waiting entry ended without a send (R13, R14).
-    case cancelled
-    /// No entry, or a due entry not sent (R3-R7, R16, R19-R21).
-    case skipped
-    /// Dispatched to the outbox.
-    case sent
-    /// Due, but held until later (R18, R20).
-    case held
-    /// Held back in the control group (R17).
-    case control
-}
-
-/// One line of the decision trace.
-public struct TraceRecord: Sendable, Equatable {
-    /// When the decision was made.
-    public var time: Date
-    public var userID: UserID
-    public var campaign: CampaignID
-    public var action: TraceAction
-    /// Why: a stable code and the text. Lines written before the store recorded codes
-    /// (schema 010) have an empty code.
-    public var reason: DecisionReason
+/// What the connector decided, per user.
+public protocol DecisionTrace: Sendable {
+    /// The decision trace of a user, oldest first.
+    func trace(for user: UserID) async throws -> [TraceRecord]
 }

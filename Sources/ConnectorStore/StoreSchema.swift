@@ -143,6 +143,37 @@ extension SQLiteStore {
         migrator.registerMigration("010 trace reason codes") { db in
             try db.execute(sql: "ALTER TABLE trace ADD COLUMN code TEXT NOT NULL DEFAULT ''")
         }
+        // Claims with leases on waiting entries and dispatches (a worker completes only what
+        // it holds); a hold keeps the first due time (R18); dispatches have states, their
+        // user (R19 counts them) and their attempts.
+        migrator.registerMigration("011 claims, leases and dispatch states") { db in
+            try db.execute(sql: """
+                ALTER TABLE waiting ADD COLUMN first_due_at REAL;
+                UPDATE waiting SET first_due_at = due_at;
+                ALTER TABLE waiting ADD COLUMN claimed_by TEXT;
+                ALTER TABLE waiting ADD COLUMN lease_until REAL;
+                ALTER TABLE outbox ADD COLUMN user_id TEXT NOT NULL DEFAULT '';
+                UPDATE outbox SET user_id = COALESCE(json_extract(json, '$.userID'), '');
+                ALTER TABLE outbox ADD COLUMN state TEXT NOT NULL DEFAULT 'queued';
+                ALTER TABLE outbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE outbox ADD COLUMN ready_at REAL;
+                UPDATE outbox SET ready_at = created_at;
+                ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
+                ALTER TABLE outbox ADD COLUMN lease_until REAL;
+                ALTER TABLE outbox ADD COLUMN reclaimed INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE outbox ADD COLUMN provider_message_id TEXT;
+                ALTER TABLE outbox ADD COLUMN reason_code TEXT;
+                ALTER TABLE outbox ADD COLUMN reason TEXT;
+                ALTER TABLE outbox ADD COLUMN updated_at REAL;
+                UPDATE outbox SET updated_at = created_at;
+                CREATE INDEX outbox_user ON outbox (user_id, created_at);
+                CREATE INDEX outbox_ready ON outbox (ready_at) WHERE state IN ('queued', 'retry', 'sending');
+                CREATE TABLE dispatch_attempt (
+                    seq INTEGER PRIMARY KEY, dispatch_id TEXT NOT NULL, at REAL NOT NULL, worker TEXT NOT NULL, provider TEXT NOT NULL,
+                    status_code INTEGER, latency REAL NOT NULL, provider_message_id TEXT, error_class TEXT, error TEXT);
+                CREATE INDEX dispatch_attempt_dispatch ON dispatch_attempt (dispatch_id, seq);
+                """)
+        }
         return migrator
     }
 }

@@ -74,25 +74,26 @@ final class WriteTransaction {
         var stored: User?
         var stale: [Int64] = []
         func entry(_ row: BoundStatement.RowReader, from column: Int32) -> WaitingEntry {
-            WaitingEntry(followUp: CampaignID(row.text(column) ?? ""), campaignVersion: Int(row.int(column + 1)), userID: user,
-                         triggerEventID: EventID(row.text(column + 2) ?? ""),
-                         triggerTime: Date(timeIntervalSince1970: row.double(column + 3)),
-                         dueAt: Date(timeIntervalSince1970: row.double(column + 4)))
+            let due = Date(timeIntervalSince1970: row.double(column + 4))
+            return WaitingEntry(followUp: CampaignID(row.text(column) ?? ""), campaignVersion: Int(row.int(column + 1)), userID: user,
+                                triggerEventID: EventID(row.text(column + 2) ?? ""),
+                                triggerTime: Date(timeIntervalSince1970: row.double(column + 3)), dueAt: due,
+                                firstDueAt: row.isNull(column + 5) ? due : Date(timeIntervalSince1970: row.double(column + 5)))
         }
-        // Columns: by-user key, entry gone?, the entry (2-6), and with the user its document (7).
+        // Columns: by-user key, entry gone?, the entry (2-7), and with the user its document (8).
         let indexed = readingUser
             ? try statement("""
-                SELECT b.seq, w.seq IS NULL, w.follow_up, w.version, w.trigger_event_id, w.trigger_time, w.due_at, u.json
+                SELECT b.seq, w.seq IS NULL, w.follow_up, w.version, w.trigger_event_id, w.trigger_time, w.due_at, w.first_due_at, u.json
                 FROM (SELECT ?1 AS id) AS q LEFT JOIN user u ON u.id = q.id
                 LEFT JOIN waiting_by_user b ON b.user_id = q.id LEFT JOIN waiting w ON w.seq = b.seq AND w.user_id = b.user_id
                 """)
             : try statement("""
-                SELECT b.seq, w.seq IS NULL, w.follow_up, w.version, w.trigger_event_id, w.trigger_time, w.due_at
+                SELECT b.seq, w.seq IS NULL, w.follow_up, w.version, w.trigger_event_id, w.trigger_time, w.due_at, w.first_due_at
                 FROM waiting_by_user b LEFT JOIN waiting w ON w.seq = b.seq AND w.user_id = b.user_id WHERE b.user_id = ?1
                 """)
         indexed.bind(1, user.rawValue)
         try indexed.forEachRow { row in
-            if readingUser, stored == nil, !row.isNull(7) { stored = try UserRow.user(json: row.bytes(7)) }
+            if readingUser, stored == nil, !row.isNull(8) { stored = try UserRow.user(json: row.bytes(8)) }
             guard !row.isNull(0) else { return }  // the user's row alone: nothing indexed
             if row.int(1) != 0 { stale.append(row.int(0)) } else { rows.append((row.int(0), entry(row, from: 2))) }
         }
@@ -100,7 +101,7 @@ final class WriteTransaction {
             unindexed.mutex.withLock { state in for seq in stale { state.live.noteStaleWaiting(seq, user: user.rawValue) } }
         }
         if !unindexedSeqs.isEmpty {
-            let one = try statement("SELECT follow_up, version, trigger_event_id, trigger_time, due_at FROM waiting WHERE seq = ? AND user_id = ?")
+            let one = try statement("SELECT follow_up, version, trigger_event_id, trigger_time, due_at, first_due_at FROM waiting WHERE seq = ? AND user_id = ?")
             for seq in unindexedSeqs where !rows.contains(where: { $0.seq == seq }) {
                 one.bind(1, seq)
                 one.bind(2, user.rawValue)
@@ -156,7 +157,7 @@ final class WriteTransaction {
     /// the caller's: it deletes the entry it replaces.
     @discardableResult
     func insertWaiting(_ entry: WaitingEntry) throws -> Int64 {
-        let insert = try statement("INSERT INTO waiting (\(WaitingRow.columns)) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        let insert = try statement("INSERT INTO waiting (\(WaitingRow.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
         insert.bind(1, entry.id)
         insert.bind(2, entry.followUp.rawValue)
         insert.bind(3, Int64(entry.campaignVersion))
@@ -164,33 +165,63 @@ final class WriteTransaction {
         insert.bind(5, entry.triggerEventID.rawValue)
         insert.bind(6, entry.triggerTime.timeIntervalSince1970)
         insert.bind(7, entry.dueAt.timeIntervalSince1970)
+        insert.bind(8, entry.firstDueAt.timeIntervalSince1970)
         try insert.execute()
         let seq = database.lastInsertedRowID
         unindexed.mutex.withLock { $0.live.addWaiting(seq, user: entry.userID.rawValue) }
         return seq
     }
 
-    /// A held entry waits until `due` (R18, R20).
+    /// A held entry waits until `due` (R18, R20), unclaimed; its first due time stays.
     func reschedule(_ seq: Int64, due: Date) throws {
-        let update = try statement("UPDATE waiting SET due_at = ? WHERE seq = ?")
+        let update = try statement("UPDATE waiting SET due_at = ?, claimed_by = NULL, lease_until = NULL WHERE seq = ?")
         update.bind(1, due.timeIntervalSince1970)
         update.bind(2, seq)
         try update.execute()
     }
 
-    /// Queues a dispatch; INSERT OR IGNORE on the idempotency key, so a retry never queues
-    /// a send twice (R25).
-    func queue(_ dispatch: Dispatch, at time: Date, document: Data) throws {
+    /// Queues a dispatch, ready at once; INSERT OR IGNORE on the idempotency key, so a
+    /// retry never queues a send twice (R25).
+    func queue(_ dispatch: Dispatch, document: Data) throws {
         let insert = try statement("""
-            INSERT OR IGNORE INTO outbox (dispatch_id, idempotency_key, campaign_id, channel, created_at, json) VALUES (?, ?, ?, ?, ?, ?)
+            INSERT OR IGNORE INTO outbox (dispatch_id, idempotency_key, campaign_id, channel, created_at, json, user_id, state, ready_at, updated_at)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'queued', ?5, ?5)
             """)
         insert.bind(1, dispatch.id)
         insert.bind(2, dispatch.idempotencyKey)
         insert.bind(3, dispatch.followUp.rawValue)
         insert.bind(4, dispatch.channel.rawValue)
-        insert.bind(5, time.timeIntervalSince1970)
+        insert.bind(5, dispatch.createdAt.timeIntervalSince1970)
         insert.bind(6, document)
+        insert.bind(7, dispatch.userID.rawValue)
         try insert.execute()
+    }
+
+    /// What `user` was dispatched since `since` (time, channel), for frequency caps (R19):
+    /// including what this transaction queued.
+    func sends(to user: UserID, since: Date) throws -> [ChannelReceipt] {
+        let select = try statement("SELECT created_at, channel FROM outbox WHERE user_id = ? AND created_at >= ? ORDER BY created_at")
+        select.bind(1, user.rawValue)
+        select.bind(2, since.timeIntervalSince1970)
+        var sends: [ChannelReceipt] = []
+        try select.forEachRow { row in
+            if let channel = row.text(1).flatMap(Channel.init(rawValue:)) {
+                sends.append(ChannelReceipt(time: Date(timeIntervalSince1970: row.double(0)), channel: channel))
+            }
+        }
+        return sends
+    }
+
+    /// Dispatches of `campaign` on `channel` created at or after `since` (R18), including
+    /// what this transaction queued.
+    func dispatchCount(campaign: CampaignID, channel: Channel, since: Date) throws -> Int {
+        let select = try statement("SELECT COUNT(*) FROM outbox WHERE campaign_id = ? AND channel = ? AND created_at >= ?")
+        select.bind(1, campaign.rawValue)
+        select.bind(2, channel.rawValue)
+        select.bind(3, since.timeIntervalSince1970)
+        var count = 0
+        try select.forEachRow { row in count = Int(row.int(0)) }
+        return count
     }
 
     /// The entry leaves the wait (sent, skipped, cancelled or replaced).

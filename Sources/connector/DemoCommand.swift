@@ -34,7 +34,7 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try FollowUpDemo(campaignFolder: URL(fileURLWithPath: campaigns), databasePath: database).run()
+        try await FollowUpDemo(campaignFolder: URL(fileURLWithPath: campaigns), databasePath: database).run()
 
         let peer = try LoopbackPeer.start()
         defer { peer.stop() }

@@ -14,7 +14,7 @@ struct FollowUpDemo {
         var description: String
     }
 
-    func run() throws {
+    func run() async throws {
         guard FileManager.default.fileExists(atPath: campaignFolder.path) else {
             throw Failure(description: "no campaign folder at \(campaignFolder.path): run the demo from the repository root or pass --campaigns DIR")
         }
@@ -39,7 +39,6 @@ struct FollowUpDemo {
             let change = try store.changeStatus(of: id, to: .active, at: monday.addingTimeInterval(-86_400))
             print("  published \(id)" + change.warnings.map { "\n    \($0)" }.joined())
         }
-        let engine = ConnectorEngine(campaigns: try store.campaigns(), workspaceTimeZone: TimeZone(identifier: "UTC") ?? .current)
 
         let users = [User(id: "ada", timeZone: "Europe/Berlin", addresses: [.push: "fcm-token-ada"]),
                      User(id: "bob", timeZone: "America/New_York", addresses: [.push: "fcm-token-bob"]),
@@ -65,13 +64,13 @@ struct FollowUpDemo {
             event("ev-8", "cy", minutes: 30, push(.pushReceived, "cart-abandoned")),
             opened,  // sent twice by a client retry: ingested once (R25)
         ]
-        let report = try store.ingest(events, engine: engine, now: monday.addingTimeInterval(30 * 60))
+        let report = try store.ingest(events, now: monday.addingTimeInterval(30 * 60))
         print("  ingested \(events.count) events: \(report.accepted) new, \(report.duplicates.count) duplicate (\(report.duplicates.map(\.rawValue).joined(separator: ", "))), \(report.decisions.count) decisions")
 
-        let scheduler = try Scheduler(store: store, planner: SendPlanner(workspaceTimeZone: TimeZone(identifier: "UTC") ?? .current))
+        let scheduler = Scheduler(store: store, worker: "demo-scheduler")
         for step in [monday.addingTimeInterval(3600 + 10 * 60), monday.addingTimeInterval(86_400)] {
-            let outcomes = try scheduler.runDue(at: step, engine: engine)
-            print("  scheduler at \(step.ISO8601Format()): \(outcomes.count) due")
+            let settled = try await scheduler.runAllDue(at: step)
+            print("  scheduler at \(step.ISO8601Format()): \(settled.count) due")
         }
 
         print("\nDecision trace per user:")
@@ -80,9 +79,10 @@ struct FollowUpDemo {
                 print("  \(user.id.rawValue.padding(toLength: 4, withPad: " ", startingAt: 0)) \(record.action.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(record.reason)")
             }
         }
-        let outbox = try store.outbox()
+        let outbox = try store.outbox(OutboxFilter())
         print("\nOutbox (handed to channel adapters, which come next): \(outbox.count) dispatches")
-        for dispatch in outbox {
+        for item in outbox {
+            let dispatch = item.dispatch
             print("  \(dispatch.id) \(dispatch.followUp) -> \(dispatch.userID) on \(dispatch.channel.rawValue) (idempotency key \(dispatch.idempotencyKey))")
         }
         print("")

@@ -39,19 +39,35 @@ struct IngestCommand: ParsableCommand {
         if let campaigns {
             let (definitions, errors) = CampaignFileReader.campaigns(inFolder: URL(fileURLWithPath: campaigns))
             guard errors.isEmpty else { throw ValidationError("campaign files with errors:\n" + errors.map(\.description).joined(separator: "\n")) }
-            for campaign in definitions { try store.save(campaign) }
+            let known = Dictionary(uniqueKeysWithValues: try store.campaigns().map { ($0.id, $0) })
+            for campaign in definitions {
+                try store.save(campaign)  // keeps a stored campaign's status history
+                if let stored = known[campaign.id] {
+                    if !campaign.history.changes.isEmpty, campaign.history.current != stored.history.current {
+                        FileHandle.standardError.write(Data("\(campaign.id): the file says \(campaign.history.current.rawValue), the store has it \(stored.history.current.rawValue); the store's status stays (change it with `connector set-status`)\n".utf8))
+                    }
+                    continue
+                }
+                // A new campaign whose file gives its status: each change goes through the
+                // lifecycle checks, as `set-status` would.
+                for change in campaign.history.changes {
+                    do {
+                        _ = try store.changeStatus(of: campaign.id, to: change.status, at: change.at)
+                    } catch {
+                        throw ValidationError("\(campaign.id): \(error)")
+                    }
+                }
+            }
             let drafts = try store.campaigns().filter { $0.history.current == .draft }.map(\.id.rawValue)
             if !drafts.isEmpty {
                 FileHandle.standardError.write(Data("drafts (they trigger nothing until published with `connector set-status`): \(drafts.joined(separator: ", "))\n".utf8))
             }
         }
-        let engine = ConnectorEngine(campaigns: try store.campaigns(), workspaceTimeZone: TimeZone(identifier: "UTC") ?? .current)
-
         var malformed = 0, total = IngestReport()
         var pending: [Event] = []
         func flush() throws {
             guard !pending.isEmpty else { return }
-            let report = try store.ingest(pending, engine: engine, now: processingTime)
+            let report = try store.ingest(pending, now: processingTime)
             for failure in report.failures { FileHandle.standardError.write(Data("\(failure)\n".utf8)) }
             total.accepted += report.accepted
             total.duplicates += report.duplicates

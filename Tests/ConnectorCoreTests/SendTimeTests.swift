@@ -86,6 +86,39 @@ struct SendTimeTests {
         #expect(reason.code == .heldTooLong && reason.text.hasPrefix("dropped: held longer than 72 h"))
     }
 
+    @Test("R18: the limit counts from the first due time, which holds never move")
+    func R18_holdsKeepTheFirstDueTime() {
+        let limited = campaign { $0.rateLimitPerMinute = 1 }
+        // As the store hands it back after many holds: due again a minute ago, first due 72 h before.
+        var held = entry
+        held.dueAt = at(hour + 72 * 3600)
+        held.firstDueAt = entry.dueAt
+        guard case .skip(let reason) = planner.plan(held, campaign: limited, user: reachable, now: at(hour + 72 * 3600 + 1), sendsThisMinute: [.push: 1]) else {
+            Issue.record("expected a drop: held for 72 h since it first fell due")
+            return
+        }
+        #expect(reason.code == .heldTooLong)
+        // The same entry held only a minute is held again.
+        var recent = entry
+        recent.dueAt = at(hour + 60)
+        guard case .hold = planner.plan(recent, campaign: limited, user: reachable, now: at(hour + 61), sendsThisMinute: [.push: 1]) else {
+            Issue.record("expected a hold")
+            return
+        }
+    }
+
+    @Test("R21: a dispatch carries the follow-up's version at send time, and when it was made")
+    func R21_currentVersion() {
+        let edited = campaign { $0.version = 3 }  // the entry was scheduled under version 1
+        #expect(entry.campaignVersion != 3)
+        guard case .send(let dispatches, _) = planner.plan(entry, campaign: edited, user: reachable, now: at(hour)) else {
+            Issue.record("expected a send")
+            return
+        }
+        #expect(dispatches.map(\.campaignVersion) == [3, 3])
+        #expect(dispatches.map(\.createdAt) == [at(hour), at(hour)])
+    }
+
     @Test("R19: frequency caps count calendar days in the user's zone; in-app and content cards do not count")
     func R19_frequencyCaps() {
         let capped = SendPlanner(workspaceTimeZone: TimeZone(identifier: "UTC") ?? .current,
@@ -96,19 +129,19 @@ struct SendTimeTests {
         let now = at(hour)  // 11:00 UTC = 20:00 in Tokyo
         // Two receipts today in Tokyo (after 15:00 UTC yesterday = 00:00 Tokyo): capped.
         let today: [ChannelReceipt] = [ChannelReceipt(time: at(-18 * 60 * 60 + 6 * 3600), channel: .email), ChannelReceipt(time: at(-3600), channel: .sms)]
-        guard case .skip(let reason) = capped.plan(entry, campaign: pushOnly, user: tokyo, now: now, receipts: today) else {
+        guard case .skip(let reason) = capped.plan(entry, campaign: pushOnly, user: tokyo, now: now, recentSends: today) else {
             Issue.record("expected the cap to skip")
             return
         }
         #expect(reason.code == .frequencyCapped && reason.text.contains("frequency cap"))
         // One of them was yesterday in Tokyo (14:00 UTC yesterday = 23:00 Tokyo): not capped.
         let yesterday: [ChannelReceipt] = [ChannelReceipt(time: at(-20 * 3600), channel: .email), ChannelReceipt(time: at(-3600), channel: .sms)]
-        guard case .send = capped.plan(entry, campaign: pushOnly, user: tokyo, now: now, receipts: yesterday) else {
+        guard case .send = capped.plan(entry, campaign: pushOnly, user: tokyo, now: now, recentSends: yesterday) else {
             Issue.record("expected a send: one receipt was on the previous local day")
             return
         }
         let inApp: [ChannelReceipt] = [ChannelReceipt(time: at(-60), channel: .inAppMessage), ChannelReceipt(time: at(-120), channel: .contentCard)]
-        guard case .send = capped.plan(entry, campaign: pushOnly, user: tokyo, now: now, receipts: inApp) else {
+        guard case .send = capped.plan(entry, campaign: pushOnly, user: tokyo, now: now, recentSends: inApp) else {
             Issue.record("in-app messages and content cards do not count")
             return
         }
@@ -131,12 +164,37 @@ struct SendTimeTests {
         #expect(reason.code == .quietHours && reason.text.contains("quiet hours"))
     }
 
+    @Test("R20: a campaign on the workspace's time zone keeps quiet hours in that zone")
+    func R20_workspaceZone() {
+        var tokyo = reachable
+        tokyo.timeZone = "Asia/Tokyo"
+        let berlinWorkspace = SendPlanner(workspaceTimeZone: TimeZone(identifier: "Europe/Berlin") ?? .current)
+        let morning = monday.addingTimeInterval(-2.5 * 3600)  // 2026-03-02 07:30 UTC
+        let quiet = campaign {
+            $0.quietHours = QuietHours(startHour: 15, endHour: 18)
+            $0.useWorkspaceTimeZone = true
+        }
+        // In Tokyo it is 16:30 (inside 15-18), but the campaign says workspace time: 08:30 in Berlin, outside.
+        guard case .send = berlinWorkspace.plan(entry, campaign: quiet, user: tokyo, now: morning) else {
+            Issue.record("expected a send: quiet hours are in the workspace's zone")
+            return
+        }
+        var userZone = quiet
+        userZone.useWorkspaceTimeZone = false
+        guard case .hold = berlinWorkspace.plan(entry, campaign: userZone, user: tokyo, now: morning) else {
+            Issue.record("expected a hold: quiet hours in the user's zone")
+            return
+        }
+    }
+
     @Test("R24-R25: dispatch ids and idempotency keys are deterministic, one per channel")
     func R25_idempotencyKeys() {
-        let push = Dispatch(entry: entry, channel: .push)
-        #expect(push == Dispatch(entry: entry, channel: .push))
+        let push = Dispatch(entry: entry, channel: .push, campaignVersion: 1, createdAt: at(hour))
+        #expect(push == Dispatch(entry: entry, channel: .push, campaignVersion: 1, createdAt: at(hour)))
         #expect(push.idempotencyKey == "F|u1|e1|push")
-        #expect(push.id != Dispatch(entry: entry, channel: .email).id)
+        #expect(push.id != Dispatch(entry: entry, channel: .email, campaignVersion: 1, createdAt: at(hour)).id)
+        // the key does not depend on the version or the time it was planned
+        #expect(push.idempotencyKey == Dispatch(entry: entry, channel: .push, campaignVersion: 7, createdAt: at(hour + 60)).idempotencyKey)
         #expect(push.id.hasPrefix("d_") && push.id.count == 18)
     }
 }

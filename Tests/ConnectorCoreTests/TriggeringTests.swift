@@ -108,6 +108,11 @@ struct TriggeringTests {
         #expect(whileStopped.first?.reason.text.contains("was not active") == true)
         let afterResume = engine.decide(interaction(.pushOpened, time: at(-30 * 60)), state: UserState(), now: monday)
         #expect(afterResume.first?.entry != nil)
+        // An event of the first active period that arrives after the resume does not count:
+        // only events inside the current active period do.
+        let lateFromFirstPeriod = engine.decide(interaction(.pushOpened, time: at(-36 * hour)), state: UserState(), now: monday)
+        #expect(lateFromFirstPeriod.first?.isSkip == true)
+        #expect(lateFromFirstPeriod.first?.reason.code == .earlierActivePeriod)
     }
 
     @Test("R4: an archived target never triggers; a stopped one still does")
@@ -169,7 +174,7 @@ struct TriggeringTests {
             let connector = engine(campaign)
             let entry = try #require(connector.decide(interaction(.pushOpened, time: monday), state: UserState(user: pro), now: monday).first?.entry)
             // Out of it when the entry is due: skipped with the reason only when the flag says to check again.
-            let sent: SendOutcome = .send([Dispatch(entry: entry, channel: .push)], skippedChannels: [:])
+            let sent: SendOutcome = .send([Dispatch(entry: entry, channel: .push, campaignVersion: campaign.version, createdAt: entry.dueAt)], skippedChannels: [:])
             let expected: SendOutcome = rechecks
                 ? .skip(reason: DecisionReason(.leftAudience, #"skipped: no longer in audience (attribute plan = free fails equals "pro")"#))
                 : sent

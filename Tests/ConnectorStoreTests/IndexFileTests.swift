@@ -25,8 +25,8 @@ extension StateIndexTests {
     }
 
     @Test("R6, R7, R14: the index file is derived: deleted, or another store's, it is rebuilt from the store's tables at open, with the same answers and decisions after")
-    func indexFileIsRebuilt() throws {
-        let (_, folder) = try run(stateIndexEvery: 1, steps: steps)
+    func indexFileIsRebuilt() async throws {
+        let (_, folder) = try await run(stateIndexEvery: 1, steps: steps)
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("connector.sqlite").path
         let before = try answers(SQLiteStore(path: path))
@@ -47,7 +47,7 @@ extension StateIndexTests {
         #expect(stored.map(\.triggerTime) == [restart], "the old entry was found by user and replaced, not left beside the new one")
 
         // Another store's index file (same file name, other store id): rebuilt too.
-        let (_, otherFolder) = try run(stateIndexEvery: 1, steps: Array(steps.prefix(1)))
+        let (_, otherFolder) = try await run(stateIndexEvery: 1, steps: Array(steps.prefix(1)))
         defer { try? FileManager.default.removeItem(at: otherFolder) }
         let otherPath = otherFolder.appendingPathComponent("connector.sqlite").path
         try SQLiteStore(path: otherPath).indexStateIfDue(force: true)
@@ -198,7 +198,7 @@ extension StateIndexTests {
         let path = temporary.path
         var store: SQLiteStore? = try SQLiteStore(path: path, receiptIndex: .followUpsOnly)
         let engine = engine
-        for campaign in engine.campaigns.values { try store?.save(campaign) }
+        for campaign in engine.campaigns.values.sorted(by: { ($0.trigger != nil ? 1 : 0, $0.id) < ($1.trigger != nil ? 1 : 0, $1.id) }) { try store?.install(campaign) }
         _ = try store?.ingest([interact(.pushReceived, "F", user: "u1", at: scenarioStart),
                                interact(.pushReceived, "R", user: "u1", at: scenarioStart.addingTimeInterval(1)),
                                interact(.pushReceived, "T", user: "u1", at: scenarioStart.addingTimeInterval(2))], engine: engine, now: scenarioStart)

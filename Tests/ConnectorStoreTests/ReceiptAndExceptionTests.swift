@@ -169,7 +169,7 @@ struct CampaignVersionTests {
         var followUp = Campaign(id: "F", channels: [.push])
         followUp.trigger = Trigger(kind: .pushOpened, target: "T")
         followUp.delay = .relative(seconds: 3600)
-        try temporary.store.save(active("T"))
+        try temporary.store.install(active("T"))
         #expect(try temporary.store.save(followUp).version == 1)
         #expect(try temporary.store.save(followUp).version == 1, "saving the same settings again is not a new version")
         followUp.delay = .relative(seconds: 7200)

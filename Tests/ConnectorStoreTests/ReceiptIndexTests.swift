@@ -1,9 +1,9 @@
 import ConnectorCore
-import ConnectorStore
+@testable import ConnectorStore
 import Foundation
 import Testing
 
-@Suite("Receipt index: follow-ups only, and back (R7, R19)")
+@Suite("Receipt index: follow-ups only, and back (R7)")
 struct ReceiptIndexTests {
     let utc = TimeZone(identifier: "UTC") ?? .current
 
@@ -27,7 +27,7 @@ struct ReceiptIndexTests {
         let engine = ConnectorEngine(campaigns: [active("T"), followUp], workspaceTimeZone: utc)
         do {
             let store = try SQLiteStore(path: path, receiptIndex: .followUpsOnly)
-            #expect(!store.indexesEveryReceipt)
+            #expect(store.receiptIndex == .followUpsOnly)
             _ = try store.ingest([interact(.pushReceived, "T", user: "u1", at: scenarioStart),
                                   interact(.emailReceived, "F", user: "u1", at: scenarioStart.addingTimeInterval(60))], engine: engine, now: scenarioStart)
             #expect(try store.receipts(for: "u1", since: scenarioStart).map(\.channel) == [.email], "only the follow-up's receipt")
@@ -37,7 +37,7 @@ struct ReceiptIndexTests {
         }
         #expect(try SQLiteStore(path: path).receiptIndex == .followUpsOnly, "opened without a choice, the store keeps its mode")
         let reopened = try SQLiteStore(path: path, receiptIndex: .all)
-        #expect(reopened.indexesEveryReceipt)
+        #expect(reopened.receiptIndex == .all)
         #expect(try reopened.receipts(for: "u1", since: scenarioStart).map(\.channel) == [.push, .email], "re-indexed from the events")
     }
 
@@ -58,19 +58,5 @@ struct ReceiptIndexTests {
         let after = ConnectorEngine(campaigns: [active("T"), promo], workspaceTimeZone: utc)
         let report = try store.ingest([interact(.pushOpened, "T", user: "u1", at: scenarioStart.addingTimeInterval(60))], engine: after, now: scenarioStart)
         #expect(report.decisions.first?.reason.code == .alreadyReceived && report.decisions.first?.reason.text.contains("already received P") == true)
-    }
-
-    @Test("R19: a scheduler with frequency caps refuses a store that indexes only follow-up receipts, saying how to fix it")
-    func capsNeedEveryReceipt() throws {
-        let folder = try folder()
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let store = try SQLiteStore(path: folder.appendingPathComponent("c.sqlite").path, receiptIndex: .followUpsOnly)
-        let capped = SendPlanner(workspaceTimeZone: utc, frequencyCaps: [FrequencyCap(maximum: 2, period: .days(1))])
-        #expect {
-            try Scheduler(store: store, planner: capped)
-        } throws: { error in
-            "\(error)".contains("open it with receiptIndex: .all")
-        }
-        _ = try Scheduler(store: store, planner: SendPlanner(workspaceTimeZone: utc))
     }
 }

@@ -85,12 +85,15 @@ struct StateIndexTests {
     /// Runs the steps on a new store; `reopen` opens it again before every step (after the
     /// previous one's queued bulks, as a restart finds them); `finalBulk` indexes the last
     /// notes before the store goes, so that nothing is left for a later read to find.
-    func run(stateIndexEvery: Int, reopen: Bool = false, finalBulk: Bool = false, steps: [Step]) throws -> (Outcome, URL) {
+    func run(stateIndexEvery: Int, reopen: Bool = false, finalBulk: Bool = false, steps: [Step]) async throws -> (Outcome, URL) {
         let folder = try makeTemporaryFolder("state")
         let path = folder.appendingPathComponent("connector.sqlite").path
         var store = try SQLiteStore(path: path, stateIndexEvery: stateIndexEvery)
         for user in users { try store.save(User(id: user, addresses: [.push: "token-\(user)"])) }
         let engine = engine
+        for campaign in engine.campaigns.values.sorted(by: { ($0.trigger != nil ? 1 : 0, $0.id) < ($1.trigger != nil ? 1 : 0, $1.id) }) {
+            try store.install(campaign)  // targets before follow-ups
+        }
         var outcome = Outcome()
         for step in steps {
             if reopen {
@@ -103,8 +106,8 @@ struct StateIndexTests {
                 #expect(report.failures.isEmpty)
                 outcome.decisions += report.decisions.map { "\($0.followUp) \($0.reason)" }
             case .schedule(let at):
-                let scheduler = try Scheduler(store: store, planner: SendPlanner(workspaceTimeZone: utc))
-                outcome.sends += try scheduler.runDue(at: at, engine: engine).map { outcome in
+                let scheduler = Scheduler(store: store, worker: "state-test")
+                outcome.sends += try await scheduler.runDue(at: at).compactMap(\.outcome).map { outcome in
                     switch outcome {
                     case .send(let dispatches, _): return "send \(dispatches.map(\.userID.rawValue))"
                     case .hold(let until, _): return "hold until \(until.timeIntervalSince1970)"
@@ -116,9 +119,7 @@ struct StateIndexTests {
         }
         store.waitForIndexing()  // the bulks queued on the index thread, for the counts below
         if finalBulk {
-            store.ingestLock.lock()
-            defer { store.ingestLock.unlock() }
-            try store.indexStateIfDue(force: true)
+            try store.ingestLock.withLock { try store.indexStateIfDue(force: true) }
         }
         for user in users {
             outcome.waiting[user] = try store.waitingEntries(for: user).sorted { $0.id < $1.id }
@@ -134,9 +135,9 @@ struct StateIndexTests {
     }
 
     @Test("R6, R7, R14, R18, R19: the same decisions, sends, waiting entries and receipts whether the state is indexed at once, in small bulks, not yet, or read back after a restart")
-    func sameAnswersIndexedOrNot() throws {
+    func sameAnswersIndexedOrNot() async throws {
         let steps = steps
-        let (never, neverFolder) = try run(stateIndexEvery: 1_000_000, steps: steps)
+        let (never, neverFolder) = try await run(stateIndexEvery: 1_000_000, steps: steps)
         defer { try? FileManager.default.removeItem(at: neverFolder) }
         // The scenario exercises what it should (so the comparison below means something).
         #expect(never.decisions.contains { $0.hasPrefix("F skipped") && $0.contains("re-eligible from") }, "R7 from a receipt")
@@ -151,20 +152,20 @@ struct StateIndexTests {
                 "nothing indexed by user yet: every answer came from memory")
 
         for (every, reopen) in [(1, false), (4, false), (1_000_000, true), (3, true)] {
-            let (outcome, folder) = try run(stateIndexEvery: every, reopen: reopen, steps: steps)
+            let (outcome, folder) = try await run(stateIndexEvery: every, reopen: reopen, steps: steps)
             defer { try? FileManager.default.removeItem(at: folder) }
             #expect(outcome == never, "indexed every \(every)\(reopen ? ", reopened before every step" : "")")
             if every < 10 {
                 // (The bulks run on the index thread, one at a time: the last notes may still wait for one.)
-                let waitingMark = try openWithIndex(folder.appendingPathComponent("connector.sqlite").path).read { try StateIndexFile.mark(.waiting, $0) }
+                let waitingMark = try await openWithIndex(folder.appendingPathComponent("connector.sqlite").path).read { try StateIndexFile.mark(.waiting, $0) }
                 #expect(try count("receipt", in: folder) > 0 && waitingMark > 0, "bulks ran (every \(every))")
             }
         }
     }
 
     @Test("every entry that left the wait leaves the by-user index at the next bulk; a row whose entry is gone (a lost note) is dropped when read")
-    func goneEntriesLeaveTheIndex() throws {
-        let (_, folder) = try run(stateIndexEvery: 2, finalBulk: true, steps: steps)
+    func goneEntriesLeaveTheIndex() async throws {
+        let (_, folder) = try await run(stateIndexEvery: 2, finalBulk: true, steps: steps)
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("connector.sqlite").path
         let store = try SQLiteStore(path: path, stateIndexEvery: 2)
@@ -173,16 +174,14 @@ struct StateIndexTests {
         let u5Waiting = try store.waitingEntries(for: "u5")
         #expect(u5Waiting.map(\.followUp) == ["R"])
         #expect(u5Waiting.map(\.triggerTime) == [scenarioStart.addingTimeInterval(3 * day + 600)])
-        try openWithIndex(path).write {
+        try await openWithIndex(path).write {
             try $0.execute(sql: "INSERT INTO waiting_by_user (user_id, seq) VALUES ('u1', 999999), ('u5', 999999)")
         }
         // (The entries are built with the user asked for, so only exact lists tell a stale row from a live one.)
         #expect(try store.waitingEntries(for: "u1") == [], "the stale row is dropped, not read as an entry")
         #expect(try store.waitingEntries(for: "u5") == u5Waiting, "the stale row is dropped; the live entry stays")
-        store.ingestLock.lock()
-        try store.indexStateIfDue(force: true)
-        store.ingestLock.unlock()
-        let (byUser, waiting, stale) = try openWithIndex(path).read { db in
+        try store.ingestLock.withLock { try store.indexStateIfDue(force: true) }
+        let (byUser, waiting, stale) = try await openWithIndex(path).read { db in
             (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM waiting_by_user") ?? -1, try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM waiting") ?? -1,
              try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM waiting_by_user b LEFT JOIN waiting w ON w.seq = b.seq WHERE w.seq IS NULL") ?? -1)
         }
@@ -261,7 +260,7 @@ struct StateIndexTests {
 
         let store = try SQLiteStore(path: path)
         #expect(try store.waitingEntries(for: "u5") == [entry])
-        #expect(try store.dueEntries(at: scenarioStart.addingTimeInterval(hour), limit: 10) == [entry])
+        #expect(try store.dueEntries(at: scenarioStart.addingTimeInterval(hour), limit: 10) == [entry])  // first due = due (migration 011)
         let restart = scenarioStart.addingTimeInterval(600)
         let report = try store.ingest([interact(.pushOpened, "T2", user: "u5", at: restart)], engine: engine, now: restart)
         #expect(report.decisions.compactMap(\.entry).map(\.triggerTime) == [restart])

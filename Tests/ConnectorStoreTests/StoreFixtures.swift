@@ -65,3 +65,27 @@ func openWithIndex(_ path: String) throws -> DatabaseQueue {
     }
     return try DatabaseQueue(path: path, configuration: configuration)
 }
+
+extension SQLiteStore {
+    /// Saves `campaign` and replays its status history through the lifecycle checks (a
+    /// save alone keeps the stored history: new campaigns are drafts).
+    @discardableResult
+    func install(_ campaign: Campaign) throws -> Campaign {
+        var saved = try save(campaign)
+        for change in campaign.history.changes {
+            saved = try changeStatus(of: campaign.id, to: change.status, at: change.at).campaign
+        }
+        return saved
+    }
+
+    /// The entries due at `now` (a read: nothing is claimed).
+    func dueEntries(at now: Date, limit: Int) throws -> [WaitingEntry] {
+        try waitingEntries(WaitingFilter(dueBy: now, limit: limit))
+    }
+
+    /// Every dispatch, oldest first.
+    func dispatches() throws -> [Dispatch] {
+        try outbox(OutboxFilter(limit: .max)).map(\.dispatch)
+    }
+}
+

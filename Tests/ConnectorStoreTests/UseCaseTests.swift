@@ -11,16 +11,16 @@ struct UseCaseTests {
 
     func world(_ campaigns: [Campaign], users: [User]) throws -> (TemporaryStore, ConnectorEngine, Scheduler) {
         let temporary = try TemporaryStore()
-        for campaign in campaigns { try temporary.store.save(campaign) }
+        for campaign in campaigns { try temporary.store.install(campaign) }
         for user in users { try temporary.store.save(user) }
         let engine = ConnectorEngine(campaigns: try temporary.store.campaigns(), workspaceTimeZone: utc)
-        return (temporary, engine, try Scheduler(store: temporary.store, planner: SendPlanner(workspaceTimeZone: utc)))
+        return (temporary, engine, Scheduler(store: temporary.store, worker: "use-case"))
     }
 
     func pushUser(_ id: UserID) -> User { User(id: id, addresses: [.push: "token-\(id)", .email: "\(id)@example.com"]) }
 
     @Test("R27_1: users who clicked the free-shipping push get a push with 15% off")
-    func R27_1_freeShippingClickers() throws {
+    func R27_1_freeShippingClickers() async throws {
         var followUp = active("fifteen-off")
         followUp.trigger = Trigger(kind: .pushOpened, target: "free-shipping")
         let (temporary, engine, scheduler) = try world([active("free-shipping"), followUp], users: ["ada", "bob"].map(pushUser))
@@ -32,8 +32,8 @@ struct UseCaseTests {
         ], engine: engine, now: clock.now.addingTimeInterval(60))
         #expect(report.accepted == 3)
         clock.advance(61)
-        try scheduler.runDue(at: clock.now, engine: engine)
-        let outbox = try temporary.store.outbox()
+        try await scheduler.runDue(at: clock.now)
+        let outbox = try temporary.store.dispatches()
         #expect(outbox.map(\.userID) == ["ada"])
         #expect(outbox.first?.followUp == "fifteen-off" && outbox.first?.channel == .push)
         #expect(try temporary.store.trace(for: "ada").map(\.action) == [.scheduled, .sent])
@@ -41,7 +41,7 @@ struct UseCaseTests {
     }
 
     @Test("R27_2: users who clicked the onboarding deep link get another in-app message")
-    func R27_2_onboardingDeepLink() throws {
+    func R27_2_onboardingDeepLink() async throws {
         var more = active("more-features", channels: [.inAppMessage])
         more.trigger = Trigger(kind: .inAppMessageButtonClicked, target: "onboarding", detail: "deep-link")
         let (temporary, engine, scheduler) = try world([active("onboarding", channels: [.inAppMessage]), more], users: [User(id: "cy"), User(id: "di")])
@@ -50,14 +50,14 @@ struct UseCaseTests {
             interact(.inAppMessageButtonClicked, "onboarding", user: "cy", at: now, detail: "deep-link"),
             interact(.inAppMessageButtonClicked, "onboarding", user: "di", at: now, detail: "close"),
         ], engine: engine, now: now)
-        try scheduler.runDue(at: now, engine: engine)
-        let outbox = try temporary.store.outbox()
+        try await scheduler.runDue(at: now)
+        let outbox = try temporary.store.dispatches()
         #expect(outbox.map(\.userID) == ["cy"])
         #expect(outbox.first?.channel == .inAppMessage)
     }
 
     @Test("R27_3: the abandoned-cart push again after a day, except for those who opened it or bought")
-    func R27_3_abandonedCart() throws {
+    func R27_3_abandonedCart() async throws {
         var again = active("cart-again")
         again.trigger = Trigger(kind: .pushReceived, target: "cart")
         again.delay = .relative(seconds: 86_400)
@@ -74,19 +74,19 @@ struct UseCaseTests {
         #expect(report.decisions.filter { if case .cancel = $0 { return true } else { return false } }.count == 2)
 
         clock.advance(20 * 3600)  // 22 h after the receipt: nothing is due yet
-        try scheduler.runDue(at: clock.now, engine: engine)
-        #expect(try temporary.store.outbox().isEmpty)
+        try await scheduler.runDue(at: clock.now)
+        #expect(try temporary.store.dispatches().isEmpty)
 
         clock.advance(2 * 3600)  // 24 h: eve's reminder is due
-        try scheduler.runDue(at: clock.now, engine: engine)
-        let outbox = try temporary.store.outbox()
+        try await scheduler.runDue(at: clock.now)
+        let outbox = try temporary.store.dispatches()
         #expect(outbox.map(\.userID) == ["eve"])
         #expect(try temporary.store.trace(for: "gus").last?.reason.text.contains("purchase") == true)
         #expect(try temporary.store.waitingEntries(for: "eve").isEmpty)
     }
 
     @Test("R27_4: users who received an email and did not open it within a week get it again")
-    func R27_4_unopenedEmail() throws {
+    func R27_4_unopenedEmail() async throws {
         var resend = active("newsletter-resend", channels: [.email])
         resend.trigger = Trigger(kind: .emailReceived, target: "newsletter")
         resend.delay = .relative(seconds: 7 * 86_400)
@@ -100,9 +100,9 @@ struct UseCaseTests {
         clock.advance(3 * 86_400)
         _ = try temporary.store.ingest([interact(.emailOpened, "newsletter", user: "ivy", at: clock.now)], engine: engine, now: clock.now)
         clock.advance(4 * 86_400)
-        try scheduler.runDue(at: clock.now, engine: engine)
-        #expect(try temporary.store.outbox().map(\.userID) == ["hal"])
-        #expect(try temporary.store.outbox().first?.channel == .email)
+        try await scheduler.runDue(at: clock.now)
+        #expect(try temporary.store.dispatches().map(\.userID) == ["hal"])
+        #expect(try temporary.store.dispatches().first?.channel == .email)
     }
 }
 
@@ -142,20 +142,21 @@ struct SQLiteStoreTests {
     }
 
     @Test("a stop cancels waiting users for good; resuming does not replay them (R16)")
-    func R16_stopWhileWaiting() throws {
+    func R16_stopWhileWaiting() async throws {
         let temporary = try TemporaryStore()
         var followUp = active("F")
         followUp.trigger = Trigger(kind: .pushReceived, target: "T")
         followUp.delay = .relative(seconds: 3600)
-        let engine = ConnectorEngine(campaigns: [active("T"), followUp], workspaceTimeZone: utc)
+        try temporary.store.install(active("T"))
+        try temporary.store.install(followUp)
         try temporary.store.save(User(id: "u1", addresses: [.push: "tok"]))
-        _ = try temporary.store.ingest([interact(.pushReceived, "T", user: "u1", at: scenarioStart)], engine: engine, now: scenarioStart)
-        followUp.history.record(.stopped, at: scenarioStart.addingTimeInterval(600))
-        followUp.history.record(.active, at: scenarioStart.addingTimeInterval(1200))
-        let resumed = ConnectorEngine(campaigns: [active("T"), followUp], workspaceTimeZone: utc)
-        try Scheduler(store: temporary.store, planner: SendPlanner(workspaceTimeZone: utc)).runDue(at: scenarioStart.addingTimeInterval(3600), engine: resumed)
-        #expect(try temporary.store.outbox().isEmpty)
-        #expect(try temporary.store.trace(for: "u1").last?.reason.text.contains("stopped while the user waited") == true)
+        _ = try temporary.store.ingest([interact(.pushReceived, "T", user: "u1", at: scenarioStart)], now: scenarioStart)
+        _ = try temporary.store.changeStatus(of: "F", to: .stopped, at: scenarioStart.addingTimeInterval(600))
+        _ = try temporary.store.changeStatus(of: "F", to: .active, at: scenarioStart.addingTimeInterval(1200))
+        try await Scheduler(store: temporary.store, worker: "s").runDue(at: scenarioStart.addingTimeInterval(3600))
+        #expect(try temporary.store.dispatches().isEmpty)
+        #expect(try temporary.store.trace(for: "u1").last?.reason.code == .campaignStopped)
+        #expect(try temporary.store.trace(for: "u1").last?.reason.text.contains("resuming does not replay") == true)
     }
 
     @Test("the database survives reopening: state is durable")
@@ -170,8 +171,8 @@ struct SQLiteStoreTests {
         let event = interact(.pushOpened, "T", user: "u1", at: scenarioStart, detail: nil)
         do {
             let store = try SQLiteStore(path: path)
-            try store.save(followUp)
-            try store.save(active("T"))
+            try store.install(active("T"))
+            try store.install(followUp)
             let engine = ConnectorEngine(campaigns: try store.campaigns(), workspaceTimeZone: utc)
             _ = try store.ingest([event], engine: engine, now: scenarioStart)
         }

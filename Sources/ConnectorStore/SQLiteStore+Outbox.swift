@@ -1,0 +1,107 @@
+import ConnectorCore
+import Foundation
+import GRDB
+
+/// The outbox: dispatches claimed with leases, their attempts and outcomes.
+extension SQLiteStore {
+    static let outboxColumns = """
+        json, created_at, state, attempts, ready_at, claimed_by, lease_until, provider_message_id, reason_code, reason, updated_at, reclaimed
+        """
+
+    public func claimDispatches(at now: Date, worker: WorkerID, lease: TimeInterval, limit: Int) throws -> [OutboxItem] {
+        guard limit > 0 else { return [] }
+        let time = now.timeIntervalSince1970
+        let rows = try write { db in
+            // A sending row is claimable when its lease expired: `ready_at` is its lease's end.
+            try Row.fetchAll(db, sql: """
+                UPDATE outbox SET state = 'sending', claimed_by = ?1, lease_until = ?2, ready_at = ?2, updated_at = ?3,
+                                  reclaimed = (state = 'sending')
+                WHERE seq IN (SELECT seq FROM outbox WHERE state IN ('queued', 'retry', 'sending') AND ready_at <= ?3
+                              ORDER BY ready_at, seq LIMIT ?4)
+                RETURNING seq, \(Self.outboxColumns)
+                """, arguments: [worker.rawValue, time + max(0, lease), time, limit])
+        }
+        return try rows.sorted { ($0["seq"] as Int64) < ($1["seq"] as Int64) }.map(Self.outboxItem)
+    }
+
+    public func recordAttempt(_ attempt: DeliveryAttempt, dispatch: String, worker: WorkerID) throws -> Bool {
+        try write { db in
+            try db.execute(sql: "UPDATE outbox SET attempts = attempts + 1 WHERE dispatch_id = ? AND state = 'sending' AND claimed_by = ?",
+                           arguments: [dispatch, worker.rawValue])
+            guard db.changesCount > 0 else { return false }
+            try db.execute(sql: """
+                INSERT INTO dispatch_attempt (dispatch_id, at, worker, provider, status_code, latency, provider_message_id, error_class, error)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [dispatch, attempt.at.timeIntervalSince1970, worker.rawValue, attempt.provider, attempt.statusCode,
+                                 attempt.latency, attempt.providerMessageID, attempt.errorClass, attempt.error])
+            return true
+        }
+    }
+
+    public func finish(_ dispatch: String, worker: WorkerID, as outcome: DeliveryOutcome, at now: Date) throws -> Bool {
+        var providerID: String?
+        var reason: DecisionReason?
+        var readyAt: Double?
+        switch outcome {
+        case .sent(let id): providerID = id
+        case .retry(let at, let why):
+            readyAt = at.timeIntervalSince1970
+            reason = why
+        case .dead(let why), .badAddress(let why), .aborted(let why), .possiblySent(let why): reason = why
+        }
+        return try write { db in
+            try db.execute(sql: """
+                UPDATE outbox SET state = ?, claimed_by = NULL, lease_until = NULL, ready_at = ?, reclaimed = 0,
+                                  provider_message_id = COALESCE(?, provider_message_id), reason_code = ?, reason = ?, updated_at = ?
+                WHERE dispatch_id = ? AND state = 'sending' AND claimed_by = ?
+                """, arguments: [outcome.state.rawValue, readyAt, providerID, reason?.code.rawValue, reason?.text,
+                                 now.timeIntervalSince1970, dispatch, worker.rawValue])
+            return db.changesCount > 0
+        }
+    }
+
+    public func outbox(_ filter: OutboxFilter) throws -> [OutboxItem] {
+        let states = filter.states.map { $0.map(\.rawValue).sorted().joined(separator: ",") }
+        return try pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT \(Self.outboxColumns) FROM outbox
+                WHERE (?1 IS NULL OR instr(',' || ?1 || ',', ',' || state || ',') > 0)
+                  AND (?2 IS NULL OR campaign_id = ?2) AND (?3 IS NULL OR user_id = ?3)
+                ORDER BY seq LIMIT ?4
+                """, arguments: [states, filter.followUp?.rawValue, filter.user?.rawValue, max(0, filter.limit)])
+                .map(Self.outboxItem)
+        }
+    }
+
+    public func attempts(of dispatch: String) throws -> [DeliveryAttempt] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT at, provider, status_code, latency, provider_message_id, error_class, error FROM dispatch_attempt
+                WHERE dispatch_id = ? ORDER BY seq
+                """, arguments: [dispatch])
+                .map { row in
+                    DeliveryAttempt(at: Date(timeIntervalSince1970: row["at"]), provider: row["provider"], statusCode: row["status_code"],
+                                    latency: row["latency"], providerMessageID: row["provider_message_id"],
+                                    errorClass: row["error_class"], error: row["error"])
+                }
+        }
+    }
+
+    static func outboxItem(_ row: Row) throws -> OutboxItem {
+        var dispatch = try JSONDecoder().decode(Dispatch.self, from: row["json"] as Data)
+        dispatch.createdAt = Date(timeIntervalSince1970: row["created_at"])
+        guard let state = DispatchState(rawValue: row["state"]) else {
+            throw StoreCorruption("dispatch \(dispatch.id) has an unknown state '\(row["state"] as String)'")
+        }
+        let code: String? = row["reason_code"], text: String? = row["reason"]
+        return OutboxItem(
+            dispatch: dispatch, state: state, attempts: row["attempts"],
+            nextAttemptAt: state == .retrying ? (row["ready_at"] as Double?).map(Date.init(timeIntervalSince1970:)) : nil,
+            claimedBy: (row["claimed_by"] as String?).map(WorkerID.init(rawValue:)),
+            leaseUntil: (row["lease_until"] as Double?).map(Date.init(timeIntervalSince1970:)),
+            providerMessageID: row["provider_message_id"],
+            reason: code.map { DecisionReason(DecisionReason.Code(rawValue: $0), text ?? "") },
+            updatedAt: Date(timeIntervalSince1970: (row["updated_at"] as Double?) ?? row["created_at"]),
+            reclaimed: (row["reclaimed"] as Int64? ?? 0) != 0)
+    }
+}
