@@ -93,6 +93,38 @@ struct CommandLineTests {
         #expect(output.contains("1 accepted, 1 duplicate, 1 malformed, 0 failed; 1 decisions"), "\(output)")
         let (_, trace) = try await connector(["trace", "--database", database, "ada"])
         #expect(trace.contains("scheduled fifteen-off for 2026-03-02T11:05 Europe/Berlin"), "\(trace)")
+
+        // The follow-up driven to the outbox from the command line: waiting, tick, outbox.
+        let (_, waiting) = try await connector(["waiting", "--database", database, "--campaign", "fifteen-off"])
+        #expect(waiting.contains("2026-03-02T10:05:00Z  fifteen-off  ada") && waiting.contains("1 waiting entry"), "\(waiting)")
+        let (_, early) = try await connector(["tick", "--database", database, "--at", "2026-03-02T10:00:00Z"])
+        #expect(early.contains("0 due at 2026-03-02T10:00:00Z"), "\(early)")
+        let (ticked, tick) = try await connector(["tick", "--database", database, "--at", "2026-03-02T10:06:00Z"])
+        #expect(ticked == 0 && tick.contains("ada  fifteen-off  dispatched on push") && tick.contains("1 due at 2026-03-02T10:06:00Z"), "\(tick)")
+        let (_, outbox) = try await connector(["outbox", "--database", database, "--state", "queued"])
+        #expect(outbox.contains("queued  fifteen-off v1 -> ada on push") && outbox.contains("1 dispatch"), "\(outbox)")
+        let (_, none) = try await connector(["outbox", "--database", database, "--state", "sent"])
+        #expect(none.contains("0 dispatches"), "\(none)")
+        let (badState, stateError) = try await connector(["outbox", "--database", database, "--state", "delivered"])
+        #expect(badState != 0 && stateError.contains("'delivered' is not one of queued"), "\(stateError)")
+        #expect(try await connector(["waiting", "--database", database]).1.contains("0 waiting entries"))
+    }
+
+    @Test("workspace settings: a time zone and frequency caps are stored and shown; bad ones are refused with the field")
+    func workspaceSettings() async throws {
+        let folder = try makeTemporaryFolder("workspace")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let database = folder.appendingPathComponent("c.sqlite").path
+        let (status, output) = try await connector(["workspace", "--database", database, "--time-zone", "Europe/Berlin", "--cap", "push:2/1d", "--cap", "any:5/1w"])
+        #expect(status == 0, "\(output)")
+        let (_, shown) = try await connector(["workspace", "--database", database])
+        #expect(shown.contains("time zone: Europe/Berlin"), "\(shown)")
+        #expect(shown.contains("at most 2 per 1 day on push; at most 5 per 1 week on any channel"), "\(shown)")
+        let (refused, refusal) = try await connector(["workspace", "--database", database, "--time-zone", "Mars/Olympus"])
+        #expect(refused != 0 && refusal.contains("time_zone: 'Mars/Olympus' is not an IANA time zone"), "\(refusal)")
+        let (badCap, capError) = try await connector(["workspace", "--database", database, "--cap", "pigeon:1/1d"])
+        #expect(badCap != 0 && capError.contains("'pigeon' is not a channel"), "\(capError)")
+        #expect(try await connector(["workspace", "--database", database]).1.contains("time zone: Europe/Berlin"), "a refusal changes nothing")
     }
 
     @Test("hostile lines: a BOM and CRLF are read, invalid UTF-8 and impossible times are that line's error, the rest goes in; a database stays usable")
