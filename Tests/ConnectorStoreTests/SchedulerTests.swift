@@ -12,18 +12,18 @@ struct SchedulerTests {
 
     /// A store with T and a follow-up F (push on T, 1 h delay), `count` users who opened T
     /// at the scenario's start, all due at `due`.
-    func waitingUsers(_ count: Int, channels: [Channel] = [.push], configure: (inout Campaign) -> Void = { _ in }) throws -> TemporaryStore {
-        let temporary = try TemporaryStore()
+    func waitingUsers(_ kind: StoreKind, _ count: Int, channels: [Channel] = [.push], configure: (inout Campaign) -> Void = { _ in }) async throws -> StoreUnderTest {
+        let temporary = try StoreUnderTest(kind)
         var followUp = active("F", channels: channels)
         followUp.trigger = Trigger(kind: .pushOpened, target: "T")
         followUp.delay = .relative(seconds: 3600)
         followUp.exceptions = [.purchase(productID: nil)]
         configure(&followUp)
-        try temporary.store.install(active("T"))
-        try temporary.store.install(followUp)
+        try await temporary.store.install(active("T"))
+        try await temporary.store.install(followUp)
         let users = (0..<count).map { UserID("u\($0)") }
-        try temporary.store.save(users.map { User(id: $0, addresses: [.push: "token-\($0)", .email: "\($0)@example.com"]) })
-        let report = try temporary.store.ingest(users.map { interact(.pushOpened, "T", user: $0, at: scenarioStart) }, now: scenarioStart)
+        try await temporary.store.save(users.map { User(id: $0, addresses: [.push: "token-\($0)", .email: "\($0)@example.com"]) })
+        let report = try await temporary.store.ingest(users.map { interact(.pushOpened, "T", user: $0, at: scenarioStart) }, now: scenarioStart)
         #expect(report.decisions.compactMap(\.entry).count == count)
         return temporary
     }
@@ -32,94 +32,94 @@ struct SchedulerTests {
         settlements.filter { if case .settled(.send) = $0.result { return true } else { return false } }.count
     }
 
-    @Test("claims: an entry is claimed by one worker; an expired lease is claimable again; a settlement names its entry")
-    func claimsAndLeases() async throws {
-        let temporary = try waitingUsers(3)
+    @Test("claims: an entry is claimed by one worker; an expired lease is claimable again; a settlement names its entry", arguments: StoreKind.allCases)
+    func claimsAndLeases(_ kind: StoreKind) async throws {
+        let temporary = try await waitingUsers(kind, 3)
         let store = temporary.store
-        let first = try store.claimDue(at: due, worker: "a", lease: 60, limit: 2)
+        let first = try await store.claimDue(at: due, worker: "a", lease: 60, limit: 2)
         #expect(first.count == 2)
-        let second = try store.claimDue(at: due.addingTimeInterval(30), worker: "b", lease: 60, limit: 10)
+        let second = try await store.claimDue(at: due.addingTimeInterval(30), worker: "b", lease: 60, limit: 10)
         #expect(second.count == 1 && !first.contains(second[0]), "the third entry only: the others are held")
-        #expect(try store.claimDue(at: due.addingTimeInterval(45), worker: "c", lease: 60, limit: 10).isEmpty)
+        #expect(try await store.claimDue(at: due.addingTimeInterval(45), worker: "c", lease: 60, limit: 10).isEmpty)
         // a's lease runs out: c takes its entries over, and a can no longer settle them.
-        let taken = try store.claimDue(at: due.addingTimeInterval(61), worker: "c", lease: 60, limit: 10)
+        let taken = try await store.claimDue(at: due.addingTimeInterval(61), worker: "c", lease: 60, limit: 10)
         #expect(Set(taken.map(\.id)) == Set(first.map(\.id)))
-        let late = try store.settle(first, worker: "a", now: due.addingTimeInterval(62))
+        let late = try await store.settle(first, worker: "a", now: due.addingTimeInterval(62))
         #expect(late.map(\.result) == [.notHeld, .notHeld])
-        let settled = try store.settle(taken, worker: "c", now: due.addingTimeInterval(62))
+        let settled = try await store.settle(taken, worker: "c", now: due.addingTimeInterval(62))
         #expect(settled.map(\.entry) == taken)
         #expect(sends(settled) == 2)
-        #expect(try store.dispatches().count == 2, "a settled nothing")
+        #expect(try await store.dispatches().count == 2, "a settled nothing")
     }
 
-    @Test("R13 + claims: an exception that lands between the claim and the settle sends nothing")
-    func exceptionBetweenClaimAndSettle() async throws {
-        let temporary = try waitingUsers(1)
+    @Test("R13 + claims: an exception that lands between the claim and the settle sends nothing", arguments: StoreKind.allCases)
+    func exceptionBetweenClaimAndSettle(_ kind: StoreKind) async throws {
+        let temporary = try await waitingUsers(kind, 1)
         let store = temporary.store
-        let claimed = try store.claimDue(at: due, worker: "w", lease: 60, limit: 10)
+        let claimed = try await store.claimDue(at: due, worker: "w", lease: 60, limit: 10)
         #expect(claimed.count == 1)
-        _ = try store.ingest([makeEvent(.purchase(productID: "sku", price: 1, currency: "EUR", quantity: 1), user: "u0", at: due.addingTimeInterval(-1))],
+        _ = try await store.ingest([makeEvent(.purchase(productID: "sku", price: 1, currency: "EUR", quantity: 1), user: "u0", at: due.addingTimeInterval(-1))],
                              now: due)
-        let settled = try store.settle(claimed, worker: "w", now: due)
+        let settled = try await store.settle(claimed, worker: "w", now: due)
         #expect(settled.map(\.result) == [.notHeld])
-        #expect(try store.dispatches().isEmpty)
-        #expect(try store.trace(for: "u0").map(\.action) == [.scheduled, .cancelled])
+        #expect(try await store.dispatches().isEmpty)
+        #expect(try await store.trace(for: "u0").map(\.action) == [.scheduled, .cancelled])
     }
 
-    @Test("R6 + claims: a restart that lands between the claim and the settle sends nothing for the old entry and keeps the new one")
-    func restartBetweenClaimAndSettle() async throws {
+    @Test("R6 + claims: a restart that lands between the claim and the settle sends nothing for the old entry and keeps the new one", arguments: StoreKind.allCases)
+    func restartBetweenClaimAndSettle(_ kind: StoreKind) async throws {
         // The follow-up restarts its wait on its own trigger (the trigger is an exception).
-        let temporary = try waitingUsers(1) { $0.exceptions = [.interaction(kind: .pushOpened, campaign: "T", detail: nil)] }
+        let temporary = try await waitingUsers(kind, 1) { $0.exceptions = [.interaction(kind: .pushOpened, campaign: "T", detail: nil)] }
         let store = temporary.store
-        let claimed = try store.claimDue(at: due, worker: "w", lease: 60, limit: 10)
+        let claimed = try await store.claimDue(at: due, worker: "w", lease: 60, limit: 10)
         let again = due.addingTimeInterval(-10)
-        _ = try store.ingest([interact(.pushOpened, "T", user: "u0", at: again)], now: due)
-        #expect(try store.settle(claimed, worker: "w", now: due).map(\.result) == [.notHeld])
-        #expect(try store.dispatches().isEmpty)
-        #expect(try store.waitingEntries(for: "u0").map(\.triggerTime) == [again], "the restarted entry waits")
+        _ = try await store.ingest([interact(.pushOpened, "T", user: "u0", at: again)], now: due)
+        #expect(try await store.settle(claimed, worker: "w", now: due).map(\.result) == [.notHeld])
+        #expect(try await store.dispatches().isEmpty)
+        #expect(try await store.waitingEntries(for: "u0").map(\.triggerTime) == [again], "the restarted entry waits")
     }
 
-    @Test("R16: a stop cancels waiting entries for good, claimed or not, in the stop's transaction; a resume starts clean")
-    func stopCancelsWaiting() async throws {
-        let temporary = try waitingUsers(3)
+    @Test("R16: a stop cancels waiting entries for good, claimed or not, in the stop's transaction; a resume starts clean", arguments: StoreKind.allCases)
+    func stopCancelsWaiting(_ kind: StoreKind) async throws {
+        let temporary = try await waitingUsers(kind, 3)
         let store = temporary.store
-        let claimed = try store.claimDue(at: due, worker: "w", lease: 60, limit: 1)
+        let claimed = try await store.claimDue(at: due, worker: "w", lease: 60, limit: 1)
         let stop = scenarioStart.addingTimeInterval(600)
-        _ = try store.changeStatus(of: "F", to: .stopped, at: stop)
-        #expect(try store.waitingEntries(WaitingFilter(followUp: "F")).isEmpty)
-        #expect(try store.trace(for: "u1").last?.reason.code == .campaignStopped)
-        #expect(try store.settle(claimed, worker: "w", now: due).map(\.result) == [.notHeld])
+        _ = try await store.changeStatus(of: "F", to: .stopped, at: stop)
+        #expect(try await store.waitingEntries(WaitingFilter(followUp: "F")).isEmpty)
+        #expect(try await store.trace(for: "u1").last?.reason.code == .campaignStopped)
+        #expect(try await store.settle(claimed, worker: "w", now: due).map(\.result) == [.notHeld])
         // Resumed: a new trigger schedules (nothing left behind to say "already waiting") and is sent.
         let resume = scenarioStart.addingTimeInterval(1200)
-        _ = try store.changeStatus(of: "F", to: .active, at: resume)
-        let report = try store.ingest([interact(.pushOpened, "T", user: "u1", at: resume.addingTimeInterval(60))], now: resume.addingTimeInterval(60))
+        _ = try await store.changeStatus(of: "F", to: .active, at: resume)
+        let report = try await store.ingest([interact(.pushOpened, "T", user: "u1", at: resume.addingTimeInterval(60))], now: resume.addingTimeInterval(60))
         #expect(report.decisions.map(\.reason.code) == [.scheduled])
         let settled = try await Scheduler(store: store, worker: "s").runDue(at: resume.addingTimeInterval(60 + Self.hour))
         #expect(sends(settled) == 1)
-        #expect(try store.dispatches().map(\.userID) == ["u1"])
+        #expect(try await store.dispatches().map(\.userID) == ["u1"])
     }
 
-    @Test("R3: after a stop and a resume, a late event from the first active period does not schedule, and the user's new trigger does")
-    func lateEventFromEarlierPeriod() async throws {
-        let temporary = try TemporaryStore()
+    @Test("R3: after a stop and a resume, a late event from the first active period does not schedule, and the user's new trigger does", arguments: StoreKind.allCases)
+    func lateEventFromEarlierPeriod(_ kind: StoreKind) async throws {
+        let temporary = try StoreUnderTest(kind)
         let store = temporary.store
         var followUp = active("F")
         followUp.trigger = Trigger(kind: .pushOpened, target: "T")
         followUp.delay = .relative(seconds: 3600)
-        try store.install(active("T"))
-        try store.install(followUp)  // active since 7 days before the start
-        _ = try store.changeStatus(of: "F", to: .stopped, at: scenarioStart)
+        try await store.install(active("T"))
+        try await store.install(followUp)  // active since 7 days before the start
+        _ = try await store.changeStatus(of: "F", to: .stopped, at: scenarioStart)
         let resume = scenarioStart.addingTimeInterval(Self.hour)
-        _ = try store.changeStatus(of: "F", to: .active, at: resume)
-        let late = try store.ingest([interact(.pushOpened, "T", user: "u1", at: scenarioStart.addingTimeInterval(-600))], now: resume.addingTimeInterval(60))
+        _ = try await store.changeStatus(of: "F", to: .active, at: resume)
+        let late = try await store.ingest([interact(.pushOpened, "T", user: "u1", at: scenarioStart.addingTimeInterval(-600))], now: resume.addingTimeInterval(60))
         #expect(late.decisions.map(\.reason.code) == [.earlierActivePeriod])
-        let fresh = try store.ingest([interact(.pushOpened, "T", user: "u1", at: resume.addingTimeInterval(120))], now: resume.addingTimeInterval(120))
+        let fresh = try await store.ingest([interact(.pushOpened, "T", user: "u1", at: resume.addingTimeInterval(120))], now: resume.addingTimeInterval(120))
         #expect(fresh.decisions.map(\.reason.code) == [.scheduled], "nothing from the first period stands in the way")
     }
 
-    @Test("R18: a rate limit counts what this settle dispatched; a hold keeps the first due time and the entry is dropped after the limit")
-    func rateLimitAndHoldLimit() async throws {
-        let temporary = try waitingUsers(5) {
+    @Test("R18: a rate limit counts what this settle dispatched; a hold keeps the first due time and the entry is dropped after the limit", arguments: StoreKind.allCases)
+    func rateLimitAndHoldLimit(_ kind: StoreKind) async throws {
+        let temporary = try await waitingUsers(kind, 5) {
             $0.rateLimitPerMinute = 2
             $0.maxHoldSeconds = 180
         }
@@ -128,20 +128,20 @@ struct SchedulerTests {
         let first = try await scheduler.runDue(at: due)
         #expect(first.count == 5)
         #expect(sends(first) == 2)
-        let held = try store.waitingEntries(WaitingFilter(followUp: "F"))
+        let held = try await store.waitingEntries(WaitingFilter(followUp: "F"))
         #expect(held.count == 3)
         #expect(held.allSatisfy { $0.dueAt == due.addingTimeInterval(60) && $0.firstDueAt == due }, "held to the next minute; first due kept")
         // The next minute sends two more (the limit counts this minute's dispatches), the one after the last.
         #expect(sends(try await scheduler.runDue(at: due.addingTimeInterval(60))) == 2)
-        #expect(try store.waitingEntries(WaitingFilter(followUp: "F")).map(\.firstDueAt) == [due])
+        #expect(try await store.waitingEntries(WaitingFilter(followUp: "F")).map(\.firstDueAt) == [due])
         #expect(sends(try await scheduler.runDue(at: due.addingTimeInterval(120))) == 1)
-        #expect(try store.dispatches().count == 5)
+        #expect(try await store.dispatches().count == 5)
     }
 
-    @Test("R18: an entry held over and over is dropped once held longer than the limit from its first due time")
-    func heldTooLong() async throws {
+    @Test("R18: an entry held over and over is dropped once held longer than the limit from its first due time", arguments: StoreKind.allCases)
+    func heldTooLong(_ kind: StoreKind) async throws {
         // One send a minute and two users: the second is held each minute while more users arrive ahead of it.
-        let temporary = try waitingUsers(2) {
+        let temporary = try await waitingUsers(kind, 2) {
             $0.rateLimitPerMinute = 1
             $0.maxHoldSeconds = 150
         }
@@ -152,8 +152,8 @@ struct SchedulerTests {
             let now = due.addingTimeInterval(Double(minute) * 60)
             if minute > 0 {
                 let filler = UserID("filler\(minute)")
-                try store.save(User(id: filler, addresses: [.push: "t"]))
-                _ = try store.ingest([interact(.pushOpened, "T", user: filler, at: now.addingTimeInterval(-Self.hour - 1))], now: now.addingTimeInterval(-Self.hour - 1))
+                try await store.save(User(id: filler, addresses: [.push: "t"]))
+                _ = try await store.ingest([interact(.pushOpened, "T", user: filler, at: now.addingTimeInterval(-Self.hour - 1))], now: now.addingTimeInterval(-Self.hour - 1))
             }
             let settled = try await Scheduler(store: store, worker: "s").runDue(at: now)
             for settlement in settled where settlement.entry.userID == "u1" {
@@ -167,66 +167,66 @@ struct SchedulerTests {
         #expect(codes.filter { $0 == .rateLimited }.count >= 2, "held a few times first: \(codes)")
     }
 
-    @Test("R17: a control-group enrolment is written in the settling transaction, and can trigger follow-ups (R8)")
-    func controlEnrolmentAtomic() async throws {
-        let temporary = try waitingUsers(40) { $0.controlGroupPercent = 50 }
+    @Test("R17: a control-group enrolment is written in the settling transaction, and can trigger follow-ups (R8)", arguments: StoreKind.allCases)
+    func controlEnrolmentAtomic(_ kind: StoreKind) async throws {
+        let temporary = try await waitingUsers(kind, 40) { $0.controlGroupPercent = 50 }
         let store = temporary.store
         // A follow-up on the enrolment itself.
         var onControl = active("C")
         onControl.trigger = Trigger(kind: .controlGroupEnrolled, target: "F")
-        try store.install(onControl)
+        try await store.install(onControl)
         let settled = try await Scheduler(store: store, worker: "s").runDue(at: due)
         let controls = settled.compactMap { settlement -> Event? in
             if case .settled(.control(let event)) = settlement.result { return event }
             return nil
         }
         #expect(controls.count > 0 && controls.count < 40, "a deterministic split, not all or nothing")
-        #expect(try store.dispatches().count == 40 - controls.count)
+        #expect(try await store.dispatches().count == 40 - controls.count)
         // The enrolment events are stored (ingesting them again is a duplicate, R25) and were decided on.
-        #expect(try store.ingest(controls, now: due).duplicates.count == controls.count)
+        #expect(try await store.ingest(controls, now: due).duplicates.count == controls.count)
         let controlled = controls[0].userID
-        #expect(try store.trace(for: controlled).map(\.action) == [.scheduled, .control, .scheduled])
-        #expect(try store.waitingEntries(for: controlled).map(\.followUp) == ["C"])
+        #expect(try await store.trace(for: controlled).map(\.action) == [.scheduled, .control, .scheduled])
+        #expect(try await store.waitingEntries(for: controlled).map(\.followUp) == ["C"])
     }
 
     /// A store with T, T2 and follow-ups on them, and user u with a push token and an email address.
-    func capsWorld(_ caps: [FrequencyCap], followUps: [(CampaignID, CampaignID, [Channel])]) throws -> TemporaryStore {
-        let temporary = try TemporaryStore()
+    func capsWorld(_ kind: StoreKind, _ caps: [FrequencyCap], followUps: [(CampaignID, CampaignID, [Channel])]) async throws -> StoreUnderTest {
+        let temporary = try StoreUnderTest(kind)
         let store = temporary.store
-        try store.save(WorkspaceSettings(timeZone: "UTC", frequencyCaps: caps))
-        try store.install(active("T"))
-        try store.install(active("T2"))
+        try await store.save(WorkspaceSettings(timeZone: "UTC", frequencyCaps: caps))
+        try await store.install(active("T"))
+        try await store.install(active("T2"))
         for (id, target, channels) in followUps {
             var followUp = active(id, channels: channels)
             followUp.trigger = Trigger(kind: .pushOpened, target: target)
             followUp.reEligibility = .after(seconds: 0)
-            try store.install(followUp)
+            try await store.install(followUp)
         }
-        try store.save(User(id: "u", addresses: [.push: "tok", .email: "u@example.com"]))
+        try await store.save(User(id: "u", addresses: [.push: "tok", .email: "u@example.com"]))
         return temporary
     }
 
-    func click(_ target: CampaignID, at time: Date, _ store: SQLiteStore) async throws -> [Settlement] {
-        _ = try store.ingest([interact(.pushOpened, target, user: "u", at: time)], now: time)
+    func click(_ target: CampaignID, at time: Date, _ store: any Store) async throws -> [Settlement] {
+        _ = try await store.ingest([interact(.pushOpened, target, user: "u", at: time)], now: time)
         return try await Scheduler(store: store, worker: "s").runDue(at: time)
     }
 
-    @Test("R19: a per-channel cap counts the dispatches of the same settle: two immediate follow-ups of one click, one push")
-    func capCountsThisSettle() async throws {
-        let temporary = try capsWorld([FrequencyCap(channel: .push, maximum: 1, period: .days(1))],
+    @Test("R19: a per-channel cap counts the dispatches of the same settle: two immediate follow-ups of one click, one push", arguments: StoreKind.allCases)
+    func capCountsThisSettle(_ kind: StoreKind) async throws {
+        let temporary = try await capsWorld(kind, [FrequencyCap(channel: .push, maximum: 1, period: .days(1))],
                                       followUps: [("A", "T", [.push, .email]), ("B", "T", [.push, .email])])
         _ = try await click("T", at: scenarioStart, temporary.store)
-        let sent = try temporary.store.dispatches()
+        let sent = try await temporary.store.dispatches()
         #expect(sent.filter { $0.channel == .push }.count == 1, "the second push is capped: the first was dispatched in the same transaction")
         #expect(sent.filter { $0.channel == .email }.count == 2, "email is not capped")
         // The next day (UTC, the user has no zone) the cap is free again.
         _ = try await click("T", at: scenarioStart.addingTimeInterval(86_400), temporary.store)
-        #expect(try temporary.store.dispatches().filter { $0.channel == .push }.count == 2)
+        #expect(try await temporary.store.dispatches().filter { $0.channel == .push }.count == 2)
     }
 
-    @Test("R19: a cap on any channel over 10 weeks counts dispatches older than 60 days, and lets go after 70")
-    func capOverWeeks() async throws {
-        let temporary = try capsWorld([FrequencyCap(channel: nil, maximum: 2, period: .weeks(10))],
+    @Test("R19: a cap on any channel over 10 weeks counts dispatches older than 60 days, and lets go after 70", arguments: StoreKind.allCases)
+    func capOverWeeks(_ kind: StoreKind) async throws {
+        let temporary = try await capsWorld(kind, [FrequencyCap(channel: nil, maximum: 2, period: .weeks(10))],
                                       followUps: [("A", "T", [.push, .email]), ("W", "T2", [.email])])
         _ = try await click("T", at: scenarioStart, temporary.store)  // two dispatches: push and email
         let capped = try await click("T2", at: scenarioStart.addingTimeInterval(65 * 86_400), temporary.store)
@@ -239,97 +239,97 @@ struct SchedulerTests {
         #expect(sends(free) == 1)
     }
 
-    @Test("R19: a cap in minutes: one email per 30 minutes")
-    func capInMinutes() async throws {
-        let temporary = try capsWorld([FrequencyCap(channel: .email, maximum: 1, period: .minutes(30))], followUps: [("W", "T2", [.email])])
+    @Test("R19: a cap in minutes: one email per 30 minutes", arguments: StoreKind.allCases)
+    func capInMinutes(_ kind: StoreKind) async throws {
+        let temporary = try await capsWorld(kind, [FrequencyCap(channel: .email, maximum: 1, period: .minutes(30))], followUps: [("W", "T2", [.email])])
         #expect(sends(try await click("T2", at: scenarioStart, temporary.store)) == 1)
         #expect(sends(try await click("T2", at: scenarioStart.addingTimeInterval(600), temporary.store)) == 0)
         #expect(sends(try await click("T2", at: scenarioStart.addingTimeInterval(1900), temporary.store)) == 1)
     }
 
-    @Test("R20: quiet hours follow the campaign's 'use the workspace time zone' setting, with the zone stored in the workspace settings")
-    func quietHoursInWorkspaceZone() async throws {
-        let temporary = try waitingUsers(1) {
+    @Test("R20: quiet hours follow the campaign's 'use the workspace time zone' setting, with the zone stored in the workspace settings", arguments: StoreKind.allCases)
+    func quietHoursInWorkspaceZone(_ kind: StoreKind) async throws {
+        let temporary = try await waitingUsers(kind, 1) {
             $0.quietHours = QuietHours(startHour: 9, endHour: 12)
             $0.useWorkspaceTimeZone = true
         }
         let store = temporary.store
-        try store.save(User(id: "u0", timeZone: "Asia/Tokyo", addresses: [.push: "tok"]))
+        try await store.save(User(id: "u0", timeZone: "Asia/Tokyo", addresses: [.push: "tok"]))
         // Due at 11:00 UTC: 20:00 in Tokyo (outside 9-12), 11:00 in Lisbon, the workspace's zone (inside).
-        try store.save(WorkspaceSettings(timeZone: "Europe/Lisbon"))
+        try await store.save(WorkspaceSettings(timeZone: "Europe/Lisbon"))
         let settled = try await Scheduler(store: store, worker: "s").runDue(at: due)
         #expect(settled.count == 1)
         #expect(settled.compactMap(\.outcome).allSatisfy { if case .hold(_, let reason) = $0 { reason.code == .quietHours } else { false } }, "\(settled)")
         // With the workspace in Tokyo's zone too, it is not quiet there: sent.
-        try store.save(WorkspaceSettings(timeZone: "Asia/Tokyo"))
+        try await store.save(WorkspaceSettings(timeZone: "Asia/Tokyo"))
         let later = try await Scheduler(store: store, worker: "s").runDue(at: due.addingTimeInterval(3600))  // held until 12:00 Lisbon
         #expect(sends(later) == 1)
     }
 
-    @Test("R21: the dispatch carries the follow-up's version at send time and its creation time")
-    func currentVersionAtSend() async throws {
-        let temporary = try waitingUsers(1)
+    @Test("R21: the dispatch carries the follow-up's version at send time and its creation time", arguments: StoreKind.allCases)
+    func currentVersionAtSend(_ kind: StoreKind) async throws {
+        let temporary = try await waitingUsers(kind, 1)
         let store = temporary.store
-        var edited = try #require(try store.campaigns().first { $0.id == "F" })
+        var edited = try #require(try await store.campaigns().first { $0.id == "F" })
         edited.messages[.push] = ChannelMessage(["body": "New text {{ ${first_name} }}"])
-        let saved = try store.save(edited)
+        let saved = try await store.save(edited)
         #expect(saved.version == 2)
-        #expect(try store.waitingEntries(for: "u0").map(\.campaignVersion) == [1])
+        #expect(try await store.waitingEntries(for: "u0").map(\.campaignVersion) == [1])
         _ = try await Scheduler(store: store, worker: "s").runDue(at: due.addingTimeInterval(5))
-        let item = try #require(try store.outbox(OutboxFilter()).first)
+        let item = try #require(try await store.outbox(OutboxFilter()).first)
         #expect(item.dispatch.campaignVersion == 2)
         #expect(item.dispatch.createdAt == due.addingTimeInterval(5))
         #expect(item.state == .queued)
     }
 
-    @Test("saving a campaign again keeps its status history; the stored version's document follows status changes")
-    func saveKeepsStatus() async throws {
-        let temporary = try waitingUsers(0)
+    @Test("saving a campaign again keeps its status history; the stored version's document follows status changes", arguments: StoreKind.allCases)
+    func saveKeepsStatus(_ kind: StoreKind) async throws {
+        let temporary = try await waitingUsers(kind, 0)
         let store = temporary.store
-        var fromFile = try #require(try store.campaigns().first { $0.id == "F" })
+        var fromFile = try #require(try await store.campaigns().first { $0.id == "F" })
         fromFile.history = StatusHistory()  // a campaign file without a status reads as a draft
-        let saved = try store.save(fromFile)
+        let saved = try await store.save(fromFile)
         #expect(saved.history.current == .active, "still live")
-        let stopped = try store.changeStatus(of: "F", to: .stopped, at: scenarioStart)
-        let versions = try store.campaignVersions(of: "F")
+        let stopped = try await store.changeStatus(of: "F", to: .stopped, at: scenarioStart)
+        let versions = try await store.campaignVersions(of: "F")
         #expect(versions.last?.history == stopped.campaign.history)
         // A new campaign is a draft whatever its file says; only changeStatus publishes.
         var published = active("N")
         published.history = StatusHistory([StatusChange(.active, at: scenarioStart)])
-        #expect(try store.save(published).history.current == .draft)
+        #expect(try await store.save(published).history.current == .draft)
     }
 
-    @Test("R25: settling the same claimed entries twice queues each dispatch once")
-    func settleTwice() async throws {
-        let temporary = try waitingUsers(3)
+    @Test("R25: settling the same claimed entries twice queues each dispatch once", arguments: StoreKind.allCases)
+    func settleTwice(_ kind: StoreKind) async throws {
+        let temporary = try await waitingUsers(kind, 3)
         let store = temporary.store
-        let claimed = try store.claimDue(at: due, worker: "w", lease: 60, limit: 10)
-        #expect(sends(try store.settle(claimed, worker: "w", now: due)) == 3)
-        #expect(try store.settle(claimed, worker: "w", now: due).map(\.result) == [.notHeld, .notHeld, .notHeld])
-        #expect(Set(try store.dispatches().map(\.idempotencyKey)).count == 3)
-        #expect(try store.dispatches().count == 3)
+        let claimed = try await store.claimDue(at: due, worker: "w", lease: 60, limit: 10)
+        #expect(sends(try await store.settle(claimed, worker: "w", now: due)) == 3)
+        #expect(try await store.settle(claimed, worker: "w", now: due).map(\.result) == [.notHeld, .notHeld, .notHeld])
+        #expect(Set(try await store.dispatches().map(\.idempotencyKey)).count == 3)
+        #expect(try await store.dispatches().count == 3)
     }
 
-    @Test("two schedulers at once settle every due entry exactly once")
-    func twoSchedulers() async throws {
-        let temporary = try waitingUsers(300)
+    @Test("two schedulers at once settle every due entry exactly once", arguments: StoreKind.allCases)
+    func twoSchedulers(_ kind: StoreKind) async throws {
+        let temporary = try await waitingUsers(kind, 300)
         let store = temporary.store
         async let a = Scheduler(store: store, worker: "a").runAllDue(at: due, batch: 7)
         async let b = Scheduler(store: store, worker: "b").runAllDue(at: due, batch: 11)
         let (fromA, fromB) = try await (a, b)
         #expect(sends(fromA) + sends(fromB) == 300)
-        #expect(Set(try store.dispatches().map(\.userID)).count == 300)
-        #expect(try store.dispatches().count == 300)
+        #expect(Set(try await store.dispatches().map(\.userID)).count == 300)
+        #expect(try await store.dispatches().count == 300)
     }
 
-    @Test("release gives claims back at once (a graceful shutdown)")
-    func releaseClaims() async throws {
-        let temporary = try waitingUsers(2)
+    @Test("release gives claims back at once (a graceful shutdown)", arguments: StoreKind.allCases)
+    func releaseClaims(_ kind: StoreKind) async throws {
+        let temporary = try await waitingUsers(kind, 2)
         let store = temporary.store
-        let claimed = try store.claimDue(at: due, worker: "w", lease: 3600, limit: 10)
-        try store.release(claimed, worker: "other")
-        #expect(try store.claimDue(at: due, worker: "x", lease: 60, limit: 10).isEmpty, "only the holder releases")
-        try store.release(claimed, worker: "w")
-        #expect(try store.claimDue(at: due, worker: "x", lease: 60, limit: 10).count == 2)
+        let claimed = try await store.claimDue(at: due, worker: "w", lease: 3600, limit: 10)
+        try await store.release(claimed, worker: "other")
+        #expect(try await store.claimDue(at: due, worker: "x", lease: 60, limit: 10).isEmpty, "only the holder releases")
+        try await store.release(claimed, worker: "w")
+        #expect(try await store.claimDue(at: due, worker: "x", lease: 60, limit: 10).count == 2)
     }
 }

@@ -92,7 +92,7 @@ struct StateIndexTests {
         for user in users { try store.save(User(id: user, addresses: [.push: "token-\(user)"])) }
         let engine = engine
         for campaign in engine.campaigns.values.sorted(by: { ($0.trigger != nil ? 1 : 0, $0.id) < ($1.trigger != nil ? 1 : 0, $1.id) }) {
-            try store.install(campaign)  // targets before follow-ups
+            try await store.install(campaign)  // targets before follow-ups
         }
         var outcome = Outcome()
         for step in steps {

@@ -1,5 +1,6 @@
 import ConnectorCore
 import ConnectorStore
+import Testing
 import Foundation
 import GRDB
 import Synchronization
@@ -89,3 +90,44 @@ extension SQLiteStore {
     }
 }
 
+
+/// The store backends the protocol tests run against (the PostgreSQL store adds itself here).
+enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite
+    var testDescription: String { rawValue }
+}
+
+/// A fresh store of one kind, through the protocol only, removed when the test ends.
+final class StoreUnderTest: Sendable {
+    let store: any Store
+    private let folder: URL
+
+    init(_ kind: StoreKind) throws {
+        folder = try makeTemporaryFolder("conformance")
+        switch kind {
+        case .sqlite: store = try SQLiteStore(path: folder.appendingPathComponent("connector.sqlite").path)
+        }
+    }
+
+    deinit { try? FileManager.default.removeItem(at: folder) }
+}
+
+extension CampaignRepository {
+    /// Saves `campaign` and replays its status history through the lifecycle checks (a
+    /// save alone keeps the stored history: new campaigns are drafts).
+    @discardableResult
+    func install(_ campaign: Campaign) async throws -> Campaign {
+        var saved = try await save(campaign)
+        for change in campaign.history.changes {
+            saved = try await changeStatus(of: campaign.id, to: change.status, at: change.at).campaign
+        }
+        return saved
+    }
+}
+
+extension DispatchOutbox {
+    /// Every dispatch, oldest first.
+    func dispatches() async throws -> [Dispatch] {
+        try await outbox(OutboxFilter(limit: .max)).map(\.dispatch)
+    }
+}

@@ -33,7 +33,7 @@ struct UseCaseTests {
         #expect(report.accepted == 3)
         clock.advance(61)
         try await scheduler.runDue(at: clock.now)
-        let outbox = try temporary.store.dispatches()
+        let outbox = try await temporary.store.dispatches()
         #expect(outbox.map(\.userID) == ["ada"])
         #expect(outbox.first?.followUp == "fifteen-off" && outbox.first?.channel == .push)
         #expect(try temporary.store.trace(for: "ada").map(\.action) == [.scheduled, .sent])
@@ -51,7 +51,7 @@ struct UseCaseTests {
             interact(.inAppMessageButtonClicked, "onboarding", user: "di", at: now, detail: "close"),
         ], engine: engine, now: now)
         try await scheduler.runDue(at: now)
-        let outbox = try temporary.store.dispatches()
+        let outbox = try await temporary.store.dispatches()
         #expect(outbox.map(\.userID) == ["cy"])
         #expect(outbox.first?.channel == .inAppMessage)
     }
@@ -75,11 +75,11 @@ struct UseCaseTests {
 
         clock.advance(20 * 3600)  // 22 h after the receipt: nothing is due yet
         try await scheduler.runDue(at: clock.now)
-        #expect(try temporary.store.dispatches().isEmpty)
+        #expect(try await temporary.store.dispatches().isEmpty)
 
         clock.advance(2 * 3600)  // 24 h: eve's reminder is due
         try await scheduler.runDue(at: clock.now)
-        let outbox = try temporary.store.dispatches()
+        let outbox = try await temporary.store.dispatches()
         #expect(outbox.map(\.userID) == ["eve"])
         #expect(try temporary.store.trace(for: "gus").last?.reason.text.contains("purchase") == true)
         #expect(try temporary.store.waitingEntries(for: "eve").isEmpty)
@@ -101,8 +101,8 @@ struct UseCaseTests {
         _ = try temporary.store.ingest([interact(.emailOpened, "newsletter", user: "ivy", at: clock.now)], engine: engine, now: clock.now)
         clock.advance(4 * 86_400)
         try await scheduler.runDue(at: clock.now)
-        #expect(try temporary.store.dispatches().map(\.userID) == ["hal"])
-        #expect(try temporary.store.dispatches().first?.channel == .email)
+        #expect(try await temporary.store.dispatches().map(\.userID) == ["hal"])
+        #expect(try await temporary.store.dispatches().first?.channel == .email)
     }
 }
 
@@ -147,14 +147,14 @@ struct SQLiteStoreTests {
         var followUp = active("F")
         followUp.trigger = Trigger(kind: .pushReceived, target: "T")
         followUp.delay = .relative(seconds: 3600)
-        try temporary.store.install(active("T"))
-        try temporary.store.install(followUp)
+        try await temporary.store.install(active("T"))
+        try await temporary.store.install(followUp)
         try temporary.store.save(User(id: "u1", addresses: [.push: "tok"]))
         _ = try temporary.store.ingest([interact(.pushReceived, "T", user: "u1", at: scenarioStart)], now: scenarioStart)
         _ = try temporary.store.changeStatus(of: "F", to: .stopped, at: scenarioStart.addingTimeInterval(600))
         _ = try temporary.store.changeStatus(of: "F", to: .active, at: scenarioStart.addingTimeInterval(1200))
         try await Scheduler(store: temporary.store, worker: "s").runDue(at: scenarioStart.addingTimeInterval(3600))
-        #expect(try temporary.store.dispatches().isEmpty)
+        #expect(try await temporary.store.dispatches().isEmpty)
         #expect(try temporary.store.trace(for: "u1").last?.reason.code == .campaignStopped)
         #expect(try temporary.store.trace(for: "u1").last?.reason.text.contains("resuming does not replay") == true)
     }
