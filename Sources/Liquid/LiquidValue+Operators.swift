@@ -19,7 +19,7 @@ extension LiquidValue {
         case (.bigInteger(let a), .double(let b)), (.double(let b), .bigInteger(let a)):
             return b.isFinite && b.rounded() == b && BigInt(exactly: b) == a.value
         // Ruby compares strings by their bytes: "é" and "e\u{301}" differ, as they do there.
-        case (.string(let a), .string(let b)): return a.utf8.elementsEqual(b.utf8)
+        case (.string(let a), .string(let b)): return ByteOrder.equal(a, b)
         case (.bool(let a), .bool(let b)): return a == b
         case (.nil, .nil): return true
         case (.range(let a, let b), .range(let c, let d)):
@@ -58,8 +58,7 @@ extension LiquidValue {
             return a < b ? -1 : (a > b ? 1 : 0)
         case (.string(let a), .string(let b)):
             // By bytes, as Ruby orders strings (UTF-8's byte order is code point order).
-            if a.utf8.elementsEqual(b.utf8) { return 0 }
-            return a.utf8.lexicographicallyPrecedes(b.utf8) ? -1 : 1
+            return ByteOrder.compare(a, b)
         default: return nil
         }
     }

@@ -88,6 +88,15 @@ final class RenderState {
         }
     }
 
+    /// Counts the items a filter made from text (`split`) as loop iterations: a 4 MiB
+    /// string split into characters would otherwise make an array of millions for `sort`.
+    func countMadeItems(_ count: Int, _ what: String) throws(LiquidError) {
+        iterations += count
+        if iterations > options.limits.maxLoopIterations {
+            throw LiquidError(.limitExceeded, "\(what) made \(count) items, past the \(options.limits.maxLoopIterations) loop iterations a render may use")
+        }
+    }
+
     func countIteration() throws(LiquidError) {
         iterations += 1
         if iterations > options.limits.maxLoopIterations {

@@ -137,6 +137,7 @@ enum StringFilters {
                 parts = text.components(separatedBy: separator)
                 while parts.last == "" { parts.removeLast() }
             }
+            try arguments.state.countMadeItems(parts.count, "'split'")
             return .array(parts.map { .string($0) })
         },
         "slice": { value, arguments throws(LiquidError) in

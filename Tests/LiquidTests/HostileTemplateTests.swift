@@ -64,6 +64,11 @@ struct HostileTemplateTests {
         ("ceil of infinity", "{{ x | times: 10 | ceil }}", #"{"x": 1e308}"#, .filterArgument, "ceil of inf is not a number"),
         ("a loop over (1..1e9)", "{% for i in (1..1000000000) %}{% endfor %}", "{}", .limitExceeded, "loops ran more than 100000"),
         ("(1..1e8) joined", "{{ (1..100000000) | join }}", "{}", .limitExceeded, "more items than the 100000 loop iterations"),
+        // Found by fuzzing: a long text split into characters made an array of hundreds of
+        // thousands for `sort` (seconds of work); what split makes counts as iterations.
+        ("a long text split into characters and sorted",
+         "{% assign s = 'abcdefghij' %}{% for i in (1..14) %}{% assign s = s | append: s %}{% endfor %}{{ s | split: '' | sort | size }}", "{}",
+         .limitExceeded, "'split' made 163840 items"),
         ("a string doubled 40 times", "{% assign s = 'ab' %}{% for i in (1..40) %}{% assign s = s | append: s %}{% endfor %}", "{}",
          .limitExceeded, "'append' would make a string of 8388608 bytes"),
         ("replace with an empty target on a long text",
