@@ -6,8 +6,9 @@ public enum LiquidValue: Sendable, Equatable {
     case `nil`
     case bool(Bool)
     case int(Int)
-    /// An integer beyond 64 bits (Ruby's Bignum), only where an `Int` overflowed.
-    case bigInteger(BigInteger)
+    /// An integer beyond 64 bits (Ruby's Bignum), only where an `Int` overflowed. Boxed
+    /// (`indirect`): the common values stay as small as before.
+    indirect case bigInteger(BigInteger)
     case double(Double)
     case string(String)
     case array([LiquidValue])

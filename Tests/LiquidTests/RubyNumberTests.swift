@@ -95,3 +95,13 @@ struct RubyNumberTests {
         #expect(try render("{% if 'Z' < 'a' %}yes{% endif %}") == "yes")
     }
 }
+
+@Suite("Value layout")
+struct ValueLayoutTests {
+    /// Big integers are boxed: every value a template handles stays 17 bytes (a string or an
+    /// array and the case), as before they existed; unboxed, BigInt made every value 33.
+    @Test("a LiquidValue is as small with big integers as without")
+    func valueSize() {
+        #expect(MemoryLayout<LiquidValue>.size <= 17)
+    }
+}
