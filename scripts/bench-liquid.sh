@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # liquid-bench against python-liquid in the same run: installs python-liquid 2.3.6 in the
 # benchmark's own venv (.peers/bench-venv), builds release, and runs both on the fixtures.
-#   bash scripts/bench-liquid.sh [--seconds 3] [--only email|sms|push]
+#   bash scripts/bench-liquid.sh [--seconds 1.5] [--rounds 9] [--only email|sms|push]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=.peers/bench-venv
@@ -10,4 +10,4 @@ if ! "$venv/bin/python" -c 'import liquid, sys; sys.exit(liquid.__version__ != "
     "$venv/bin/pip" install --quiet --disable-pip-version-check 'python-liquid==2.3.6'
 fi
 swift build -c release --product liquid-bench
-.build/release/liquid-bench --python "$venv/bin/python" "$@"
+.build/release/liquid-bench --python "$venv/bin/python" --seconds 1.5 --rounds 9 "$@"

@@ -10,11 +10,15 @@ import Liquid
 var seconds = 3.0
 var only: String?
 var python: String?
+/// Rounds of (ours, python-liquid) back to back: the machine's speed drifts by tens of
+/// percent over a minute here, so the ratio is the median of the rounds' ratios.
+var rounds = 1
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let argument = arguments.next() {
     if argument == "--seconds", let value = arguments.next().flatMap(Double.init) { seconds = value }
     if argument == "--only" { only = arguments.next() }
     if argument == "--python" { python = arguments.next() }
+    if argument == "--rounds", let value = arguments.next().flatMap(Int.init) { rounds = max(1, value) }
 }
 
 /// python-liquid's renders/s of one fixture, measured now by the anchor script, and its version.
@@ -58,9 +62,9 @@ func rate(_ seconds: Double, _ body: () throws -> Void) rethrows -> Double {
     }
 }
 
-print("Liquid benchmark, \(seconds) s per figure, templates from \(directory.path)")
+print("Liquid benchmark, \(seconds) s per figure, \(rounds) round(s), templates from \(directory.path)")
 if python == nil { print("(no --python: python-liquid is not measured; scripts/bench-liquid.sh measures it in the same run)") }
-print("| template | size | output matches python-liquid | renders/s (parsed once) | parse+render/s | python-liquid renders/s (same run) | ratio |")
+print("| template | size | output matches python-liquid | renders/s (parsed once) | parse+render/s | python-liquid renders/s (same run) | ratio (median of rounds) |")
 print("|---|---:|---|---:|---:|---:|---:|")
 let fixed = Date(timeIntervalSince1970: 1_714_000_000)
 for name in ["email", "sms", "push"] where only == nil || only == name {
@@ -77,12 +81,25 @@ for name in ["email", "sms", "push"] where only == nil || only == name {
         let template = try Template(source)
         let output = try template.render(data, options: options).text ?? ""
         let matches = expected.map { $0 == output ? "yes" : "no (\(firstDifference(output, $0)))" } ?? "n/a"
-        let renders = try rate(seconds) { _ = try template.render(data, options: options) }
         let parseRenders = try rate(seconds) { _ = try Template(source).render(data, options: options) }
-        if let (anchor, version) = pythonLiquidRate(name) {
-            print(String(format: "| %@ | %d B | %@ | %.0f | %.0f | %.0f (%@) | %.1fx |", name, source.utf8.count, matches,
-                         renders, parseRenders, anchor, version, renders / anchor))
+        var ours: [Double] = [], theirs: [Double] = [], ratios: [Double] = []
+        var version = ""
+        for _ in 0..<rounds {
+            let renders = try rate(seconds) { _ = try template.render(data, options: options) }
+            ours.append(renders)
+            if let (anchor, named) = pythonLiquidRate(name) {
+                theirs.append(anchor)
+                ratios.append(renders / anchor)
+                version = named
+            }
+        }
+        func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+        if !ratios.isEmpty {
+            let range = rounds > 1 ? String(format: " (%.1f-%.1f)", ratios.min() ?? 0, ratios.max() ?? 0) : ""
+            print(String(format: "| %@ | %d B | %@ | %.0f | %.0f | %.0f (%@) | %.1fx%@ |", name, source.utf8.count, matches,
+                         median(ours), parseRenders, median(theirs), version, median(ratios), range))
         } else {
+            let renders = median(ours)
             print(String(format: "| %@ | %d B | %@ | %.0f | %.0f | - | - |", name, source.utf8.count, matches, renders, parseRenders))
         }
     } catch {

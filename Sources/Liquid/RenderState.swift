@@ -82,9 +82,9 @@ final class RenderState {
     }
 
     /// Checks the size of a string a filter is about to make or has made.
-    func checkValueSize(_ bytes: Int, _ what: String) throws(LiquidError) {
+    func checkValueSize(_ bytes: Int, _ what: @autoclosure () -> String) throws(LiquidError) {
         guard bytes <= options.limits.maxValueBytes else {
-            throw LiquidError(.limitExceeded, "\(what) would make a string of \(bytes) bytes, more than the \(options.limits.maxValueBytes) a value may have")
+            throw LiquidError(.limitExceeded, "\(what()) would make a string of \(bytes) bytes, more than the \(options.limits.maxValueBytes) a value may have")
         }
     }
 
