@@ -20,7 +20,6 @@ extension SQLiteStore {
 
     public func settle(_ entries: [WaitingEntry], worker: WorkerID, now: Date) throws -> [Settlement] {
         guard !entries.isEmpty else { return [] }
-        let encoder = JSONEncoder()
         ingestLock.lock()
         defer { ingestLock.unlock() }
         let current = decider.withLock { $0 }
@@ -39,7 +38,7 @@ extension SQLiteStore {
                         continue
                     }
                     let outcome = try plan(entry, current, now: now, writer)
-                    try Self.apply(outcome, to: entry, seq: seq, now: now, encoder: encoder, writer)
+                    try Self.apply(outcome, to: entry, seq: seq, now: now, writer)
                     if case .control(let event) = outcome {
                         let hash = StableHash.value(event.id.rawValue)
                         let seenBefore = seen.withLock { $0.contains(hash) }
@@ -85,8 +84,7 @@ extension SQLiteStore {
         return planner.plan(entry, campaign: campaign, user: user, now: now, sendsThisMinute: sendsThisMinute, recentSends: recent)
     }
 
-    private static func apply(_ outcome: SendOutcome, to entry: WaitingEntry, seq: Int64, now: Date, encoder: JSONEncoder,
-                              _ writer: WriteTransaction) throws {
+    private static func apply(_ outcome: SendOutcome, to entry: WaitingEntry, seq: Int64, now: Date, _ writer: WriteTransaction) throws {
         switch outcome {
         case .hold(let until, let reason):
             try writer.reschedule(seq, due: until)
@@ -94,7 +92,7 @@ extension SQLiteStore {
             return
         case .send(let dispatches, let skipped):
             for dispatch in dispatches {
-                try writer.queue(dispatch, document: try encoder.encode(dispatch))
+                try writer.queue(dispatch, document: Data(DispatchRow.json(dispatch).utf8))
             }
             let channels = dispatches.map(\.channel.rawValue).joined(separator: ", ")
             let note = skipped.isEmpty ? "" : " (not on " + skipped.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue): \($0.value)" }.joined(separator: "; ") + ")"
@@ -139,16 +137,5 @@ extension SQLiteStore {
                 """, arguments: [filter.followUp?.rawValue, filter.dueBy?.timeIntervalSince1970, max(0, filter.limit)])
                 .map(WaitingRow.entry)
         }
-    }
-}
-
-extension WriteTransaction {
-    /// The key of `entry` if `worker` still holds it (claimed, lease not expired), else nil.
-    func heldWaiting(_ entry: WaitingEntry, by worker: WorkerID, at now: Date) throws -> Int64? {
-        guard let seq = try waitingRows(entry.userID).first(where: { $0.entry.id == entry.id })?.seq else { return nil }
-        let row = try Row.fetchOne(database, sql: "SELECT claimed_by, lease_until FROM waiting WHERE seq = ?", arguments: [seq])
-        guard let row, (row["claimed_by"] as String?) == worker.rawValue,
-              let until = row["lease_until"] as Double?, until > now.timeIntervalSince1970 else { return nil }
-        return seq
     }
 }

@@ -253,4 +253,16 @@ final class WriteTransaction {
         insert.bind(6, reason.text)
         try insert.execute()
     }
+
+    /// The key of `entry` if `worker` still holds it (claimed, lease not expired), else nil.
+    func heldWaiting(_ entry: WaitingEntry, by worker: WorkerID, at now: Date) throws -> Int64? {
+        guard let seq = try waitingRows(entry.userID).first(where: { $0.entry.id == entry.id })?.seq else { return nil }
+        let claim = try statement("SELECT claimed_by = ?2 AND lease_until > ?3 FROM waiting WHERE seq = ?1")
+        claim.bind(1, seq)
+        claim.bind(2, worker.rawValue)
+        claim.bind(3, now.timeIntervalSince1970)
+        var held = false
+        try claim.forEachRow { row in held = !row.isNull(0) && row.int(0) != 0 }
+        return held ? seq : nil
+    }
 }
