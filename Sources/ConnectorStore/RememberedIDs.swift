@@ -5,7 +5,7 @@
 struct RememberedIDs: Sendable {
     /// Whole days kept behind the newest event's day (the window, rounded up).
     let windowDays: Int
-    private var hashes = HashSet64()
+    private var hashes = Set<UInt64>()
     private var byDay: [Int: [UInt64]] = [:]
     private var newestDay = Int.min / 2  // no day yet; far enough from Int.min to subtract the window
 
@@ -34,7 +34,7 @@ struct RememberedIDs: Sendable {
                 for forgotten in byDay.removeValue(forKey: old) ?? [] { hashes.remove(forgotten) }
             }
         }
-        guard day >= newestDay - windowDays, hashes.insert(hash) else { return }
+        guard day >= newestDay - windowDays, hashes.insert(hash).inserted else { return }
         byDay[day, default: []].append(hash)
     }
 

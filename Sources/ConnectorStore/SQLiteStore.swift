@@ -30,11 +30,6 @@ public final class SQLiteStore: Store {
     /// must not interleave with another batch's (two requests carrying the same retried
     /// event would both be accepted). SQLite runs one write transaction at a time anyway.
     let ingestLock = NSLock()
-    /// The latest time of any possible-exception event written (committed or not: an
-    /// over-estimate only costs a query): an event at or after it cannot have exceptions
-    /// that arrived before it, so the out-of-order query is skipped (the common case:
-    /// events arrive roughly in order).
-    let latestExceptionTime = Mutex(-Double.infinity)
     private let checkpointer: BackgroundCheckpointer
     /// Which receipts are indexed by user (see ``ReceiptIndex``).
     public let receiptIndex: ReceiptIndex
@@ -141,12 +136,7 @@ public final class SQLiteStore: Store {
         }
         try loadSeenIDs(since: nil)
         let unindexed = self.unindexed
-        let latest = try pool.read { db in
-            try Self.loadUnindexed(db, user: nil, into: unindexed)
-            return try Double.fetchOne(db, sql: "SELECT MAX(time) FROM exception_event")
-        }
-        let latestUnindexed = unindexed.mutex.withLock { $0.latestExceptionTime }
-        latestExceptionTime.withLock { $0 = max(latest ?? -Double.infinity, latestUnindexed ?? -Double.infinity) }
+        try pool.read { db in try Self.loadUnindexed(db, user: nil, into: unindexed) }
     }
 
     deinit {

@@ -54,11 +54,6 @@ struct UnindexedNotes: Sendable {
         guard let frozen = frozen?.exceptions[user] else { return live.exceptions[user] ?? [] }
         return frozen + (live.exceptions[user] ?? [])
     }
-
-    /// The latest time of any unindexed possible exception.
-    var latestExceptionTime: Double? {
-        [live, frozen].compactMap { $0?.exceptions.values.lazy.flatMap { $0 }.map(\.time).max() }.max()
-    }
 }
 
 /// The store's ``UnindexedNotes``, shared by the writer (which changes them), the index
