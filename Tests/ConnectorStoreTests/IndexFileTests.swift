@@ -115,8 +115,8 @@ extension StateIndexTests {
         let store = try SQLiteStore(path: path, stateIndexEvery: 2, logger: Logger(label: "test") { _ in CollectingLogHandler(logs: logs) })
         for user in users { try store.save(User(id: user, addresses: [.push: "token-\(user)"])) }
         let engine = engine
-        // The index file loses a table the bulk writes (as a damaged or foreign file would).
-        try openWithIndex(path).write { try $0.execute(sql: "ALTER TABLE idx.exception_event RENAME TO exception_event_away") }
+        // The index file loses a table only the bulk writes (its marks), as a damaged file would.
+        try openWithIndex(path).write { try $0.execute(sql: "ALTER TABLE idx.index_state RENAME TO index_state_away") }
         let start = scenarioStart
         _ = try store.ingest(users.prefix(4).map { interact(.pushOpened, "T", user: $0, at: start) }, engine: engine, now: start)
         // u1's purchase (a possible exception) after its wait began, then u2's trigger ...
@@ -124,14 +124,14 @@ extension StateIndexTests {
         _ = try store.ingest([buy, interact(.pushReceived, "T", user: "u2", at: start.addingTimeInterval(3601))], engine: engine, now: start.addingTimeInterval(3601))
         store.waitForIndexing()
         let failures = logs.lines.withLock { $0 }.filter { $0.hasPrefix("error") }
-        #expect(failures.contains { $0.contains("indexing waiting entries, receipts and exceptions by user failed") && $0.contains("exception_event") },
+        #expect(failures.contains { $0.contains("indexing waiting entries, receipts and exceptions by user failed") && $0.contains("index_state") },
                 "\(failures)")
         #expect(try store.waitingEntries(for: "u1").isEmpty, "R13: the purchase cancelled u1's wait")
         #expect(try store.waitingEntries(for: "u3").map(\.followUp) == ["F"], "u3 still waits: nothing lost while the bulk fails")
         #expect(try store.receipts(for: "u2", since: start).count == 1)
 
         // Repaired: the next batch queues the failed bulk again, and it goes through.
-        try openWithIndex(path).write { try $0.execute(sql: "ALTER TABLE idx.exception_event_away RENAME TO exception_event") }
+        try openWithIndex(path).write { try $0.execute(sql: "ALTER TABLE idx.index_state_away RENAME TO index_state") }
         _ = try store.ingest([interact(.pushOpened, "T", user: "u5", at: start.addingTimeInterval(7200))], engine: engine, now: start.addingTimeInterval(7200))
         store.waitForIndexing()
         #expect(try count("exception_event", in: temporary.folder) >= 1, "the purchase reached the index file")
