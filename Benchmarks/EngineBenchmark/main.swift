@@ -16,7 +16,6 @@ import Synchronization
 var eventCount = 1_000_000
 var batchSize = 1000
 var userCount = 100_000
-var receiptIndex = ReceiptIndex.all
 var lateness = 0.0
 var onlyIngest = false
 var systemRandom = false
@@ -29,9 +28,6 @@ while let argument = arguments.next() {
     case "--events": eventCount = Int(arguments.next() ?? "") ?? eventCount
     case "--batch": batchSize = Int(arguments.next() ?? "") ?? batchSize
     case "--users": userCount = Int(arguments.next() ?? "") ?? userCount
-    case "--receipt-index":
-        guard let index = ReceiptIndex(rawValue: arguments.next() ?? "") else { print("--receipt-index all|follow_ups_only"); exit(2) }
-        receiptIndex = index
     case "--late": lateness = Double(arguments.next() ?? "") ?? lateness
     case "--only-ingest": onlyIngest = true
     case "--system-random": systemRandom = true
@@ -215,10 +211,10 @@ func timeOrderedRaw(_ name: String) throws -> Double {
 }
 let timeOrderedBefore = onlyIngest ? 0 : try timeOrderedRaw("ordered-before")
 
-print("engine + store benchmark: \(eventCount) events, batches of \(batchSize), \(userCount) stored users, receipt index \(receiptIndex.rawValue)"
+print("engine + store benchmark: \(eventCount) events, batches of \(batchSize), \(userCount) stored users"
       + ", follow-ups re-eligible " + (reEligibleEveryTime ? "every time" : "after 30 days")
       + (lateness > 0 ? ", events up to \(Int(lateness)) s late" : ""))
-let store = try SQLiteStore(path: folder.appendingPathComponent("connector.sqlite").path, receiptIndex: receiptIndex,
+let store = try SQLiteStore(path: folder.appendingPathComponent("connector.sqlite").path,
                             stateIndexEvery: stateIndexEvery)
 // Saved, then published through the lifecycle checks, originals first (their follow-ups
 // before them would warn, R26; this order publishes all without a refusal).

@@ -111,7 +111,7 @@ extension SQLiteStore {
             try Self.write(updated, writer.database)
         case .interaction(let interaction):
             if let channel = Self.receiptChannel(interaction.kind),
-               receiptIndex == .all || engine.campaigns[interaction.campaign]?.trigger != nil {
+               engine.campaigns[interaction.campaign]?.trigger != nil {
                 writer.noteReceipt(user: event.userID, campaign: interaction.campaign, channel: channel, at: event.time)
             }
         default:
@@ -127,7 +127,7 @@ extension SQLiteStore {
         var state = UserState(user: user, waiting: waiting.map(\.entry))
         if triggers, case .interaction(let interaction) = event.payload {
             for followUp in engine.followUps(of: interaction.kind, on: interaction.campaign) where engine.needsLastReceipt(followUp) {
-                state.lastReceipts[followUp] = try writer.lastReceipt(event.userID, of: followUp, coverable: receiptIndex == .all)
+                state.lastReceipts[followUp] = try writer.lastReceipt(event.userID, of: followUp)
             }
             // Exceptions that happened after this trigger but arrived before it (R14).
             state.laterEvents = try writer.laterPossibleExceptions(event.userID, after: event.time)

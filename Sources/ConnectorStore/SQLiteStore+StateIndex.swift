@@ -30,7 +30,8 @@ extension SQLiteStore {
         while let row = try waitingRows.next() { waiting.append((row[0], row[1])) }
 
         arguments[0] = eventsThrough
-        let covered = user == nil ? Set(try String.fetchAll(db, sql: "SELECT campaign_id FROM followup_covered")) : []
+        // Only follow-ups' receipts are indexed (R7 reads them).
+        let followUps = Set(try readCampaigns(db).filter { $0.trigger != nil }.map(\.id.rawValue))
         var receipts: [(String, UnindexedState.Receipt)] = []
         var exceptions: [(String, UnindexedState.Exception)] = []
         var events = 0
@@ -42,7 +43,7 @@ extension SQLiteStore {
             guard type != "attributes" else { continue }
             exceptions.append((eventUser, UnindexedState.Exception(time: time, seq: row[0])))
             if type == "interaction", let kind = (row[4] as String?).flatMap(InteractionKind.init(rawValue:)),
-               let channel = receiptChannel(kind), let campaign = row[5] as String? {
+               let channel = receiptChannel(kind), let campaign = row[5] as String?, followUps.contains(campaign) {
                 receipts.append((eventUser, UnindexedState.Receipt(campaign: campaign, channel: channel, at: time)))
             }
         }
@@ -58,7 +59,6 @@ extension SQLiteStore {
             for (user, exception) in exceptions { state.addException(exception, user: user) }
             state.setEventCount(events)
             notes = UnindexedNotes(state)
-            notes.coveredFollowUps = covered
         }
     }
 
@@ -82,8 +82,6 @@ extension SQLiteStore {
             guard notes.frozenIndexed else { return nil }
             defer {
                 (notes.frozen, notes.frozenIndexed) = (nil, false)
-                notes.coveredFollowUps.formUnion(notes.frozenCovers)
-                notes.frozenCovers = []
             }
             return notes.frozen
         }
@@ -113,7 +111,7 @@ extension SQLiteStore {
         let (newestWaiting, newestEvent) = try pool.read { db in
             (try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM waiting") ?? 0, try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM event") ?? 0)
         }
-        let bulk = unindexed.mutex.withLock { notes -> (state: UnindexedState, waitingThrough: Int64, eventsThrough: Int64, covers: Set<String>)? in
+        let bulk = unindexed.mutex.withLock { notes -> (state: UnindexedState, waitingThrough: Int64, eventsThrough: Int64)? in
             guard !notes.bulkRunning else { return nil }
             if notes.frozen == nil {
                 guard !notes.live.isEmpty else { return nil }
@@ -121,18 +119,16 @@ extension SQLiteStore {
                 notes.live = UnindexedState(waitingThrough: max(live.waitingThrough, newestWaiting), eventsThrough: max(live.eventsThrough, newestEvent))
                 notes.frozen = live
                 notes.pileUpReported = false
-                notes.frozenCovers = notes.coverRequests.subtracting(notes.coveredFollowUps)
-                notes.coverRequests = []
             }
             guard let frozen = notes.frozen else { return nil }
             notes.bulkRunning = true
-            return (frozen, notes.live.waitingThrough, notes.live.eventsThrough, notes.frozenCovers)
+            return (frozen, notes.live.waitingThrough, notes.live.eventsThrough)
         }
         guard let bulk else { return }
         let run: @Sendable () throws -> Void = { [self] in
             do {
                 try indexWrite { db in
-                    try writeBulk(bulk.state, waitingThrough: bulk.waitingThrough, eventsThrough: bulk.eventsThrough, covering: bulk.covers, db)
+                    try writeBulk(bulk.state, waitingThrough: bulk.waitingThrough, eventsThrough: bulk.eventsThrough, db)
                 }
                 unindexed.mutex.withLock { ($0.frozenIndexed, $0.bulkRunning) = (true, false) }
             } catch {
@@ -173,7 +169,7 @@ extension SQLiteStore {
 
     /// One bulk, on the index connection: the frozen notes' rows into the by-user tables,
     /// and the marks moved to the live notes' keys.
-    private func writeBulk(_ state: UnindexedState, waitingThrough: Int64, eventsThrough: Int64, covering: Set<String>, _ db: Database) throws {
+    private func writeBulk(_ state: UnindexedState, waitingThrough: Int64, eventsThrough: Int64, _ db: Database) throws {
         // From the table itself, so only committed entries that still wait are indexed.
         try db.execute(sql: """
             INSERT OR IGNORE INTO waiting_by_user (user_id, seq)
@@ -187,25 +183,9 @@ extension SQLiteStore {
             drop.bind(2, key.seq)
             try drop.execute()
         }
-        if receiptIndex == .all {
-            // Every receipt of the new events: straight from the event rows, sorted by SQLite.
-            try db.execute(sql: ReceiptSQL.reindex(where: "seq > ? AND seq <= ?", sorted: true), arguments: [state.eventsThrough, eventsThrough])
-            // Follow-ups newly covered for R7: their receipts so far (one pass over `receipt`),
-            // then the new receipts of every covered follow-up.
-            if !covering.isEmpty {
-                let list = StateIndexFile.jsonList(covering)
-                try db.execute(sql: "INSERT OR IGNORE INTO followup_covered (campaign_id) SELECT value FROM json_each(?)", arguments: [list])
-                try db.execute(sql: """
-                    INSERT OR IGNORE INTO followup_receipt (user_id, campaign_id, at, channel)
-                    SELECT user_id, campaign_id, at, channel FROM receipt WHERE campaign_id IN (SELECT value FROM json_each(?)) ORDER BY 1, 2, 3, 4
-                    """, arguments: [list])
-            }
-            try db.execute(sql: ReceiptSQL.reindex(into: "followup_receipt", where: "seq > ? AND seq <= ? AND campaign IN (SELECT campaign_id FROM followup_covered)", sorted: true),
-                           arguments: [state.eventsThrough, eventsThrough])
-        }
         // Only the follow-ups' receipts: those noted at ingestion, which knew the follow-ups.
         let receipt = try BoundStatement(db, "INSERT OR IGNORE INTO receipt (user_id, campaign_id, channel, at) VALUES (?, ?, ?, ?)")
-        for (user, receipts) in (receiptIndex == .all ? [:] : state.receipts).sorted(by: { $0.key < $1.key }) {
+        for (user, receipts) in state.receipts.sorted(by: { $0.key < $1.key }) {
             receipt.bind(1, user)
             for item in receipts.sorted(by: { ($0.campaign, $0.at) < ($1.campaign, $1.at) }) {
                 receipt.bind(2, item.campaign)

@@ -31,8 +31,6 @@ public final class SQLiteStore: Store {
     /// event would both be accepted). SQLite runs one write transaction at a time anyway.
     let ingestLock = NSLock()
     private let checkpointer: BackgroundCheckpointer
-    /// Which receipts are indexed by user (see ``ReceiptIndex``).
-    public let receiptIndex: ReceiptIndex
     /// How many trace rows wait before they are indexed by user in one bulk.
     let traceIndexEvery: Int64
     /// Waiting entries, receipts and possible exceptions not indexed by user yet.
@@ -55,11 +53,6 @@ public final class SQLiteStore: Store {
     ///   - checkpointPages: the WAL size in 4 KB pages at which a background checkpoint
     ///     copies it into the database file (see ``BackgroundCheckpointer``); at four
     ///     times that, the writer checkpoints itself.
-    ///   - receiptIndex: which receipts to index by user; nil keeps what the database was
-    ///     last opened with (``ReceiptIndex/all`` for a new one), so tools that open a
-    ///     service's database do not change it. Opening with ``ReceiptIndex/all`` a store
-    ///     last used with ``ReceiptIndex/followUpsOnly`` re-indexes every receipt from the
-    ///     event log first.
     ///   - traceIndexEvery: how many decision-trace rows are indexed by user at once
     ///     (see SQLiteStore+TraceIndex.swift); a user's trace scans at most this many
     ///     rows that are not indexed yet.
@@ -70,7 +63,7 @@ public final class SQLiteStore: Store {
     ///     and is retried after the next batch) and notes that pile up behind it. By
     ///     default nothing is logged, as with `CurlClient`: pass the application's logger.
     public init(path: String, dedupeWindow: TimeInterval = 30 * 86_400, checkpointPages: Int32 = 4096,
-                receiptIndex: ReceiptIndex? = nil, traceIndexEvery: Int = 65_536, stateIndexEvery: Int = 65_536,
+                traceIndexEvery: Int = 65_536, stateIndexEvery: Int = 65_536,
                 logger: Logger = Logger(label: "connector.store", factory: { _ in SwiftLogNoOpLogHandler() })) throws {
         self.logger = logger
         let indexPath = StateIndexFile.path(for: path)
@@ -101,17 +94,6 @@ public final class SQLiteStore: Store {
         self.traceIndexEvery = Int64(max(1, traceIndexEvery))
         self.stateIndexEvery = max(1, stateIndexEvery)
         try Self.migrator.migrate(pool)
-        let previous = try pool.read { db in
-            try String.fetchOne(db, sql: "SELECT value FROM setting WHERE name = 'receipt_index'").flatMap(ReceiptIndex.init(rawValue:))
-        }
-        let chosen = receiptIndex ?? previous ?? .all
-        // Written only when it changes: a tool opening a running service's store writes nothing.
-        if chosen != previous {
-            try pool.write { db in
-                try db.execute(sql: "INSERT OR REPLACE INTO setting (name, value) VALUES ('receipt_index', ?)", arguments: [chosen.rawValue])
-            }
-        }
-        self.receiptIndex = chosen
         decider = Mutex(try pool.read { db in try Self.readDecider(db) })
         // The index connection: the index file as main, the store attached, only read.
         var indexConfiguration = Configuration()
@@ -124,16 +106,7 @@ public final class SQLiteStore: Store {
                 """)
         }
         indexDatabase = try DatabaseQueue(path: indexPath, configuration: indexConfiguration)
-        try indexWrite { db in
-            // A rebuild indexes every receipt already; otherwise switching to every receipt
-            // indexes those the previous mode left out.
-            let rebuilt = try StateIndexFile.verifyOrRebuild(db, receiptIndex: chosen)
-            if !rebuilt, chosen == .all, previous == .followUpsOnly {
-                try db.execute(sql: ReceiptSQL.reindex(where: "1"))
-            }
-            // Receipts indexed under another mode are not in `followup_receipt`.
-            if !rebuilt, previous != nil, chosen != previous { try StateIndexFile.clearFollowUpReceipts(db) }
-        }
+        try indexWrite { db in try StateIndexFile.verifyOrRebuild(db) }
         try loadSeenIDs(since: nil)
         let unindexed = self.unindexed
         try pool.read { db in try Self.loadUnindexed(db, user: nil, into: unindexed) }
@@ -209,7 +182,7 @@ public final class SQLiteStore: Store {
 
     @discardableResult
     public func save(_ campaign: Campaign) throws -> Campaign {
-        if receiptIndex == .followUpsOnly, campaign.trigger != nil, try pool.read({ try Self.readCampaign(campaign.id, $0) })?.trigger == nil {
+        if campaign.trigger != nil, try pool.read({ try Self.readCampaign(campaign.id, $0) })?.trigger == nil {
             // It becomes a follow-up: R7 needs its receipts, which were not indexed.
             try indexWrite { db in try db.execute(sql: ReceiptSQL.reindex(where: "campaign = ?"), arguments: [campaign.id.rawValue]) }
         }

@@ -5,9 +5,8 @@ import JSONCore
 
 /// The second SQLite file beside the store (`<path>-index`) that holds the by-user
 /// indexes: `waiting_by_user`, `receipt`, `exception_event` and `trace_by_user`, and in
-/// `index_state` the keys up to which each is complete. `followup_receipt` repeats the
-/// receipts of the follow-ups listed in `followup_covered`, for R7 (see
-/// ``UnindexedNotes/coveredFollowUps``).
+/// `index_state` the keys up to which each is complete. `receipt` holds the receipts of
+/// follow-ups (R7 reads when a user last received one; frequency caps count dispatches).
 ///
 /// The indexes are filled in bulk (``UnindexedState``, SQLiteStore+TraceIndex.swift). In
 /// the store's own file a bulk would need SQLite's one write lock, so ingestion would stop
@@ -42,17 +41,7 @@ enum StateIndexFile {
             CREATE TABLE IF NOT EXISTS \(schema).trace_by_user (
                 day INTEGER NOT NULL, user_id TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (day, user_id, seq)) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS \(schema).index_state (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-            CREATE TABLE IF NOT EXISTS \(schema).followup_receipt (
-                user_id TEXT NOT NULL, campaign_id TEXT NOT NULL, at REAL NOT NULL, channel TEXT NOT NULL,
-                PRIMARY KEY (user_id, campaign_id, at, channel)) WITHOUT ROWID;
-            CREATE TABLE IF NOT EXISTS \(schema).followup_covered (campaign_id TEXT PRIMARY KEY) WITHOUT ROWID;
             """)
-    }
-
-    /// Forgets which follow-ups `followup_receipt` covers (they are covered again as R7
-    /// asks for them): after the receipts were indexed some other way.
-    static func clearFollowUpReceipts(_ db: Database) throws {
-        try db.execute(sql: "DELETE FROM followup_receipt; DELETE FROM followup_covered")
     }
 
     /// Campaign ids as a JSON array, for `IN (SELECT value FROM json_each(?))`: one
@@ -82,8 +71,11 @@ enum StateIndexFile {
     /// unless the file is this store's and claims nothing the store does not have.
     /// Returns whether it rebuilt.
     @discardableResult
-    static func verifyOrRebuild(_ db: Database, receiptIndex: ReceiptIndex) throws -> Bool {
+    static func verifyOrRebuild(_ db: Database) throws -> Bool {
         try createSchema(db, schema: "main")
+        // Index files from before follow-up receipts were the only receipts kept had a
+        // copy of some of them for R7 (gained 8%, under the 10% an optimisation must gain).
+        try db.execute(sql: "DROP TABLE IF EXISTS main.followup_receipt; DROP TABLE IF EXISTS main.followup_covered")
         let storeID = try String.fetchOne(db, sql: "SELECT value FROM store.setting WHERE name = 'store_id'")
         let indexID = try String.fetchOne(db, sql: "SELECT value FROM index_state WHERE name = 'store_id'")
         // Keys the store has handed out: the waiting table's never come back (AUTOINCREMENT);
@@ -98,7 +90,6 @@ enum StateIndexFile {
         try db.execute(sql: """
             DELETE FROM main.waiting_by_user; DELETE FROM main.receipt; DELETE FROM main.exception_event;
             DELETE FROM main.trace_by_user; DELETE FROM main.index_state;
-            DELETE FROM main.followup_receipt; DELETE FROM main.followup_covered;
             INSERT INTO main.waiting_by_user (user_id, seq) SELECT user_id, seq FROM store.waiting ORDER BY 1, 2;
             INSERT INTO main.trace_by_user (day, user_id, seq)
                 SELECT CAST(time / 86400 AS INTEGER), user_id, seq FROM store.trace ORDER BY 1, 2, 3;
@@ -109,13 +100,8 @@ enum StateIndexFile {
             INSERT INTO main.exception_event (user_id, time, seq)
             SELECT user_id, time, seq FROM store.event WHERE type != 'attributes' ORDER BY 1, 2, 3
             """)
-        switch receiptIndex {
-        case .all:
-            try db.execute(sql: ReceiptSQL.reindex(where: "1", sorted: true))
-        case .followUpsOnly:
-            let followUps = try SQLiteStore.readCampaigns(db).filter { $0.trigger != nil }.map(\.id.rawValue)
-            try db.execute(sql: ReceiptSQL.reindex(where: "campaign IN (SELECT value FROM json_each(?))"), arguments: [jsonList(followUps)])
-        }
+        let followUps = try SQLiteStore.readCampaigns(db).filter { $0.trigger != nil }.map(\.id.rawValue)
+        try db.execute(sql: ReceiptSQL.reindex(where: "campaign IN (SELECT value FROM json_each(?))"), arguments: [jsonList(followUps)])
         try setMark(.waiting, try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM store.waiting") ?? 0, db)
         try setMark(.events, eventKeys, db)
         try setMark(.trace, traceKeys, db)

@@ -21,17 +21,6 @@ struct UnindexedNotes: Sendable {
     var bulkRunning = false
     /// The live notes' pile-up has been logged (once until the next freeze).
     var pileUpReported = false
-    /// Follow-ups whose every indexed receipt is also in `followup_receipt`, a small table
-    /// R7's last-receipt read can use instead of `receipt`, which holds every receipt
-    /// (mostly of originals) and costs a descent of cache misses (with
-    /// ``ReceiptIndex/all``). The writer asks for a follow-up to be covered; a bulk copies
-    /// its receipts and from then on adds its new ones; the writer starts to use it only
-    /// when it drops that bulk's notes (the same protocol as theirs).
-    var coveredFollowUps: Set<String> = []
-    /// Asked for by the writer since the last freeze.
-    var coverRequests: Set<String> = []
-    /// Covered by the frozen notes' bulk.
-    var frozenCovers: Set<String> = []
 
     init(_ live: UnindexedState = UnindexedState()) {
         self.live = live

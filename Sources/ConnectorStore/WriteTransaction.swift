@@ -131,19 +131,13 @@ final class WriteTransaction {
         return events.sorted { ($0.event.time, $0.seq) < ($1.event.time, $1.seq) }.prefix(limit).map(\.event)
     }
 
-    /// When the user last received `campaign` (R7), if ever: the indexed receipts and
-    /// those noted since.
-    /// With `coverable` (``ReceiptIndex/all``), the follow-up's receipts are read from
-    /// `followup_receipt` once a bulk has covered it, and asked to be covered until then.
-    func lastReceipt(_ user: UserID, of campaign: CampaignID, coverable: Bool) throws -> Date? {
-        let (noted, covered) = unindexed.mutex.withLock { notes in
-            let covered = coverable && notes.coveredFollowUps.contains(campaign.rawValue)
-            if coverable, !covered { notes.coverRequests.insert(campaign.rawValue) }
-            return (notes.receipts(of: user.rawValue).filter { $0.campaign == campaign.rawValue }.map(\.at).max(), covered)
+    /// When the user last received follow-up `campaign` (R7), if ever: the indexed
+    /// receipts and those noted since.
+    func lastReceipt(_ user: UserID, of campaign: CampaignID) throws -> Date? {
+        let noted = unindexed.mutex.withLock { notes in
+            notes.receipts(of: user.rawValue).filter { $0.campaign == campaign.rawValue }.map(\.at).max()
         }
-        let query = covered
-            ? try statement("SELECT MAX(at) FROM followup_receipt WHERE user_id = ? AND campaign_id = ?")
-            : try statement("SELECT MAX(at) FROM receipt WHERE user_id = ? AND campaign_id = ?")
+        let query = try statement("SELECT MAX(at) FROM receipt WHERE user_id = ? AND campaign_id = ?")
         var last = noted
         query.bind(1, user.rawValue)
         query.bind(2, campaign.rawValue)

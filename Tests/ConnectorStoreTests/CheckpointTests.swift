@@ -19,12 +19,15 @@ struct CheckpointTests {
         // Threshold 64 pages, writer's own limit 256: small batches keep every commit's
         // WAL below 256, so only the background checkpoint can copy pages into the file.
         let store = try SQLiteStore(path: path, checkpointPages: 64)
-        let engine = ConnectorEngine(campaigns: [active("T")], workspaceTimeZone: TimeZone(identifier: "UTC") ?? .current)
+        var followUp = active("F")  // receipts of follow-ups are indexed by user (R7)
+        followUp.trigger = Trigger(kind: .pushOpened, target: "T")
+        let engine = ConnectorEngine(campaigns: [active("T"), followUp], workspaceTimeZone: TimeZone(identifier: "UTC") ?? .current)
+        for campaign in [active("T"), followUp] { try store.install(campaign) }
         store.waitForCheckpoint()
         let before = fileSize(path)
         for batch in 0..<48 {
             let events = (0..<150).map { index in
-                interact(.pushReceived, "T", user: UserID("user-\(batch)-\(index)"), at: scenarioStart.addingTimeInterval(Double(batch * 150 + index)))
+                interact(.pushReceived, "F", user: UserID("user-\(batch)-\(index)"), at: scenarioStart.addingTimeInterval(Double(batch * 150 + index)))
             }
             #expect(try store.ingest(events, engine: engine, now: scenarioStart).accepted == 150)
         }

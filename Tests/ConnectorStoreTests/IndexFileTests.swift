@@ -57,7 +57,7 @@ extension StateIndexTests {
         #expect(try answers(SQLiteStore(path: path)) == expected)
     }
 
-    @Test("R7, R19: while bulks run on the index thread, a reader never misses a waiting entry or a receipt (notes go only once their bulk is visible)")
+    @Test("R7: while bulks run on the index thread, a reader never misses a waiting entry or a follow-up's receipt (notes go only once their bulk is visible)")
     func readersNeverMissStateDuringBulks() throws {
         let temporary = try TemporaryStore()
         let path = temporary.path
@@ -95,7 +95,7 @@ extension StateIndexTests {
         let batches = 120
         for batch in 1...batches {
             let time = scenarioStart.addingTimeInterval(Double(batch))
-            let events = [interact(.pushReceived, "T", user: "u8", at: time)]
+            let events = [interact(.pushReceived, "F", user: "u8", at: time)]
                 + (0..<8).map { interact(.pushOpened, "T2", user: UserID("u\($0)"), at: time.addingTimeInterval(0.5)) }
             #expect(try store.ingest(events, engine: engine, now: time).failures.isEmpty)
         }
@@ -121,7 +121,7 @@ extension StateIndexTests {
         _ = try store.ingest(users.prefix(4).map { interact(.pushOpened, "T", user: $0, at: start) }, engine: engine, now: start)
         // u1's purchase (a possible exception) after its wait began, then u2's trigger ...
         let buy = makeEvent(.purchase(productID: "sku", price: 5, currency: "EUR", quantity: 1), user: "u1", at: start.addingTimeInterval(3600))
-        _ = try store.ingest([buy, interact(.pushReceived, "T", user: "u2", at: start.addingTimeInterval(3601))], engine: engine, now: start.addingTimeInterval(3601))
+        _ = try store.ingest([buy, interact(.pushReceived, "F", user: "u2", at: start.addingTimeInterval(3601))], engine: engine, now: start.addingTimeInterval(3601))
         store.waitForIndexing()
         let failures = logs.lines.withLock { $0 }.filter { $0.hasPrefix("error") }
         #expect(failures.contains { $0.contains("indexing waiting entries, receipts and exceptions by user failed") && $0.contains("index_state") },
@@ -143,60 +143,11 @@ extension StateIndexTests {
         #expect(late.decisions.map(\.reason.code).contains(.exceptionBeforeTrigger), "\(late.decisions.map(\.reason))")
     }
 
-    @Test("R7: once a follow-up's receipts are covered by the small follow-up receipt table, its last receipt is still found: those indexed before, those after, and after a restart")
-    func followUpReceiptsCovered() throws {
-        let temporary = try TemporaryStore()
-        let path = temporary.path
-        let store = try SQLiteStore(path: path, stateIndexEvery: 2)
-        for user in users { try store.save(User(id: user, addresses: [.push: "token-\(user)"])) }
-        let engine = engine  // F: re-eligible 3 days after a receipt
-        let start = scenarioStart
-        func filler(_ at: Date) throws {
-            _ = try store.ingest((0..<4).map { interact(.pushReceived, "T", user: "u9", at: at.addingTimeInterval(Double($0))) }, engine: engine, now: at)
-            store.waitForIndexing()
-        }
-        func covered() throws -> [String] {
-            try openWithIndex(path).read { try String.fetchAll($0, sql: "SELECT campaign_id FROM followup_covered") }
-        }
-        // u1 received F before anything asked for F's receipts; indexed into `receipt` only.
-        _ = try store.ingest([interact(.pushReceived, "F", user: "u1", at: start)], engine: engine, now: start)
-        try filler(start.addingTimeInterval(1))
-        try filler(start.addingTimeInterval(2))
-        #expect(try covered().isEmpty && count("receipt", in: temporary.folder) > 0)
-
-        // The first trigger reads `receipt` and asks for F to be covered.
-        let first = try store.ingest([interact(.pushOpened, "T", user: "u1", at: start.addingTimeInterval(3600))], engine: engine, now: start.addingTimeInterval(3600))
-        #expect(first.decisions.map(\.reason.text).contains { $0.contains("re-eligible from") }, "\(first.decisions.map(\.reason))")
-        try filler(start.addingTimeInterval(3601))
-        try filler(start.addingTimeInterval(3602))  // drops the covering bulk's notes: F is covered from here on
-        #expect(try covered() == ["F"])
-        #expect(store.unindexed.mutex.withLock { $0.coveredFollowUps } == ["F"])
-
-        // u2 receives F after the cover; bulks carry it into the follow-up table.
-        _ = try store.ingest([interact(.pushReceived, "F", user: "u2", at: start.addingTimeInterval(3700))], engine: engine, now: start.addingTimeInterval(3700))
-        try filler(start.addingTimeInterval(3701))
-        try filler(start.addingTimeInterval(3702))
-        let followUpRows = try openWithIndex(path).read { try String.fetchAll($0, sql: "SELECT user_id FROM followup_receipt ORDER BY user_id") }
-        #expect(followUpRows == ["u1", "u2"], "only F's receipts, old and new")
-
-        let later = start.addingTimeInterval(7200)
-        let second = try store.ingest([interact(.pushOpened, "T", user: "u1", at: later), interact(.pushOpened, "T", user: "u2", at: later),
-                                       interact(.pushOpened, "T", user: "u3", at: later)], engine: engine, now: later)
-        #expect(second.decisions.filter { $0.reason.text.contains("re-eligible from") }.count == 2, "\(second.decisions.map(\.reason))")
-        #expect(second.decisions.compactMap(\.entry).map(\.userID) == ["u3"])
-
-        // After a restart the cover is read back; u2's receipt still blocks.
-        let reopened = try SQLiteStore(path: path, stateIndexEvery: 2)
-        #expect(reopened.unindexed.mutex.withLock { $0.coveredFollowUps } == ["F"])
-        let third = try reopened.ingest([interact(.pushOpened, "T", user: "u2", at: later.addingTimeInterval(60))], engine: engine, now: later.addingTimeInterval(60))
-        #expect(third.decisions.map(\.reason.text).contains { $0.contains("re-eligible from") }, "\(third.decisions.map(\.reason))")
-    }
-
-    @Test("R7: with follow-ups only, a rebuilt index file holds the follow-ups' receipts and leaves out the originals'")
+    @Test("R7: a rebuilt index file holds the follow-ups' receipts and leaves out the originals'")
     func rebuildWithFollowUpsOnly() throws {
         let temporary = try TemporaryStore()
         let path = temporary.path
-        var store: SQLiteStore? = try SQLiteStore(path: path, receiptIndex: .followUpsOnly)
+        var store: SQLiteStore? = try SQLiteStore(path: path)
         let engine = engine
         for campaign in engine.campaigns.values.sorted(by: { ($0.trigger != nil ? 1 : 0, $0.id) < ($1.trigger != nil ? 1 : 0, $1.id) }) { try store?.install(campaign) }
         _ = try store?.ingest([interact(.pushReceived, "F", user: "u1", at: scenarioStart),

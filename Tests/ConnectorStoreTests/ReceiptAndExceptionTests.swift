@@ -71,10 +71,12 @@ struct ReceiptAndExceptionTests {
         #expect(try temporary.store.trace(for: "idle").isEmpty)
     }
 
-    @Test("R19: receipts are read back per user and channel, newest last, from the given time on")
-    func R19_receiptsSince() throws {
+    @Test("R7: a follow-up's receipts are read back per user and channel, newest last, from the given time on")
+    func R7_receiptsSince() throws {
         let temporary = try TemporaryStore()
-        let engine = ConnectorEngine(campaigns: [active("T")], workspaceTimeZone: utc)
+        var followUp = active("T")
+        followUp.trigger = Trigger(kind: .pushOpened, target: "O")
+        let engine = ConnectorEngine(campaigns: [active("O"), followUp], workspaceTimeZone: utc)
         let events = [interact(.emailReceived, "T", user: "u1", at: scenarioStart),
                       interact(.pushReceived, "T", user: "u1", at: scenarioStart.addingTimeInterval(7200)),
                       interact(.smsReceived, "T", user: "u1", at: scenarioStart.addingTimeInterval(3600)),

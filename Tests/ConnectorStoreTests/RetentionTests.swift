@@ -16,14 +16,18 @@ struct RetentionTests {
         followUp.trigger = Trigger(kind: .pushOpened, target: "T")
         followUp.delay = .relative(seconds: Int(30 * day))
         followUp.exceptions = [.purchase(productID: nil)]
-        let engine = ConnectorEngine(campaigns: [active("T"), followUp], workspaceTimeZone: TimeZone(identifier: "UTC") ?? .current)
-        // Ten days; each day 2,500 users each receive T, open it and one in five buys.
+        // G: another follow-up, whose receipts (kept for R7) the users also get.
+        var other = active("G")
+        other.trigger = Trigger(kind: .emailOpened, target: "T")
+        let engine = ConnectorEngine(campaigns: [active("T"), followUp, other], workspaceTimeZone: TimeZone(identifier: "UTC") ?? .current)
+        for campaign in [active("T"), followUp, other] { try temporary.store.install(campaign) }
+        // Ten days; each day 2,500 users each receive G, open T and one in five buys.
         for dayIndex in 0..<10 {
             let at = scenarioStart.addingTimeInterval(Double(dayIndex) * day)
             var events: [Event] = []
             for n in 0..<2_500 {
                 let user = UserID("d\(dayIndex)-u\(n)")
-                events.append(interact(.pushReceived, "T", user: user, at: at))
+                events.append(interact(.pushReceived, "G", user: user, at: at))  // a follow-up's receipt: R7 keeps it
                 events.append(interact(.pushOpened, "T", user: user, at: at.addingTimeInterval(1)))
                 if n % 5 == 0 { events.append(makeEvent(.purchase(productID: "p", price: 1, currency: "EUR", quantity: 1), user: user, at: at.addingTimeInterval(2))) }
             }

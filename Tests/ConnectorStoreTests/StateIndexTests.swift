@@ -147,7 +147,7 @@ struct StateIndexTests {
                 "R18 holds, then all sent: \(never.sends)")
         #expect(never.waiting.values.joined().map(\.followUp) == ["R"], "only u5's R waits at the end")
         #expect(never.waiting["u5"]?.map(\.triggerTime) == [scenarioStart.addingTimeInterval(3 * day + 600)], "R6: the restarted entry replaced the first")
-        #expect(never.receipts["u3"]?.count == 2, "R19: both of u3's receipts")
+        #expect(never.receipts["u3"]?.count == 1, "R7: u3's receipt of the follow-up F; T's is not indexed")
         #expect(try count("waiting_by_user", in: neverFolder) == 0 && count("receipt", in: neverFolder) == 0,
                 "nothing indexed by user yet: every answer came from memory")
 

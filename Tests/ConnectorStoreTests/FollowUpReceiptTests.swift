@@ -3,7 +3,7 @@ import ConnectorCore
 import Foundation
 import Testing
 
-@Suite("Receipt index: follow-ups only, and back (R7)")
+@Suite("Receipts of follow-ups, indexed by user (R7)")
 struct ReceiptIndexTests {
     let utc = TimeZone(identifier: "UTC") ?? .current
 
@@ -19,15 +19,15 @@ struct ReceiptIndexTests {
         return campaign
     }
 
-    @Test("with follow-ups only, R7 still sees F's receipts; receipts of originals are not indexed until the store is opened with all, which re-indexes them from the event log")
-    func followUpsOnlyThenAll() throws {
+    @Test("only follow-ups' receipts are indexed by user; R7 sees F's receipts, also after a reopen")
+    func followUpReceiptsOnly() throws {
         let folder = try folder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("c.sqlite").path
         let engine = ConnectorEngine(campaigns: [active("T"), followUp], workspaceTimeZone: utc)
         do {
-            let store = try SQLiteStore(path: path, receiptIndex: .followUpsOnly)
-            #expect(store.receiptIndex == .followUpsOnly)
+            let store = try SQLiteStore(path: path)
+            for campaign in [active("T"), followUp] { try store.install(campaign) }
             _ = try store.ingest([interact(.pushReceived, "T", user: "u1", at: scenarioStart),
                                   interact(.emailReceived, "F", user: "u1", at: scenarioStart.addingTimeInterval(60))], engine: engine, now: scenarioStart)
             #expect(try store.receipts(for: "u1", since: scenarioStart).map(\.channel) == [.email], "only the follow-up's receipt")
@@ -35,17 +35,15 @@ struct ReceiptIndexTests {
             #expect(report.decisions.first?.reason.code == .alreadyReceived && report.decisions.first?.reason.text.contains("already received F") == true,
                     "R7 works on the follow-up's receipts")
         }
-        #expect(try SQLiteStore(path: path).receiptIndex == .followUpsOnly, "opened without a choice, the store keeps its mode")
-        let reopened = try SQLiteStore(path: path, receiptIndex: .all)
-        #expect(reopened.receiptIndex == .all)
-        #expect(try reopened.receipts(for: "u1", since: scenarioStart).map(\.channel) == [.push, .email], "re-indexed from the events")
+        let reopened = try SQLiteStore(path: path)
+        #expect(try reopened.receipts(for: "u1", since: scenarioStart).map(\.channel) == [.email])
     }
 
-    @Test("with follow-ups only, a campaign that becomes a follow-up gets its past receipts indexed when it is saved (R7)")
+    @Test("a campaign that becomes a follow-up gets its past receipts indexed when it is saved (R7)")
     func campaignBecomesFollowUp() throws {
         let folder = try folder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let store = try SQLiteStore(path: folder.appendingPathComponent("c.sqlite").path, receiptIndex: .followUpsOnly)
+        let store = try SQLiteStore(path: folder.appendingPathComponent("c.sqlite").path)
         var promo = active("P")
         try store.save(promo)
         let before = ConnectorEngine(campaigns: [active("T"), promo], workspaceTimeZone: utc)
