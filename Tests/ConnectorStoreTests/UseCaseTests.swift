@@ -3,74 +3,74 @@ import ConnectorStore
 import Foundation
 import Testing
 
-/// The four use cases of R27: events in, dispatches out, on a virtual clock, through the
-/// real SQLite store in a temporary file.
-@Suite("R27 use cases end to end through the SQLite store")
+/// The four use cases of R27: events in, dispatches out, on a virtual clock, through each
+/// store (through the `Store` protocol only; the SQLite one in a temporary file).
+@Suite("R27 use cases end to end, through the store protocol")
 struct UseCaseTests {
     let utc = TimeZone(identifier: "UTC") ?? .current
 
-    func world(_ campaigns: [Campaign], users: [User]) throws -> (TemporaryStore, ConnectorEngine, Scheduler) {
-        let temporary = try TemporaryStore()
-        for campaign in campaigns { try temporary.store.install(campaign) }
-        for user in users { try temporary.store.save(user) }
-        let engine = ConnectorEngine(campaigns: try temporary.store.campaigns(), workspaceTimeZone: utc)
-        return (temporary, engine, Scheduler(store: temporary.store, worker: "use-case"))
+    /// A store of `kind` with the campaigns installed (published through the lifecycle) and
+    /// the users saved, and a scheduler on it.
+    func world(_ kind: StoreKind, _ campaigns: [Campaign], users: [User]) async throws -> (StoreUnderTest, Scheduler) {
+        let temporary = try StoreUnderTest(kind)
+        for campaign in campaigns { try await temporary.store.install(campaign) }
+        try await temporary.store.save(users)
+        return (temporary, Scheduler(store: temporary.store, worker: "use-case"))
     }
 
     func pushUser(_ id: UserID) -> User { User(id: id, addresses: [.push: "token-\(id)", .email: "\(id)@example.com"]) }
 
-    @Test("R27_1: users who clicked the free-shipping push get a push with 15% off")
-    func R27_1_freeShippingClickers() async throws {
+    @Test("R27_1: users who clicked the free-shipping push get a push with 15% off", arguments: StoreKind.allCases)
+    func R27_1_freeShippingClickers(_ kind: StoreKind) async throws {
         var followUp = active("fifteen-off")
         followUp.trigger = Trigger(kind: .pushOpened, target: "free-shipping")
-        let (temporary, engine, scheduler) = try world([active("free-shipping"), followUp], users: ["ada", "bob"].map(pushUser))
+        let (temporary, scheduler) = try await world(kind, [active("free-shipping"), followUp], users: ["ada", "bob"].map(pushUser))
         let clock = VirtualClock(scenarioStart)
-        let report = try temporary.store.ingest([
+        let report = try await temporary.store.ingest([
             interact(.pushReceived, "free-shipping", user: "ada", at: clock.now),
             interact(.pushReceived, "free-shipping", user: "bob", at: clock.now),
             interact(.pushOpened, "free-shipping", user: "ada", at: clock.now.addingTimeInterval(60)),
-        ], engine: engine, now: clock.now.addingTimeInterval(60))
+        ], now: clock.now.addingTimeInterval(60))
         #expect(report.accepted == 3)
         clock.advance(61)
         try await scheduler.runDue(at: clock.now)
         let outbox = try await temporary.store.dispatches()
         #expect(outbox.map(\.userID) == ["ada"])
         #expect(outbox.first?.followUp == "fifteen-off" && outbox.first?.channel == .push)
-        #expect(try temporary.store.trace(for: "ada").map(\.action) == [.scheduled, .sent])
-        #expect(try temporary.store.trace(for: "ada").map(\.reason.code) == [.scheduled, .dispatched])
+        #expect(try await temporary.store.trace(for: "ada").map(\.action) == [.scheduled, .sent])
+        #expect(try await temporary.store.trace(for: "ada").map(\.reason.code) == [.scheduled, .dispatched])
     }
 
-    @Test("R27_2: users who clicked the onboarding deep link get another in-app message")
-    func R27_2_onboardingDeepLink() async throws {
+    @Test("R27_2: users who clicked the onboarding deep link get another in-app message", arguments: StoreKind.allCases)
+    func R27_2_onboardingDeepLink(_ kind: StoreKind) async throws {
         var more = active("more-features", channels: [.inAppMessage])
         more.trigger = Trigger(kind: .inAppMessageButtonClicked, target: "onboarding", detail: "deep-link")
-        let (temporary, engine, scheduler) = try world([active("onboarding", channels: [.inAppMessage]), more], users: [User(id: "cy"), User(id: "di")])
+        let (temporary, scheduler) = try await world(kind, [active("onboarding", channels: [.inAppMessage]), more], users: [User(id: "cy"), User(id: "di")])
         let now = scenarioStart
-        _ = try temporary.store.ingest([
+        _ = try await temporary.store.ingest([
             interact(.inAppMessageButtonClicked, "onboarding", user: "cy", at: now, detail: "deep-link"),
             interact(.inAppMessageButtonClicked, "onboarding", user: "di", at: now, detail: "close"),
-        ], engine: engine, now: now)
+        ], now: now)
         try await scheduler.runDue(at: now)
         let outbox = try await temporary.store.dispatches()
         #expect(outbox.map(\.userID) == ["cy"])
         #expect(outbox.first?.channel == .inAppMessage)
     }
 
-    @Test("R27_3: the abandoned-cart push again after a day, except for those who opened it or bought")
-    func R27_3_abandonedCart() async throws {
+    @Test("R27_3: the abandoned-cart push again after a day, except for those who opened it or bought", arguments: StoreKind.allCases)
+    func R27_3_abandonedCart(_ kind: StoreKind) async throws {
         var again = active("cart-again")
         again.trigger = Trigger(kind: .pushReceived, target: "cart")
         again.delay = .relative(seconds: 86_400)
         again.exceptions = [.interaction(kind: .pushOpened, campaign: "cart", detail: nil), .purchase(productID: nil)]
-        let (temporary, engine, scheduler) = try world([active("cart"), again], users: ["eve", "fay", "gus"].map(pushUser))
+        let (temporary, scheduler) = try await world(kind, [active("cart"), again], users: ["eve", "fay", "gus"].map(pushUser))
         let clock = VirtualClock(scenarioStart)
-        _ = try temporary.store.ingest(["eve", "fay", "gus"].map { interact(.pushReceived, "cart", user: UserID($0), at: clock.now) },
-                                       engine: engine, now: clock.now)
+        _ = try await temporary.store.ingest(["eve", "fay", "gus"].map { interact(.pushReceived, "cart", user: UserID($0), at: clock.now) }, now: clock.now)
         clock.advance(2 * 3600)
-        let report = try temporary.store.ingest([
+        let report = try await temporary.store.ingest([
             interact(.pushOpened, "cart", user: "fay", at: clock.now),
             makeEvent(.purchase(productID: "tent", price: 199, currency: "EUR", quantity: 1), user: "gus", at: clock.now),
-        ], engine: engine, now: clock.now)
+        ], now: clock.now)
         #expect(report.decisions.filter { if case .cancel = $0 { return true } else { return false } }.count == 2)
 
         clock.advance(20 * 3600)  // 22 h after the receipt: nothing is due yet
@@ -81,24 +81,24 @@ struct UseCaseTests {
         try await scheduler.runDue(at: clock.now)
         let outbox = try await temporary.store.dispatches()
         #expect(outbox.map(\.userID) == ["eve"])
-        #expect(try temporary.store.trace(for: "gus").last?.reason.text.contains("purchase") == true)
-        #expect(try temporary.store.waitingEntries(for: "eve").isEmpty)
+        #expect(try await temporary.store.trace(for: "gus").last?.reason.text.contains("purchase") == true)
+        #expect(try await temporary.store.waitingEntries(for: "eve").isEmpty)
     }
 
-    @Test("R27_4: users who received an email and did not open it within a week get it again")
-    func R27_4_unopenedEmail() async throws {
+    @Test("R27_4: users who received an email and did not open it within a week get it again", arguments: StoreKind.allCases)
+    func R27_4_unopenedEmail(_ kind: StoreKind) async throws {
         var resend = active("newsletter-resend", channels: [.email])
         resend.trigger = Trigger(kind: .emailReceived, target: "newsletter")
         resend.delay = .relative(seconds: 7 * 86_400)
         resend.exceptions = [.interaction(kind: .emailOpened, campaign: "newsletter", detail: nil)]
-        let (temporary, engine, scheduler) = try world([active("newsletter", channels: [.email]), resend], users: ["hal", "ivy"].map(pushUser))
+        let (temporary, scheduler) = try await world(kind, [active("newsletter", channels: [.email]), resend], users: ["hal", "ivy"].map(pushUser))
         let clock = VirtualClock(scenarioStart)
-        _ = try temporary.store.ingest([
+        _ = try await temporary.store.ingest([
             interact(.emailReceived, "newsletter", user: "hal", at: clock.now),
             interact(.emailReceived, "newsletter", user: "ivy", at: clock.now),
-        ], engine: engine, now: clock.now)
+        ], now: clock.now)
         clock.advance(3 * 86_400)
-        _ = try temporary.store.ingest([interact(.emailOpened, "newsletter", user: "ivy", at: clock.now)], engine: engine, now: clock.now)
+        _ = try await temporary.store.ingest([interact(.emailOpened, "newsletter", user: "ivy", at: clock.now)], now: clock.now)
         clock.advance(4 * 86_400)
         try await scheduler.runDue(at: clock.now)
         #expect(try await temporary.store.dispatches().map(\.userID) == ["hal"])
