@@ -28,7 +28,7 @@ extension SQLiteStore {
             report = try write { db in
                 var report = IngestReport()
                 accepted = Dictionary(minimumCapacity: events.count)
-                let writer = WriteTransaction(db, unindexed: unindexed)
+                let writer = WriteTransaction(db, unindexed: index.notes)
                 for index in events.indices {
                     try self.record(events[index], rows[index], hash: hashes[index], seenBefore: seenBefore[index], &accepted,
                                     engine: engine, now: now, writer, &report)
@@ -41,8 +41,8 @@ extension SQLiteStore {
                 var report = IngestReport()
                 accepted = [:]
                 // The rolled-back batch's notes of unindexed state go; the table's rows are the truth.
-                try self.reloadUnindexed(db)
-                let writer = WriteTransaction(db, unindexed: unindexed)
+                try self.index.reload(db)
+                let writer = WriteTransaction(db, unindexed: index.notes)
                 for (index, event) in events.enumerated() {
                     let hash = hashes[index]
                     let before = accepted[hash]
@@ -53,7 +53,7 @@ extension SQLiteStore {
                         }
                     } catch {
                         accepted[hash] = before  // a failed event's id is not remembered
-                        try Self.loadUnindexed(db, user: event.userID, into: unindexed)
+                        try self.index.reload(db, user: event.userID)
                         report.failures.append(EventFailure(eventID: event.id, reason: "\(error)"))
                     }
                 }
@@ -65,12 +65,10 @@ extension SQLiteStore {
         seen.withLock { remembered in
             for (hash, time) in accepted { remembered.insert(hash, time: time, now: now.timeIntervalSince1970) }
         }
-        unindexed.mutex.withLock { $0.live.noteEvents(report.accepted) }
         // The batch is committed whatever happens here. The bulks run on the index thread;
         // a failed one is queued again after the next batch, and readers combine the
         // indexed part with the rest anyway.
-        try? indexTraceIfDue()
-        try? indexStateIfDue()
+        index.afterCommit(newEvents: report.accepted)
         return report
     }
 

@@ -10,7 +10,7 @@ extension SQLiteStore {
         return try pool.read { db in
             // Those not indexed yet first: a bulk in between then shows a receipt twice
             // (the set keeps one), never not at all.
-            var receipts = Set(unindexed.mutex.withLock { $0.receipts(of: user.rawValue) }.filter { $0.at >= from })
+            var receipts = Set(index.notes.mutex.withLock { $0.receipts(of: user.rawValue) }.filter { $0.at >= from })
             let rows = try Row.fetchCursor(db, sql: "SELECT campaign_id, channel, at FROM receipt WHERE user_id = ? AND at >= ?",
                                            arguments: [user.rawValue, from])
             while let row = try rows.next() {

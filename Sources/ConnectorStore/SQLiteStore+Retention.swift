@@ -31,7 +31,7 @@ extension SQLiteStore {
         do {
             ingestLock.lock()
             defer { ingestLock.unlock() }
-            try indexStateIfDue(force: true)
+            try index.flush()
         }
         let eventCutoff = eventsBefore.timeIntervalSince1970
         // The newest row of each table stays: keys are MAX + 1, and a key handed out again
@@ -46,7 +46,7 @@ extension SQLiteStore {
             // Their rows in the index file, after the store's commit (a crash in between
             // leaves index rows whose event has gone, which the reading join drops).
             return (old.count, {
-                try self.indexWrite { index in
+                try self.index.write { index in
                     let delete = try index.cachedStatement(sql: "DELETE FROM exception_event WHERE user_id = ? AND time = ? AND seq = ?")
                     for row in old {
                         try delete.execute(arguments: [row["user_id"] as String, row["time"] as Double, row["seq"] as Int64])
@@ -55,7 +55,7 @@ extension SQLiteStore {
                 }
             })
         }
-        try indexWrite { db in
+        try index.write { db in
             // Whole days of the user index; entries of deleted rows within the cutoff's own
             // day are left and dropped by the join when the trace is read.
             try db.execute(sql: "DELETE FROM trace_by_user WHERE day < ?", arguments: [Int64((traceBefore.timeIntervalSince1970 / 86_400).rounded(.down))])

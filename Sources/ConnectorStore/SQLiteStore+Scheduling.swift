@@ -28,7 +28,7 @@ extension SQLiteStore {
         let settlements: [Settlement]
         do {
             settlements = try write { db in
-                let writer = WriteTransaction(db, unindexed: unindexed)
+                let writer = WriteTransaction(db, unindexed: index.notes)
                 var report = IngestReport()
                 var settlements: [Settlement] = []
                 settlements.reserveCapacity(entries.count)
@@ -52,16 +52,15 @@ extension SQLiteStore {
         } catch {
             // Rolled back: what it noted about the waiting rows goes too; the claims stay
             // and lapse with their lease.
-            try? pool.read { db in try reloadUnindexed(db) }
+            try? pool.read { db in try index.reload(db) }
             throw error
         }
         if !enrolled.isEmpty {
             seen.withLock { remembered in
                 for (hash, time) in enrolled { remembered.insert(hash, time: time, now: now.timeIntervalSince1970) }
             }
-            unindexed.mutex.withLock { $0.live.noteEvents(enrolled.count) }
         }
-        try? indexStateIfDue()
+        index.afterCommit(newEvents: enrolled.count)
         return settlements
     }
 
@@ -109,7 +108,7 @@ extension SQLiteStore {
     public func release(_ entries: [WaitingEntry], worker: WorkerID) throws {
         guard !entries.isEmpty else { return }
         try write { db in
-            let writer = WriteTransaction(db, unindexed: unindexed)
+            let writer = WriteTransaction(db, unindexed: index.notes)
             for entry in entries {
                 guard let seq = try writer.waitingRows(entry.userID).first(where: { $0.entry.id == entry.id })?.seq else { continue }
                 try db.execute(sql: "UPDATE waiting SET claimed_by = NULL, lease_until = NULL WHERE seq = ? AND claimed_by = ?",
@@ -120,7 +119,7 @@ extension SQLiteStore {
 
     public func waitingEntries(for user: UserID) throws -> [WaitingEntry] {
         try pool.read { db in
-            try WriteTransaction(db, unindexed: unindexed).waitingRows(user).map(\.entry).sorted { ($0.dueAt, $0.id) < ($1.dueAt, $1.id) }
+            try WriteTransaction(db, unindexed: index.notes).waitingRows(user).map(\.entry).sorted { ($0.dueAt, $0.id) < ($1.dueAt, $1.id) }
         }
     }
 

@@ -30,20 +30,9 @@ public final class SQLiteStore: Store {
     /// must not interleave with another batch's (two requests carrying the same retried
     /// event would both be accepted). SQLite runs one write transaction at a time anyway.
     let ingestLock = NSLock()
-    /// How many trace rows wait before they are indexed by user in one bulk.
-    let traceIndexEvery: Int64
-    /// Waiting entries, receipts and possible exceptions not indexed by user yet.
-    let unindexed = UnindexedBox()
-    /// How many of those (or events since the last bulk) gather before one bulk indexes them.
-    let stateIndexEvery: Int
-    /// The index file's own connection (``StateIndexFile``): every write to it.
-    let indexDatabase: DatabaseQueue
-    /// The index thread: bulks run here, in order, beside the writer.
-    let indexQueue = DispatchQueue(label: "connector.store.index")
-    /// A trace bulk is queued on ``indexQueue``.
-    let traceBulkQueued = Mutex(false)
-    /// Where the index thread reports a bulk that failed (it is retried; the notes stay).
-    let logger: Logger
+    /// The by-user indexes (waiting entries, follow-ups' receipts, possible exceptions,
+    /// the trace) in their own file, kept in bulk: everything about them is there.
+    let index: ByUserIndex
 
     /// Opens (creating and migrating) the database at `path`.
     ///
@@ -53,7 +42,7 @@ public final class SQLiteStore: Store {
     ///     the database file after a commit (SQLite's automatic checkpoint); the WAL file
     ///     is cut back to four times that.
     ///   - traceIndexEvery: how many decision-trace rows are indexed by user at once
-    ///     (see SQLiteStore+TraceIndex.swift); a user's trace scans at most this many
+    ///     (see ByUserIndex.swift); a user's trace scans at most this many
     ///     rows that are not indexed yet.
     ///   - stateIndexEvery: how many waiting entries, receipts and possible exceptions
     ///     (or events) gather in memory before they are indexed by user in one bulk (see
@@ -64,7 +53,6 @@ public final class SQLiteStore: Store {
     public init(path: String, dedupeWindow: TimeInterval = 30 * 86_400, checkpointPages: Int32 = 4096,
                 traceIndexEvery: Int = 65_536, stateIndexEvery: Int = 65_536,
                 logger: Logger = Logger(label: "connector.store", factory: { _ in SwiftLogNoOpLogHandler() })) throws {
-        self.logger = logger
         let indexPath = StateIndexFile.path(for: path)
         var configuration = Configuration()
         // Another process on the same file (`connector trace` beside the service) waits for
@@ -90,25 +78,10 @@ public final class SQLiteStore: Store {
         pool = try DatabasePool(path: path, configuration: configuration)
         self.dedupeWindow = dedupeWindow
         seen = Mutex(RememberedIDs(window: dedupeWindow))
-        self.traceIndexEvery = Int64(max(1, traceIndexEvery))
-        self.stateIndexEvery = max(1, stateIndexEvery)
         try Self.migrator.migrate(pool)
         decider = Mutex(try pool.read { db in try Self.readDecider(db) })
-        // The index connection: the index file as main, the store attached, only read.
-        var indexConfiguration = Configuration()
-        indexConfiguration.busyMode = .timeout(5)
-        indexConfiguration.prepareDatabase { db in
-            try db.execute(sql: "ATTACH DATABASE ? AS store", arguments: [path])
-            try db.execute(sql: """
-                PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -4096; PRAGMA mmap_size = 0;
-                PRAGMA store.cache_size = -1024; PRAGMA store.mmap_size = 0
-                """)
-        }
-        indexDatabase = try DatabaseQueue(path: indexPath, configuration: indexConfiguration)
-        try indexWrite { db in try StateIndexFile.verifyOrRebuild(db) }
+        index = try ByUserIndex(storePath: path, pool: pool, stateEvery: stateIndexEvery, traceEvery: traceIndexEvery, logger: logger)
         try loadSeenIDs(since: nil)
-        let unindexed = self.unindexed
-        try pool.read { db in try Self.loadUnindexed(db, user: nil, into: unindexed) }
     }
 
     /// A write transaction on the store's writer connection. DEFERRED, unlike GRDB's
@@ -119,13 +92,16 @@ public final class SQLiteStore: Store {
         try pool.writeWithoutTransaction { db in try Self.deferredTransaction(db, body) }
     }
 
-    /// A write transaction on the index connection (DEFERRED: the attached store is only
-    /// read, and must not be locked against the writer). Runs after a bulk in progress.
-    func indexWrite<T>(_ body: (Database) throws -> T) throws -> T {
-        try indexDatabase.writeWithoutTransaction { db in try Self.deferredTransaction(db, body) }
-    }
+    /// What is not indexed by user yet (tests look at it).
+    var unindexed: UnindexedBox { index.notes }
+    /// Waits for the by-user bulks queued so far (tests).
+    func waitForIndexing() { index.waitForIndexing() }
+    /// Indexes by user what is due, or everything with `force` (tests).
+    func indexStateIfDue(force: Bool = false) throws { try index.indexStateIfDue(force: force) }
+    /// Indexes the trace by user when due, or everything with `force` (tests).
+    func indexTraceIfDue(force: Bool = false) throws { try index.indexTraceIfDue(force: force) }
 
-    private static func deferredTransaction<T>(_ db: Database, _ body: (Database) throws -> T) throws -> T {
+    static func deferredTransaction<T>(_ db: Database, _ body: (Database) throws -> T) throws -> T {
         var result: T?
         try db.inTransaction(.deferred) {
             result = try body(db)
@@ -172,7 +148,7 @@ public final class SQLiteStore: Store {
     public func save(_ campaign: Campaign) throws -> Campaign {
         if campaign.trigger != nil, try pool.read({ try Self.readCampaign(campaign.id, $0) })?.trigger == nil {
             // It becomes a follow-up: R7 needs its receipts, which were not indexed.
-            try indexWrite { db in try db.execute(sql: ReceiptSQL.reindex(where: "campaign = ?"), arguments: [campaign.id.rawValue]) }
+            try index.write { db in try db.execute(sql: ReceiptSQL.reindex(where: "campaign = ?"), arguments: [campaign.id.rawValue]) }
         }
         return try changingDecisions { db in
             var saved = campaign
@@ -207,7 +183,7 @@ public final class SQLiteStore: Store {
             return result
         } catch {
             // Rolled back: what it noted about waiting rows it removed goes too.
-            try? pool.read { db in try reloadUnindexed(db) }
+            try? pool.read { db in try index.reload(db) }
             throw error
         }
     }
@@ -279,7 +255,7 @@ public final class SQLiteStore: Store {
     /// R16: a stop cancels the follow-up's waiting entries for good (resuming starts
     /// clean), in the stop's transaction; claimed ones too (a cancel wins over a claim).
     private func cancelWaiting(of id: CampaignID, at time: Date, status: CampaignStatus, _ db: Database) throws {
-        let writer = WriteTransaction(db, unindexed: unindexed)
+        let writer = WriteTransaction(db, unindexed: index.notes)
         let rows = try Row.fetchAll(db, sql: "SELECT seq, user_id FROM waiting WHERE follow_up = ?", arguments: [id.rawValue])
         let reason = DecisionReason(.campaignStopped, "cancelled: \(id) was \(status.rawValue) at \(Self.iso(time)); resuming does not replay entries")
         for row in rows {

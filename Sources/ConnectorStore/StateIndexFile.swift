@@ -8,7 +8,7 @@ import JSONCore
 /// `index_state` the keys up to which each is complete. `receipt` holds the receipts of
 /// follow-ups (R7 reads when a user last received one; frequency caps count dispatches).
 ///
-/// The indexes are filled in bulk (``UnindexedState``, SQLiteStore+TraceIndex.swift). In
+/// The indexes are filled in bulk (``UnindexedState``, ByUserIndex.swift). In
 /// the store's own file a bulk would need SQLite's one write lock, so ingestion would stop
 /// for it. In their own file a bulk runs on the store's index
 /// thread, through its own connection, while the writer goes on: SQLite locks files, not

@@ -75,7 +75,7 @@ extension SQLiteStore {
                     """)
             }
         }
-        // The trace's user index is built in bulk, by day (SQLiteStore+TraceIndex.swift).
+        // The trace's user index is built in bulk, by day (ByUserIndex.swift).
         migrator.registerMigration("006 trace indexed by user in bulk") { db in
             try db.execute(sql: """
                 DROP INDEX trace_user;
@@ -88,7 +88,7 @@ extension SQLiteStore {
         }
         // Waiting entries appended by a time-ordered key, indexed by user in bulk, and
         // receipts and exception events indexed by user in bulk from the event log
-        // (SQLiteStore+StateIndex.swift): no random B-tree write per event. R6 (one entry
+        // (ByUserIndex.swift): no random B-tree write per event. R6 (one entry
         // per user and follow-up) moves from the primary key to the writer, which replaces
         // a user's entry for a follow-up it has just read. AUTOINCREMENT: a key is never
         // reused, so "after the indexed-through key" always means "not indexed yet".

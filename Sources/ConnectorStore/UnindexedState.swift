@@ -10,7 +10,7 @@ import Synchronization
 /// Instead ingestion appends (waiting rows by a time-ordered key; receipts and exceptions
 /// are the event rows themselves) and notes here, by user, what it appended; once enough
 /// has gathered, one transaction sorts it into the by-user tables
-/// (SQLiteStore+StateIndex.swift), so each index page is written about once per bulk.
+/// (ByUserIndex.swift), so each index page is written about once per bulk.
 /// A reader of a user's state combines the indexed part with what is held here.
 ///
 /// Everything here can be rebuilt from the database (the rows after the `...Through`
