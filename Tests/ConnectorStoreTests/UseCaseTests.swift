@@ -106,57 +106,61 @@ struct UseCaseTests {
     }
 }
 
-@Suite("SQLite store behaviour")
+/// R25, R14 and R16 through the store protocol, and durability of the SQLite store.
+@Suite("Store behaviour")
 struct SQLiteStoreTests {
     let utc = TimeZone(identifier: "UTC") ?? .current
 
-    @Test("R25: an event id ingested twice has no further effect")
-    func R25_duplicates() throws {
-        let temporary = try TemporaryStore()
+    @Test("R25: an event id ingested twice has no further effect", arguments: StoreKind.allCases)
+    func R25_duplicates(_ kind: StoreKind) async throws {
+        let temporary = try StoreUnderTest(kind)
         var followUp = active("F")
         followUp.trigger = Trigger(kind: .pushOpened, target: "T")
-        let engine = ConnectorEngine(campaigns: [active("T"), followUp], workspaceTimeZone: utc)
+        try await temporary.store.install(active("T"))
+        try await temporary.store.install(followUp)
         let event = interact(.pushOpened, "T", user: "u1", at: scenarioStart)
-        let first = try temporary.store.ingest([event], engine: engine, now: scenarioStart)
-        let second = try temporary.store.ingest([event, event], engine: engine, now: scenarioStart)
+        let first = try await temporary.store.ingest([event], now: scenarioStart)
+        let second = try await temporary.store.ingest([event, event], now: scenarioStart)
         #expect(first.accepted == 1 && first.decisions.count == 1)
         #expect(second.accepted == 0 && second.duplicates == [event.id, event.id] && second.decisions.isEmpty)
-        #expect(try temporary.store.waitingEntries(for: "u1").count == 1)
+        #expect(try await temporary.store.waitingEntries(for: "u1").count == 1)
     }
 
-    @Test("R14: an exception that arrives before its (earlier) trigger still cancels the wait")
-    func R14_outOfOrder() throws {
-        let temporary = try TemporaryStore()
+    @Test("R14: an exception that arrives before its (earlier) trigger still cancels the wait", arguments: StoreKind.allCases)
+    func R14_outOfOrder(_ kind: StoreKind) async throws {
+        let temporary = try StoreUnderTest(kind)
         var followUp = active("F")
         followUp.trigger = Trigger(kind: .pushReceived, target: "T")
         followUp.delay = .relative(seconds: 86_400)
         followUp.exceptions = [.purchase(productID: nil)]
-        let engine = ConnectorEngine(campaigns: [active("T"), followUp], workspaceTimeZone: utc)
+        try await temporary.store.install(active("T"))
+        try await temporary.store.install(followUp)
         let purchase = makeEvent(.purchase(productID: "x", price: 1, currency: "EUR", quantity: 1), user: "u1", at: scenarioStart.addingTimeInterval(3600))
         let trigger = interact(.pushReceived, "T", user: "u1", at: scenarioStart)
-        _ = try temporary.store.ingest([purchase], engine: engine, now: scenarioStart.addingTimeInterval(7200))
-        let report = try temporary.store.ingest([trigger], engine: engine, now: scenarioStart.addingTimeInterval(7200))
+        _ = try await temporary.store.ingest([purchase], now: scenarioStart.addingTimeInterval(7200))
+        let report = try await temporary.store.ingest([trigger], now: scenarioStart.addingTimeInterval(7200))
         #expect(report.decisions.count == 1)
+        #expect(report.decisions.first?.reason.code == .exceptionBeforeTrigger)
         #expect(report.decisions.first?.reason.text.hasPrefix("cancelled before it began") == true)
-        #expect(try temporary.store.waitingEntries(for: "u1").isEmpty)
+        #expect(try await temporary.store.waitingEntries(for: "u1").isEmpty)
     }
 
-    @Test("a stop cancels waiting users for good; resuming does not replay them (R16)")
-    func R16_stopWhileWaiting() async throws {
-        let temporary = try TemporaryStore()
+    @Test("a stop cancels waiting users for good; resuming does not replay them (R16)", arguments: StoreKind.allCases)
+    func R16_stopWhileWaiting(_ kind: StoreKind) async throws {
+        let temporary = try StoreUnderTest(kind)
         var followUp = active("F")
         followUp.trigger = Trigger(kind: .pushReceived, target: "T")
         followUp.delay = .relative(seconds: 3600)
         try await temporary.store.install(active("T"))
         try await temporary.store.install(followUp)
-        try temporary.store.save(User(id: "u1", addresses: [.push: "tok"]))
-        _ = try temporary.store.ingest([interact(.pushReceived, "T", user: "u1", at: scenarioStart)], now: scenarioStart)
-        _ = try temporary.store.changeStatus(of: "F", to: .stopped, at: scenarioStart.addingTimeInterval(600))
-        _ = try temporary.store.changeStatus(of: "F", to: .active, at: scenarioStart.addingTimeInterval(1200))
+        try await temporary.store.save(User(id: "u1", addresses: [.push: "tok"]))
+        _ = try await temporary.store.ingest([interact(.pushReceived, "T", user: "u1", at: scenarioStart)], now: scenarioStart)
+        _ = try await temporary.store.changeStatus(of: "F", to: .stopped, at: scenarioStart.addingTimeInterval(600))
+        _ = try await temporary.store.changeStatus(of: "F", to: .active, at: scenarioStart.addingTimeInterval(1200))
         try await Scheduler(store: temporary.store, worker: "s").runDue(at: scenarioStart.addingTimeInterval(3600))
         #expect(try await temporary.store.dispatches().isEmpty)
-        #expect(try temporary.store.trace(for: "u1").last?.reason.code == .campaignStopped)
-        #expect(try temporary.store.trace(for: "u1").last?.reason.text.contains("resuming does not replay") == true)
+        #expect(try await temporary.store.trace(for: "u1").last?.reason.code == .campaignStopped)
+        #expect(try await temporary.store.trace(for: "u1").last?.reason.text.contains("resuming does not replay") == true)
     }
 
     @Test("the database survives reopening: state is durable")
