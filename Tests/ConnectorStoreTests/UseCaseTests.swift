@@ -108,7 +108,7 @@ struct UseCaseTests {
 
 /// R25, R14 and R16 through the store protocol, and durability of the SQLite store.
 @Suite("Store behaviour")
-struct SQLiteStoreTests {
+struct StoreBehaviourTests {
     let utc = TimeZone(identifier: "UTC") ?? .current
 
     @Test("R25: an event id ingested twice has no further effect", arguments: StoreKind.allCases)
