@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "Liquid", targets: ["Liquid"]),
         .library(name: "ConnectorCore", targets: ["ConnectorCore"]),
         .library(name: "ConnectorStore", targets: ["ConnectorStore"]),
+        .library(name: "Delivery", targets: ["Delivery"]),
         .executable(name: "connector", targets: ["connector"]),
         .executable(name: "liquid", targets: ["LiquidCLI"]),
     ],
@@ -60,6 +61,12 @@ let package = Package(
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        // Delivery: what turns dispatches into messages (signatures, tracking tokens, retry
+        // timing so far; adapters, providers and the dispatcher come with issue 14).
+        .target(
+            name: "Delivery",
+            dependencies: ["ConnectorCore", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // `liquid`: render templates from the command line or over JSON Lines.
         .executableTarget(
@@ -117,6 +124,10 @@ let package = Package(
         .testTarget(
             name: "ConnectorStoreTests",
             dependencies: ["ChildProcess", "ConnectorStore", "ConnectorCore", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
+            name: "DeliveryTests",
+            dependencies: ["Delivery"]
         ),
         .testTarget(
             name: "LiquidTests",

@@ -1,0 +1,97 @@
+import Crypto
+import Foundation
+
+/// What a tracked link (or the open pixel) stands for: the dispatch, which link of the
+/// message (nil for the open pixel), and the link's alias, if it has one.
+public struct TrackedLink: Sendable, Equatable {
+    public var dispatchID: String
+    public var linkIndex: Int?
+    public var alias: String?
+
+    public init(dispatchID: String, linkIndex: Int?, alias: String? = nil) {
+        self.dispatchID = dispatchID
+        self.linkIndex = linkIndex
+        self.alias = alias
+    }
+}
+
+/// Signed, URL-safe tokens for click and open tracking: the link's fields and a truncated
+/// HMAC-SHA256 (128 bits) under the workspace's tracking key, base64url without padding.
+/// Changing any byte makes ``verify(_:)`` fail; the comparison takes constant time.
+public struct TrackingTokens: Sendable {
+    /// The key's bytes (SymmetricKey is not Sendable here; one is made per use).
+    private let keyBytes: Data
+    private var key: SymmetricKey { SymmetricKey(data: keyBytes) }
+
+    /// - Parameter key: at least 32 bytes (from the configuration; never logged).
+    public init(key: Data) throws(InvalidKey) {
+        guard key.count >= 32 else { throw InvalidKey() }
+        keyBytes = key
+    }
+
+    /// A tracking key shorter than 32 bytes.
+    public struct InvalidKey: Error, Equatable, CustomStringConvertible {
+        public var description: String { "the tracking key must be at least 32 bytes" }
+    }
+
+    /// The token for `link`.
+    public func token(for link: TrackedLink) -> String {
+        let payload = Data(Self.encode(link).utf8)
+        return Self.base64URL(payload) + "." + Self.base64URL(mac(payload))
+    }
+
+    /// The link a token stands for, or nil if it was not made with this key or was changed.
+    public func verify(_ token: String) -> TrackedLink? {
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 2, let payload = Self.decodeBase64URL(parts[0]), let tag = Self.decodeBase64URL(parts[1]),
+              tag.count == 16 else { return nil }
+        // Only the canonical spelling: base64's last character carries spare bits that a
+        // decoder ignores, so another spelling of the same bytes is a changed token.
+        guard Self.base64URL(payload) == parts[0], Self.base64URL(tag) == parts[1] else { return nil }
+        // Constant time: the full code is recomputed and compared without an early exit.
+        let expected = mac(payload)
+        var difference: UInt8 = 0
+        for (a, b) in zip(expected, tag) { difference |= a ^ b }
+        guard difference == 0 else { return nil }
+        return Self.decode(String(decoding: payload, as: UTF8.self))
+    }
+
+    private func mac(_ payload: Data) -> Data {
+        Data(HMAC<SHA256>.authenticationCode(for: payload, using: key)).prefix(16)
+    }
+
+    /// `dispatch|index|alias`, each percent-encoded so `|` cannot appear inside.
+    private static func encode(_ link: TrackedLink) -> String {
+        [link.dispatchID, link.linkIndex.map(String.init) ?? "", link.alias ?? ""]
+            .map { $0.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_."))) ?? "" }
+            .joined(separator: "|")
+    }
+
+    private static func decode(_ text: String) -> TrackedLink? {
+        let fields = text.split(separator: "|", omittingEmptySubsequences: false).map { $0.removingPercentEncoding }
+        guard fields.count == 3, let dispatch = fields[0] ?? nil, !dispatch.isEmpty, let index = fields[1] ?? nil,
+              let alias = fields[2] ?? nil else { return nil }
+        let linkIndex: Int?
+        if index.isEmpty { linkIndex = nil } else {
+            guard let number = Int(index), number >= 0 else { return nil }
+            linkIndex = number
+        }
+        return TrackedLink(dispatchID: dispatch, linkIndex: linkIndex, alias: alias.isEmpty ? nil : alias)
+    }
+
+    static func base64URL(_ data: Data) -> String {
+        var text = data.base64EncodedString()
+        text = text.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+        while text.hasSuffix("=") { text.removeLast() }
+        return text
+    }
+
+    static func decodeBase64URL(_ text: Substring) -> Data? {
+        guard text.utf8.allSatisfy({ ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 || $0 == 95 }) else {
+            return nil
+        }
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        return Data(base64Encoded: base64)
+    }
+}
