@@ -32,36 +32,15 @@ enum DateFilter {
         }
     }
 
-    private static let patterns: [(String, Bool)] = [
-        ("yyyy-MM-dd'T'HH:mm:ssXXXXX", true), ("yyyy-MM-dd'T'HH:mm:ss.SSSXXXXX", true),
-        ("yyyy-MM-dd HH:mm:ss XXXXX", true), ("yyyy-MM-dd HH:mm:ssXXXXX", true),
-        ("EEE, d MMM yyyy HH:mm:ss Z", true),
-        ("yyyy-MM-dd'T'HH:mm:ss", false), ("yyyy-MM-dd HH:mm:ss", false), ("yyyy-MM-dd HH:mm", false),
-        ("yyyy-MM-dd", false), ("MMMM d, yyyy", false), ("MMM d, yyyy", false), ("d MMMM yyyy", false),
-        ("MMMM d, yyyy HH:mm", false), ("yyyy/MM/dd", false), ("MM/dd/yyyy", false),
-    ]
-
     private static func parseString(_ text: String, zone: TimeZone) -> (Date, TimeZone)? {
         if let fast = parseISO(text, zone: zone) { return fast }
-        // Every pattern is ASCII; Foundation's DateFormatter stops the process on some
-        // non-ASCII text (a combining mark: "Incorrect range"), so it never sees any.
-        guard text.utf8.allSatisfy({ $0 < 0x80 }) else { return nil }
-        for (pattern, hasOffset) in patterns {
-            let formatter = DateFormatter()
-            formatter.locale = Locale(identifier: "en_US_POSIX")
-            formatter.timeZone = zone
-            formatter.dateFormat = pattern
-            guard let date = formatter.date(from: text) else { continue }
-            if hasOffset, let offset = offsetSeconds(text) {
-                return (date, TimeZone(secondsFromGMT: offset) ?? zone)
-            }
-            return (date, zone)
-        }
-        return nil
+        guard let parts = WrittenDate.parse(text) else { return nil }
+        return instant(year: parts.year, month: parts.month, day: parts.day, hour: parts.hour, minute: parts.minute,
+                       second: parts.second, fraction: 0, offset: parts.offset, zone: zone)
     }
 
     /// `yyyy-MM-dd`, optionally `[T ]HH:mm[:ss[.fff]]` and `Z`/`±hh:mm`/`±hhmm`, parsed by
-    /// hand: the common case, without building a DateFormatter.
+    /// hand: the common case.
     static func parseISO(_ text: String, zone: TimeZone) -> (Date, TimeZone)? {
         let b = Array(text.utf8)
         func number(_ at: Int, _ count: Int) -> Int? {
@@ -109,6 +88,15 @@ enum DateFilter {
                 return nil
             }
         }
+        return instant(year: year, month: month, day: day, hour: hour, minute: minute, second: second, fraction: fraction,
+                       offset: offset, zone: zone)
+    }
+
+    /// The instant of a local date and time: at `offset` seconds east of UTC when given
+    /// (then in that offset's zone), else in `zone`.
+    // swiftlint:disable:next function_parameter_count
+    private static func instant(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int, fraction: Double,
+                                offset: Int?, zone: TimeZone) -> (Date, TimeZone) {
         let days = CivilDate.days(year: year, month: month, day: day)
         let local = Double(days * 86_400 + hour * 3600 + minute * 60 + second) + fraction
         if let offset {
@@ -118,16 +106,6 @@ enum DateFilter {
         let guess = Date(timeIntervalSince1970: local)
         let zoneOffset = zone.secondsFromGMT(for: guess.addingTimeInterval(-Double(zone.secondsFromGMT(for: guess))))
         return (Date(timeIntervalSince1970: local - Double(zoneOffset)), zone)
-    }
-
-    /// The UTC offset written at the end of a date string (`Z`, `+02:00`, `-0500`).
-    private static func offsetSeconds(_ text: String) -> Int? {
-        if text.hasSuffix("Z") { return 0 }
-        let tail = text.suffix(6)
-        guard let signIndex = tail.lastIndex(where: { $0 == "+" || $0 == "-" }) else { return nil }
-        let digits = tail[tail.index(after: signIndex)...].filter(\.isNumber)
-        guard digits.count == 4, let hours = Int(digits.prefix(2)), let minutes = Int(digits.suffix(2)) else { return nil }
-        return (tail[signIndex] == "-" ? -1 : 1) * (hours * 3600 + minutes * 60)
     }
 
     private static let dayNames = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
@@ -229,6 +207,15 @@ package enum CivilDate {
         let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
         let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
         return era * 146_097 + dayOfEra - 719_468
+    }
+
+    /// 28 to 31.
+    static func daysInMonth(year: Int, month: Int) -> Int {
+        switch month {
+        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
     }
 
     static func civil(days: Int) -> (year: Int, month: Int, day: Int) {
