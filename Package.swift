@@ -99,7 +99,8 @@ let package = Package(
         .executableTarget(
             name: "liquid-bench",
             dependencies: ["Liquid"],
-            path: "Benchmarks/LiquidBenchmark"
+            path: "Benchmarks/LiquidBenchmark",
+            exclude: ["python_liquid_bench.py"]  // the anchor it runs, not a source of its own
         ),
         // Engine + store benchmark: `swift build -c release && .build/release/engine-bench`.
         .executableTarget(

@@ -63,7 +63,7 @@ final class ByUserIndex: Sendable {
                 """)
         }
         database = try DatabaseQueue(path: StateIndexFile.path(for: storePath), configuration: configuration)
-        try write { db in try StateIndexFile.verifyOrRebuild(db) }
+        _ = try write { db in try StateIndexFile.verifyOrRebuild(db) }
         let notes = self.notes
         try pool.read { db in try Self.loadUnindexed(db, user: nil, into: notes) }
     }

@@ -88,7 +88,7 @@ enum BrazeFilters {
         filters["sha512"] = digest { Data(SHA512.hash(data: $0)) }
         // HMACs: the value is the message, the argument the key; `_hex` or `_base64` says
         // how the signature is written (no suffix: hex, as `hmac_sha1` was named before).
-        for (name, function) in [("hmac_sha1", hmac(Insecure.SHA1.self)), ("hmac_sha256", hmac(SHA256.self)), ("hmac_sha512", hmac(SHA512.self))] {
+        for (name, function) in [("hmac_sha1", hmac(.sha1)), ("hmac_sha256", hmac(.sha256)), ("hmac_sha512", hmac(.sha512))] {
             filters[name] = signature(function, base64: false)
             filters[name + "_hex"] = signature(function, base64: false)
             filters[name + "_base64"] = signature(function, base64: true)
@@ -126,9 +126,18 @@ enum BrazeFilters {
         }
     }
 
+    private enum HMACHash: Sendable { case sha1, sha256, sha512 }
+
     /// An HMAC function over (key, message).
-    private static func hmac<H: HashFunction>(_: H.Type) -> @Sendable (Data, Data) -> Data {
-        { key, message in Data(HMAC<H>.authenticationCode(for: message, using: SymmetricKey(data: key))) }
+    private static func hmac(_ hash: HMACHash) -> @Sendable (Data, Data) -> Data {
+        { key, message in
+            let key = SymmetricKey(data: key)
+            switch hash {
+            case .sha1: return Data(HMAC<Insecure.SHA1>.authenticationCode(for: message, using: key))
+            case .sha256: return Data(HMAC<SHA256>.authenticationCode(for: message, using: key))
+            case .sha512: return Data(HMAC<SHA512>.authenticationCode(for: message, using: key))
+            }
+        }
     }
 
     private static func signature(_ function: @escaping @Sendable (Data, Data) -> Data, base64: Bool) -> Filter {
