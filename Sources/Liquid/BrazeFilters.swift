@@ -101,14 +101,17 @@ enum BrazeFilters {
     /// Unreserved plus RFC 2396's marks and reserved characters: what `url_escape` keeps.
     static let uriKept: Set<UInt8> = unreserved.union(Array("!*'();/?:@&=+$,[]".utf8))
 
-    /// `text` with every UTF-8 byte outside `kept` written as `%XX` (upper-case hex).
-    static func percentEncode(_ text: String, keeping kept: Set<UInt8>) -> String {
+    /// `text` with every UTF-8 byte outside `kept` written as `%XX` (upper-case hex), and
+    /// spaces as `+` with `spaceAsPlus` (form encoding).
+    static func percentEncode(_ text: String, keeping kept: Set<UInt8>, spaceAsPlus: Bool = false) -> String {
         let hex = Array("0123456789ABCDEF".utf8)
         var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count)
         for byte in text.utf8 {
             if kept.contains(byte) {
                 out.append(byte)
+            } else if spaceAsPlus, byte == UInt8(ascii: " ") {
+                out.append(UInt8(ascii: "+"))
             } else {
                 out.append(UInt8(ascii: "%"))
                 out.append(hex[Int(byte >> 4)])

@@ -108,8 +108,8 @@ enum DateFilter {
         return (Date(timeIntervalSince1970: local - Double(zoneOffset)), zone)
     }
 
-    private static let dayNames = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
-    private static let monthNames = ["January", "February", "March", "April", "May", "June", "July", "August",
+    static let dayNames = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
+    static let monthNames = ["January", "February", "March", "April", "May", "June", "July", "August",
                                      "September", "October", "November", "December"]
 
     // swiftlint:disable:next cyclomatic_complexity function_body_length

@@ -298,24 +298,11 @@ enum StringFilters {
 
     /// `application/x-www-form-urlencoded` as Ruby's CGI.escape writes it.
     static func formEncode(_ text: String) -> String {
-        let hex = Array("0123456789ABCDEF".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(text.utf8.count + 8)
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"), UInt8(ascii: "*"):
-                out.append(byte)
-            case UInt8(ascii: " "):
-                out.append(UInt8(ascii: "+"))
-            default:
-                out.append(UInt8(ascii: "%"))
-                out.append(hex[Int(byte >> 4)])
-                out.append(hex[Int(byte & 15)])
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
+        BrazeFilters.percentEncode(text, keeping: formKept, spaceAsPlus: true)
     }
+
+    /// What `url_encode` (Ruby's `CGI.escape`) leaves alone: unreserved characters and `*`.
+    static let formKept: Set<UInt8> = BrazeFilters.unreserved.union([UInt8(ascii: "*")])
 
     static func base64Decode(_ text: String) throws(LiquidError) -> LiquidValue {
         var padded = text

@@ -11,9 +11,8 @@ enum WrittenDate {
         case mark(UInt8)
     }
 
-    private static let months = ["january", "february", "march", "april", "may", "june", "july", "august",
-                                 "september", "october", "november", "december"]
-    private static let days = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"]
+    private static let months = DateFilter.monthNames.map { $0.lowercased() }
+    private static let days = DateFilter.dayNames.map { $0.lowercased() }
 
     /// The parts of a date and time, or nil when the text is none of the forms.
     struct Parts: Equatable {
