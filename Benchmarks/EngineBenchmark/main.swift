@@ -88,7 +88,7 @@ let start = Date(timeIntervalSince1970: 1_772_445_600)
 var campaigns: [Campaign] = []
 let history = StatusHistory([StatusChange(.active, at: start.addingTimeInterval(-86_400))])
 for i in 0..<50 {
-    let message: [Channel: ChannelMessage] = [.push: ChannelMessage(["title": "Hello", "body": "Hi {{ ${first_name} }}"])]
+    let message: [Channel: ChannelContent] = [.push: .push(PushContent(title: "Hello", body: "Hi {{ ${first_name} }}"))]
     campaigns.append(Campaign(id: CampaignID("O\(i)"), history: history, messages: message))
     // Half the follow-ups are for pro users only; all need a push token.
     let audience: Segment = i.isMultiple(of: 2) ? .all([.reachable(.push), .attribute("plan", .equals(.string("pro")))]) : .reachable(.push)
@@ -359,7 +359,7 @@ try store.save((0..<waitingCount).filter { $0 % 10 < 2 }.map { index in
 func runSchedulers(_ workers: Int, at now: Date) throws -> (Int, Int, Double) {
     let counts = Mutex((settled: 0, sent: 0))
     let failure = Mutex<(any Error)?>(nil)
-    let elapsed = try seconds {
+    let elapsed = seconds {
         DispatchQueue.concurrentPerform(iterations: workers) { index in
             let worker = WorkerID("bench-\(index)")
             do {

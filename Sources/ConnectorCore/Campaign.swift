@@ -12,7 +12,7 @@ public struct Campaign: Codable, Sendable, Equatable {
     public var channels: [Channel]
     /// What it sends on each channel: named Liquid templates (a push's `title` and `body`,
     /// an email's `subject` and `html`), rendered at send time from this version (R21).
-    public var messages: [Channel: ChannelMessage]
+    public var messages: [Channel: ChannelContent]
     /// Who may receive it (R5). Default: everyone.
     public var audience: Segment
     /// For a follow-up: the interaction that triggers it (R2). Nil for scheduled/API campaigns.
@@ -44,7 +44,7 @@ public struct Campaign: Codable, Sendable, Equatable {
         version: Int = 1,
         history: StatusHistory = StatusHistory(),
         channels: [Channel] = [.push],
-        messages: [Channel: ChannelMessage] = [:],
+        messages: [Channel: ChannelContent] = [:],
         audience: Segment = .everyone,
         trigger: Trigger? = nil,
         delay: ScheduleDelay = .immediate,
@@ -80,27 +80,6 @@ public struct Campaign: Codable, Sendable, Equatable {
 
     /// Whether the audience is checked again when the entry is due (R5).
     public var rechecksAudience: Bool { recheckAudienceAtSend ?? (delay != .immediate) }
-}
-
-/// The content of a campaign on one channel: named Liquid templates. Which names a channel
-/// needs is the channel adapter's business; the engine only carries them.
-public struct ChannelMessage: Codable, Sendable, Equatable {
-    /// Template source by field name.
-    public var fields: [String: String]
-
-    public init(_ fields: [String: String]) {
-        self.fields = fields
-    }
-
-    /// The fields a campaign file may give each channel's message (each a Liquid template).
-    public static let knownFields: [Channel: [String]] = [
-        .email: ["from", "from_name", "reply_to", "subject", "preheader", "html", "text"],
-        .sms: ["from", "body"],
-        .push: ["title", "subtitle", "body", "image", "deep_link", "sound", "category", "collapse_id"],
-        .webhook: ["method", "url", "body"],
-        .inAppMessage: ["header", "body", "image"],
-        .contentCard: ["title", "description", "image", "link"],
-    ]
 }
 
 /// "Interacted with campaign": kind, target, optional detail (R2).

@@ -31,20 +31,7 @@ extension CampaignNode {
                 guard campaign.channels.contains(channel) else {
                     throw node.fail("the campaign does not send on \(name) (channels: \(campaign.channels.map(\.rawValue).joined(separator: ", "))); add it to channels or remove this message")
                 }
-                try node.allowOnly(ChannelMessage.knownFields[channel] ?? [])
-                var fields: [String: String] = [:]
-                for (field, _) in try node.object() {
-                    let source = try node.child(field).string()
-                    // Parsed at load (Braze's dialect), so a syntax error stops the file, not a send.
-                    do {
-                        _ = try Template(source, dialect: .braze)
-                    } catch {
-                        let place = error.line.map { "line \($0), column \(error.column ?? 1): " } ?? ""
-                        throw node.child(field).fail("\(place)\(error.kind): \(error.message)")
-                    }
-                    fields[field] = source
-                }
-                campaign.messages[channel] = ChannelMessage(fields)
+                campaign.messages[channel] = try node.channelContent(channel)
             }
         }
         if !child("trigger").isMissing {

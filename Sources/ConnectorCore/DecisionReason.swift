@@ -79,6 +79,8 @@ public struct DecisionReason: Sendable, Hashable, CustomStringConvertible {
         /// The follow-up was stopped (or archived): its waiting entries are cancelled for
         /// good (R16).
         public static let campaignStopped = Code(rawValue: "campaign_stopped")
+        /// Delivery: the provider accepted the message (R22).
+        public static let accepted = Code(rawValue: "accepted")
     }
 
     /// What kind of reason it is.

@@ -49,14 +49,61 @@ extension SQLiteStore {
             reason = why
         case .dead(let why), .badAddress(let why), .aborted(let why), .possiblySent(let why): reason = why
         }
-        return try write { db in
-            try db.execute(sql: """
-                UPDATE outbox SET state = ?, claimed_by = NULL, lease_until = NULL, ready_at = ?, reclaimed = 0,
-                                  provider_message_id = COALESCE(?, provider_message_id), reason_code = ?, reason = ?, updated_at = ?
-                WHERE dispatch_id = ? AND state = 'sending' AND claimed_by = ?
-                """, arguments: [outcome.state.rawValue, readyAt, providerID, reason?.code.rawValue, reason?.text,
-                                 now.timeIntervalSince1970, dispatch, worker.rawValue])
-            return db.changesCount > 0
+        // A receipt (R22) is an event ingested in the transaction that marks the dispatch
+        // sent, so it can trigger follow-ups and is never lost or doubled.
+        ingestLock.lock()
+        defer { ingestLock.unlock() }
+        let current = decider.withLock { $0 }
+        var accepted: [UInt64: Double] = [:]
+        let finished: Bool
+        do {
+            finished = try write { db in
+                guard let json = try Data.fetchOne(db, sql: "SELECT json FROM outbox WHERE dispatch_id = ? AND state = 'sending' AND claimed_by = ?",
+                                                   arguments: [dispatch, worker.rawValue]) else { return false }
+                try db.execute(sql: """
+                    UPDATE outbox SET state = ?, claimed_by = NULL, lease_until = NULL, ready_at = ?, reclaimed = 0,
+                                      provider_message_id = COALESCE(?, provider_message_id), reason_code = ?, reason = ?, updated_at = ?
+                    WHERE dispatch_id = ?
+                    """, arguments: [outcome.state.rawValue, readyAt, providerID, reason?.code.rawValue, reason?.text,
+                                     now.timeIntervalSince1970, dispatch])
+                let sent = try JSONDecoder().decode(Dispatch.self, from: json)
+                let writer = WriteTransaction(db, unindexed: index.notes)
+                if outcome.state.isFinal {
+                    try writer.trace(sent.userID, now, sent.followUp, .delivered, reason ?? DecisionReason(.accepted, "accepted by the provider" + (providerID.map { " as \($0)" } ?? "")))
+                }
+                if case .sent = outcome, let kind = Self.receiptKind(sent.channel) {
+                    let receipt = Event(id: EventID("rcpt_" + sent.id), userID: sent.userID, time: now,
+                                        payload: .interaction(Interaction(kind: kind, campaign: sent.followUp)))
+                    let hash = StableHash.value(receipt.id.rawValue)
+                    let seenBefore = seen.withLock { $0.contains(hash) }
+                    var report = IngestReport()
+                    try record(receipt, EventRow(receipt), hash: hash, seenBefore: seenBefore, &accepted, engine: current.engine,
+                               now: now, writer, &report)
+                }
+                return true
+            }
+        } catch {
+            try? pool.read { db in try index.reload(db) }
+            throw error
+        }
+        if !accepted.isEmpty {
+            seen.withLock { remembered in
+                for (hash, time) in accepted { remembered.insert(hash, time: time, now: now.timeIntervalSince1970) }
+            }
+        }
+        index.afterCommit(newEvents: accepted.count)
+        return finished
+    }
+
+    /// R22: the interaction that says a dispatch on `channel` was accepted; in-app messages
+    /// and content cards are received when viewed, which the app reports.
+    static func receiptKind(_ channel: Channel) -> InteractionKind? {
+        switch channel {
+        case .email: return .emailReceived
+        case .sms: return .smsReceived
+        case .push: return .pushReceived
+        case .webhook: return .webhookReceived
+        case .inAppMessage, .contentCard: return nil
         }
     }
 

@@ -9,7 +9,7 @@ import Foundation
 /// (a waiting entry, a cancellation, a dispatch, a control-group enrolment, a trace line)
 /// is written in the transaction that made the decision.
 public typealias Store = CampaignRepository & UserRepository & WorkspaceRepository & EventIngestion & WaitQueue
-    & DispatchOutbox & DecisionTrace
+    & DispatchOutbox & DecisionTrace & MessageLog & SuppressionList
 
 /// Campaigns and their versions and lifecycle. The store decides with what it holds: a
 /// save or a status change takes effect for the next event and the next due entry, with
@@ -116,4 +116,28 @@ public protocol DispatchOutbox: Sendable {
 public protocol DecisionTrace: Sendable {
     /// The decision trace of a user, oldest first.
     func trace(for user: UserID) async throws -> [TraceRecord]
+}
+
+/// Rendered messages the store keeps: what the sandbox provider captured, and the in-app
+/// messages and content cards of users' feeds.
+public protocol MessageLog: Sendable {
+    /// Keeps a message; keeping the same dispatch again changes nothing (so a resend after
+    /// a crash is harmless). Returns false if it was already kept.
+    @discardableResult
+    func keep(_ message: KeptMessage) async throws -> Bool
+    /// Kept messages, newest first.
+    func keptMessages(_ filter: KeptMessageFilter) async throws -> [KeptMessage]
+    /// Marks a feed message dismissed (a dismissed card leaves the feed); false if unknown.
+    @discardableResult
+    func dismiss(dispatch: String, at time: Date) async throws -> Bool
+}
+
+/// Addresses that must not be sent to again (bounced, invalid, dead push tokens).
+public protocol SuppressionList: Sendable {
+    /// Suppresses `address` on `channel`, recording why in the user's trace.
+    func suppress(_ suppression: Suppression) async throws
+    /// The suppression of an address, if any.
+    func suppression(of address: String, on channel: Channel) async throws -> Suppression?
+    /// Suppressions, newest first.
+    func suppressions(limit: Int) async throws -> [Suppression]
 }

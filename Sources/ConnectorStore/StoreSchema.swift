@@ -174,6 +174,17 @@ extension SQLiteStore {
                 CREATE INDEX dispatch_attempt_dispatch ON dispatch_attempt (dispatch_id, seq);
                 """)
         }
+        migrator.registerMigration("012 kept messages and suppressions") { db in
+            try db.execute(sql: """
+                CREATE TABLE kept_message (
+                    dispatch_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, campaign_id TEXT NOT NULL, channel TEXT NOT NULL,
+                    provider TEXT NOT NULL, at REAL NOT NULL, expires_at REAL, dismissed_at REAL, json BLOB NOT NULL);
+                CREATE INDEX kept_message_user ON kept_message (user_id, channel, at);
+                CREATE TABLE suppression (
+                    channel TEXT NOT NULL, address TEXT NOT NULL, user_id TEXT NOT NULL, at REAL NOT NULL,
+                    reason_code TEXT NOT NULL, reason TEXT NOT NULL, PRIMARY KEY (channel, address)) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

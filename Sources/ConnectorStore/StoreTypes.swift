@@ -248,6 +248,10 @@ public enum TraceAction: String, Sendable, Hashable, CaseIterable, Codable {
     case held
     /// Held back in the control group (R17).
     case control
+    /// An address was suppressed (bad address, dead push token); no later send goes to it.
+    case suppressed
+    /// A dispatch reached its end: accepted by the provider, dead, aborted or possibly sent.
+    case delivered
 }
 
 /// One line of the decision trace.
@@ -260,4 +264,69 @@ public struct TraceRecord: Sendable, Equatable {
     /// Why: a stable code and the text. Lines written before the store recorded codes
     /// (schema 010) have an empty code.
     public var reason: DecisionReason
+}
+
+/// A rendered message the store keeps (see ``MessageLog``).
+public struct KeptMessage: Sendable, Equatable {
+    public var dispatchID: String
+    public var userID: UserID
+    public var campaign: CampaignID
+    public var channel: Channel
+    /// The configured name of the provider that kept it (`sandbox`, `feed`).
+    public var provider: String
+    public var at: Date
+    /// When it leaves the feed unseen, if ever.
+    public var expiresAt: Date?
+    public var dismissedAt: Date?
+    /// The rendered message as JSON.
+    public var json: Data
+
+    public init(dispatchID: String, userID: UserID, campaign: CampaignID, channel: Channel, provider: String, at: Date,
+                expiresAt: Date? = nil, dismissedAt: Date? = nil, json: Data) {
+        self.dispatchID = dispatchID
+        self.userID = userID
+        self.campaign = campaign
+        self.channel = channel
+        self.provider = provider
+        self.at = at
+        self.expiresAt = expiresAt
+        self.dismissedAt = dismissedAt
+        self.json = json
+    }
+}
+
+/// Which kept messages to read.
+public struct KeptMessageFilter: Sendable, Equatable {
+    public var user: UserID?
+    public var channel: Channel?
+    public var dispatchID: String?
+    /// Only messages neither dismissed nor expired at this time (a user's live feed).
+    public var liveAt: Date?
+    public var limit: Int
+
+    public init(user: UserID? = nil, channel: Channel? = nil, dispatchID: String? = nil, liveAt: Date? = nil, limit: Int = 100) {
+        self.user = user
+        self.channel = channel
+        self.dispatchID = dispatchID
+        self.liveAt = liveAt
+        self.limit = limit
+    }
+}
+
+/// An address no message goes to any more.
+public struct Suppression: Sendable, Equatable {
+    public var channel: Channel
+    public var address: String
+    /// The user whose send found it bad (the trace records it there).
+    public var userID: UserID
+    public var at: Date
+    public var reason: DecisionReason
+
+    public init(channel: Channel, address: String, userID: UserID, at: Date, reason: DecisionReason) {
+        self.channel = channel
+        self.address = address
+        self.userID = userID
+        self.at = at
+        self.reason = reason
+    }
 }

@@ -38,7 +38,7 @@ struct CampaignDefinitionTests {
     func messages() throws {
         let text = "id: m\nchannels: [push, email]\nmessages:\n  push: { title: 'Hi {{ ${first_name} }}', body: Sale }\n"
         let campaign = try CampaignFileReader.campaign(from: text, file: "m.yaml")
-        #expect(campaign.messages == [.push: ChannelMessage(["title": "Hi {{ ${first_name} }}", "body": "Sale"])])
+        #expect(campaign.messages == [.push: .push(PushContent(title: "Hi {{ ${first_name} }}", body: "Sale"))])
         let warnings = CampaignValidator.validate([campaign]).filter { $0.severity == .warning }
         #expect(warnings.map(\.field) == ["messages.email"])
     }
@@ -82,7 +82,7 @@ struct CampaignDefinitionTests {
         ("trigger: { kind: push_opened, campaign: '' }", "trigger.campaign", "must not be empty"),
         ("window: { start: 2026-02-30T00:00:00Z, end: 2026-03-01T00:00:00Z }", "window.start", "not an RFC 3339 time"),
         ("window: { start: '1969-01-01T00:00:00Z', end: '2026-03-01T00:00:00Z' }", "window.start", "outside the supported times"),
-        ("channels: [push]\nmessages: { push: { body: \"{% if x %}open\" } }", "messages.push.body", "line 1, column 1: syntax error"),
+        ("channels: [push]\nmessages: { push: { body: \"{% if x %}open\" } }", "messages.push.body", "1:1: syntax error"),
         ("channels: [push]\nmessages: { push: { body: \"{{ x | nope }}\" } }", "messages.push.body", "unknown filter"),
         ("channels: [push]\nmessages: { push: { titel: Hi } }", "messages.push.titel", "did you mean 'title'?"),
         // Found by fuzzing: Yams stops the process on a key that is not text (issue 18).

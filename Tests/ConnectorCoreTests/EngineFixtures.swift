@@ -12,7 +12,7 @@ let day: TimeInterval = 86_400
 func activeSince(_ date: Date) -> StatusHistory { StatusHistory([StatusChange(.active, at: date)]) }
 
 /// A push message, so campaigns have content (R21).
-let pushMessage: [Channel: ChannelMessage] = [.push: ChannelMessage(["title": "Hi {{ ${first_name} }}", "body": "15% off"])]
+let pushMessage: [Channel: ChannelContent] = [.push: .push(PushContent(title: "Hi {{ ${first_name} }}", body: "15% off"))]
 
 /// The original campaign T, active for a week before Monday.
 let original = Campaign(id: "T", history: activeSince(at(-7 * day)), channels: [.push], messages: pushMessage)

@@ -176,7 +176,7 @@ struct CampaignVersionTests {
         #expect(try temporary.store.save(followUp).version == 1, "saving the same settings again is not a new version")
         followUp.delay = .relative(seconds: 7200)
         #expect(try temporary.store.save(followUp).version == 2)
-        followUp.messages = [.push: ChannelMessage(["body": "new copy"])]
+        followUp.messages = [.push: content(.push, "new copy")]
         #expect(try temporary.store.save(followUp).version == 3, "new content is a new version (R21)")
         followUp.messages = [:]
         followUp.delay = .relative(seconds: 7200)
@@ -187,7 +187,7 @@ struct CampaignVersionTests {
         let versions = try temporary.store.campaignVersions(of: "F")
         #expect(versions.map(\.version) == [1, 2, 3, 4])
         #expect(versions.map(\.delay) == [.relative(seconds: 3600), .relative(seconds: 7200), .relative(seconds: 7200), .relative(seconds: 7200)])
-        #expect(versions[2].messages[.push]?.fields["body"] == "new copy")
+        #expect(versions[2].messages[.push] == content(.push, "new copy"))
 
         // A waiting entry records the version that was live when it began.
         let engine = ConnectorEngine(campaigns: try temporary.store.campaigns(), workspaceTimeZone: TimeZone(identifier: "UTC") ?? .current)

@@ -271,7 +271,7 @@ struct SchedulerTests {
         let temporary = try await waitingUsers(kind, 1)
         let store = temporary.store
         var edited = try #require(try await store.campaigns().first { $0.id == "F" })
-        edited.messages[.push] = ChannelMessage(["body": "New text {{ ${first_name} }}"])
+        edited.messages[.push] = content(.push, "New text {{ ${first_name} }}")
         let saved = try await store.save(edited)
         #expect(saved.version == 2)
         #expect(try await store.waitingEntries(for: "u0").map(\.campaignVersion) == [1])

@@ -53,9 +53,22 @@ func active(_ id: CampaignID, channels: [Channel] = [.push]) -> Campaign {
 }
 
 /// A message on each channel, so campaigns have content (R21).
-func messages(for channels: [Channel]) -> [Channel: ChannelMessage] {
-    Dictionary(uniqueKeysWithValues: channels.map { ($0, ChannelMessage(["body": "Hello {{ ${first_name} }}"])) })
+func messages(for channels: [Channel]) -> [Channel: ChannelContent] {
+    Dictionary(uniqueKeysWithValues: channels.map { ($0, content($0, "Hello {{ ${first_name} }}")) })
 }
+
+/// The smallest content on `channel` with `text` as its main template.
+func content(_ channel: Channel, _ text: String) -> ChannelContent {
+    switch channel {
+    case .email: return .email(EmailContent(fromAddress: "shop@example.com", subject: text, text: text))
+    case .sms: return .sms(SMSContent(body: text))
+    case .push: return .push(PushContent(body: text))
+    case .webhook: return .webhook(WebhookContent(url: "http://127.0.0.1:9/hook", body: text))
+    case .inAppMessage: return .inAppMessage(InAppMessageContent(body: text))
+    case .contentCard: return .contentCard(ContentCardContent(title: text))
+    }
+}
+
 
 /// A connection to a store's file with its index file attached (as the store's own
 /// connections have it), for tests that look at the tables.
