@@ -62,11 +62,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // Delivery: what turns dispatches into messages (signatures, tracking tokens, retry
-        // timing so far; adapters, providers and the dispatcher come with issue 14).
+        // Delivery: channel adapters render content, providers send it, the dispatcher
+        // drives the outbox (retries, failover, breakers, rate limits, suppressions).
         .target(
             name: "Delivery",
-            dependencies: ["ConnectorCore", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "ConnectorCore", "ConnectorStore", "CurlTransport", "Liquid",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // `liquid`: render templates from the command line or over JSON Lines.
         .executableTarget(
@@ -128,7 +133,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DeliveryTests",
-            dependencies: ["Delivery"]
+            dependencies: ["Delivery", "ChildProcess", "ConnectorStore", "ConnectorCore", "CurlTransport"]
         ),
         .testTarget(
             name: "LiquidTests",

@@ -5,7 +5,8 @@ import GRDB
 /// The outbox: dispatches claimed with leases, their attempts and outcomes.
 extension SQLiteStore {
     static let outboxColumns = """
-        json, created_at, state, attempts, ready_at, claimed_by, lease_until, provider_message_id, reason_code, reason, updated_at, reclaimed
+        json, created_at, state, attempts, ready_at, claimed_by, lease_until, provider_message_id, reason_code, reason, updated_at, reclaimed,
+        send_started_at
         """
 
     public func claimDispatches(at now: Date, worker: WorkerID, lease: TimeInterval, limit: Int) throws -> [OutboxItem] {
@@ -22,6 +23,14 @@ extension SQLiteStore {
                 """, arguments: [worker.rawValue, time + max(0, lease), time, limit])
         }
         return try rows.sorted { ($0["seq"] as Int64) < ($1["seq"] as Int64) }.map(Self.outboxItem)
+    }
+
+    public func beginSend(_ dispatch: String, worker: WorkerID, at now: Date) throws -> Bool {
+        try write { db in
+            try db.execute(sql: "UPDATE outbox SET send_started_at = ? WHERE dispatch_id = ? AND state = 'sending' AND claimed_by = ?",
+                           arguments: [now.timeIntervalSince1970, dispatch, worker.rawValue])
+            return db.changesCount > 0
+        }
     }
 
     public func recordAttempt(_ attempt: DeliveryAttempt, dispatch: String, worker: WorkerID) throws -> Bool {
@@ -61,7 +70,7 @@ extension SQLiteStore {
                 guard let json = try Data.fetchOne(db, sql: "SELECT json FROM outbox WHERE dispatch_id = ? AND state = 'sending' AND claimed_by = ?",
                                                    arguments: [dispatch, worker.rawValue]) else { return false }
                 try db.execute(sql: """
-                    UPDATE outbox SET state = ?, claimed_by = NULL, lease_until = NULL, ready_at = ?, reclaimed = 0,
+                    UPDATE outbox SET state = ?, claimed_by = NULL, lease_until = NULL, ready_at = ?, reclaimed = 0, send_started_at = NULL,
                                       provider_message_id = COALESCE(?, provider_message_id), reason_code = ?, reason = ?, updated_at = ?
                     WHERE dispatch_id = ?
                     """, arguments: [outcome.state.rawValue, readyAt, providerID, reason?.code.rawValue, reason?.text,
@@ -149,6 +158,7 @@ extension SQLiteStore {
             providerMessageID: row["provider_message_id"],
             reason: code.map { DecisionReason(DecisionReason.Code(rawValue: $0), text ?? "") },
             updatedAt: Date(timeIntervalSince1970: (row["updated_at"] as Double?) ?? row["created_at"]),
-            reclaimed: (row["reclaimed"] as Int64? ?? 0) != 0)
+            reclaimed: (row["reclaimed"] as Int64? ?? 0) != 0,
+            sendStartedAt: (row["send_started_at"] as Double?).map(Date.init(timeIntervalSince1970:)))
     }
 }

@@ -99,6 +99,11 @@ public protocol DispatchOutbox: Sendable {
     /// Claims up to `limit` dispatches ready at `now` (queued, retries due, and sends
     /// whose worker's lease expired) for `worker` until `now + lease`, oldest first.
     func claimDispatches(at now: Date, worker: WorkerID, lease: TimeInterval, limit: Int) async throws -> [OutboxItem]
+    /// Marks that `worker` is about to hand the dispatch to a provider (R25): if it is
+    /// claimed again later without an outcome, the send may have happened. False if
+    /// `worker` does not hold it.
+    @discardableResult
+    func beginSend(_ dispatch: String, worker: WorkerID, at now: Date) async throws -> Bool
     /// Records one try at sending a dispatch `worker` holds; false if it does not hold it.
     @discardableResult
     func recordAttempt(_ attempt: DeliveryAttempt, dispatch: String, worker: WorkerID) async throws -> Bool

@@ -183,6 +183,7 @@ extension SQLiteStore {
                 CREATE TABLE suppression (
                     channel TEXT NOT NULL, address TEXT NOT NULL, user_id TEXT NOT NULL, at REAL NOT NULL,
                     reason_code TEXT NOT NULL, reason TEXT NOT NULL, PRIMARY KEY (channel, address)) WITHOUT ROWID;
+                ALTER TABLE outbox ADD COLUMN send_started_at REAL;
                 """)
         }
         return migrator

@@ -156,9 +156,14 @@ public struct OutboxItem: Sendable, Equatable {
     /// first send may have arrived (send again only with the same idempotency key, or mark
     /// it possibly sent).
     public var reclaimed: Bool
+    /// When a worker last began handing it to a provider without an outcome recorded
+    /// since: on a reclaimed dispatch, the earlier worker may have sent it.
+    public var sendStartedAt: Date?
 
     public init(dispatch: Dispatch, state: DispatchState, attempts: Int = 0, nextAttemptAt: Date? = nil, claimedBy: WorkerID? = nil,
-                leaseUntil: Date? = nil, providerMessageID: String? = nil, reason: DecisionReason? = nil, updatedAt: Date, reclaimed: Bool = false) {
+                leaseUntil: Date? = nil, providerMessageID: String? = nil, reason: DecisionReason? = nil, updatedAt: Date, reclaimed: Bool = false,
+                sendStartedAt: Date? = nil) {
+        self.sendStartedAt = sendStartedAt
         self.dispatch = dispatch
         self.state = state
         self.attempts = attempts

@@ -1,7 +1,7 @@
 import Foundation
 
 /// One link found in a message.
-public struct FoundLink: Sendable, Equatable {
+public struct FoundLink: Codable, Sendable, Equatable {
     /// The link's number among the message's tracked links, from 0 in document order
     /// (a text part continues the numbering of its HTML part).
     public var index: Int

@@ -19,9 +19,9 @@ import Foundation
 /// | 80 × "€" | GSM-7 | 160 | 1 |
 /// | 70 × "ł" | UCS-2 | 70 | 1 |
 /// | 71 × "ł" | UCS-2 | 71 | 2 |
-public struct SMSSegments: Sendable, Equatable {
+public struct SMSSegments: Codable, Sendable, Equatable {
     /// The character encoding of an SMS.
-    public enum Encoding: String, Sendable {
+    public enum Encoding: String, Codable, Sendable {
         /// GSM 03.38's 7-bit default alphabet, with its extension table.
         case gsm7 = "GSM-7"
         /// UTF-16 (UCS-2 on the wire; phones read surrogate pairs).

@@ -1,0 +1,37 @@
+import ConnectorCore
+import Foundation
+
+/// A configured provider with what the dispatcher keeps for it: whether it is a failover
+/// target, its rate limit and its circuit breaker.
+public struct ProviderRoute: Sendable {
+    public let provider: any Provider
+    /// Whether a send that failed (retryably) on an earlier provider of the channel may
+    /// be tried on this one right away. The first provider of a channel is always used.
+    public let failover: Bool
+    public let rateLimit: TokenBucket?
+    public let breaker: CircuitBreaker
+
+    public init(_ provider: any Provider, failover: Bool = false, rateLimit: TokenBucket? = nil, breaker: CircuitBreaker = CircuitBreaker()) {
+        self.provider = provider
+        self.failover = failover
+        self.rateLimit = rateLimit
+        self.breaker = breaker
+    }
+}
+
+/// The providers of each channel, in order: the first is the primary.
+public struct ProviderRoutes: Sendable {
+    public var routes: [Channel: [ProviderRoute]]
+
+    public init(_ routes: [Channel: [ProviderRoute]] = [:]) { self.routes = routes }
+
+    /// Everything to the sandbox (in-app messages and content cards to the feed).
+    public static var sandbox: ProviderRoutes {
+        var routes: [Channel: [ProviderRoute]] = [:]
+        for channel in Channel.allCases {
+            let feed = channel == .inAppMessage || channel == .contentCard
+            routes[channel] = [ProviderRoute(SandboxProvider(name: feed ? "feed" : "sandbox"))]
+        }
+        return ProviderRoutes(routes)
+    }
+}
