@@ -90,6 +90,7 @@ let package = Package(
                 "ConnectorCore",
                 "JSONCore",
                 "ConnectorStore",
+                "Delivery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

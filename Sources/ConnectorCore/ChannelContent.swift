@@ -23,6 +23,42 @@ public enum ChannelContent: Codable, Sendable, Equatable {
         }
     }
 
+    private struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    /// As JSON: `{"push": {...}}`.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        let key = Key(stringValue: channel.rawValue)
+        switch self {
+        case .email(let content): try container.encode(content, forKey: key)
+        case .sms(let content): try container.encode(content, forKey: key)
+        case .push(let content): try container.encode(content, forKey: key)
+        case .webhook(let content): try container.encode(content, forKey: key)
+        case .inAppMessage(let content): try container.encode(content, forKey: key)
+        case .contentCard(let content): try container.encode(content, forKey: key)
+        }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: Key.self)
+        guard container.allKeys.count == 1, let key = container.allKeys.first, let channel = Channel(rawValue: key.stringValue) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "expected one channel key"))
+        }
+        switch channel {
+        case .email: self = .email(try container.decode(EmailContent.self, forKey: key))
+        case .sms: self = .sms(try container.decode(SMSContent.self, forKey: key))
+        case .push: self = .push(try container.decode(PushContent.self, forKey: key))
+        case .webhook: self = .webhook(try container.decode(WebhookContent.self, forKey: key))
+        case .inAppMessage: self = .inAppMessage(try container.decode(InAppMessageContent.self, forKey: key))
+        case .contentCard: self = .contentCard(try container.decode(ContentCardContent.self, forKey: key))
+        }
+    }
+
     /// Every template of the content with its field path in a campaign file
     /// (`subject`, `buttons[1].text`, `headers.X-Campaign`), in file order.
     public var templates: [(path: String, source: String)] {

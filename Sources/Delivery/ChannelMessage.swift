@@ -2,7 +2,7 @@ import ConnectorCore
 import Foundation
 
 /// A message rendered for one user, ready for a provider: what a ``ChannelAdapter``
-/// makes of a campaign's ``ChannelContent``.
+/// makes of a campaign's ``ChannelContent``. As JSON: `{"push": {"token": ..., "body": ...}}`.
 public enum ChannelMessage: Codable, Sendable, Equatable {
     case email(EmailMessage)
     case sms(SMSMessage)
@@ -20,6 +20,41 @@ public enum ChannelMessage: Codable, Sendable, Equatable {
         case .webhook: return .webhook
         case .inAppMessage: return .inAppMessage
         case .contentCard: return .contentCard
+        }
+    }
+
+    private struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        let key = Key(stringValue: channel.rawValue)
+        switch self {
+        case .email(let message): try container.encode(message, forKey: key)
+        case .sms(let message): try container.encode(message, forKey: key)
+        case .push(let message): try container.encode(message, forKey: key)
+        case .webhook(let message): try container.encode(message, forKey: key)
+        case .inAppMessage(let message): try container.encode(message, forKey: key)
+        case .contentCard(let message): try container.encode(message, forKey: key)
+        }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: Key.self)
+        guard container.allKeys.count == 1, let key = container.allKeys.first, let channel = Channel(rawValue: key.stringValue) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "expected one channel key"))
+        }
+        switch channel {
+        case .email: self = .email(try container.decode(EmailMessage.self, forKey: key))
+        case .sms: self = .sms(try container.decode(SMSMessage.self, forKey: key))
+        case .push: self = .push(try container.decode(PushMessage.self, forKey: key))
+        case .webhook: self = .webhook(try container.decode(WebhookMessage.self, forKey: key))
+        case .inAppMessage: self = .inAppMessage(try container.decode(InAppMessage.self, forKey: key))
+        case .contentCard: self = .contentCard(try container.decode(ContentCard.self, forKey: key))
         }
     }
 
@@ -54,6 +89,11 @@ public struct EmailMessage: Codable, Sendable, Equatable {
     public var listUnsubscribe: String?
     /// The links found in the bodies, in order, with their aliases (tracked or not).
     public var links: [FoundLink]
+
+    enum CodingKeys: String, CodingKey {
+        case fromName = "from_name", fromAddress = "from_address", to, replyTo = "reply_to", subject, preheader, html, text, headers
+        case listUnsubscribe = "list_unsubscribe", links
+    }
 
     public init(fromName: String? = nil, fromAddress: String, to: String, replyTo: String? = nil, subject: String, preheader: String? = nil,
                 html: String? = nil, text: String? = nil, headers: [Header] = [], listUnsubscribe: String? = nil, links: [FoundLink] = []) {
@@ -91,7 +131,32 @@ public struct SMSMessage: Codable, Sendable, Equatable {
 
 /// A rendered button (push or in-app message).
 public struct RenderedButton: Codable, Sendable, Equatable {
-    public enum Action: Codable, Sendable, Equatable { case deepLink(String), url(String), close }
+    /// As JSON: `{"deep_link": "app://x"}`, `{"url": "https://x"}` or `{"close": true}`.
+    public enum Action: Codable, Sendable, Equatable {
+        case deepLink(String), url(String), close
+
+        enum CodingKeys: String, CodingKey { case deepLink = "deep_link", url, close }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            switch self {
+            case .deepLink(let link): try container.encode(link, forKey: .deepLink)
+            case .url(let link): try container.encode(link, forKey: .url)
+            case .close: try container.encode(true, forKey: .close)
+            }
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            if let link = try container.decodeIfPresent(String.self, forKey: .deepLink) {
+                self = .deepLink(link)
+            } else if let link = try container.decodeIfPresent(String.self, forKey: .url) {
+                self = .url(link)
+            } else {
+                self = .close
+            }
+        }
+    }
     public var id: String
     public var text: String
     public var action: Action
@@ -110,6 +175,8 @@ public struct PushMessage: Codable, Sendable, Equatable {
         public var title: String?
         public var body: String?
         public var deepLink: String?
+
+        enum CodingKeys: String, CodingKey { case image, title, body, deepLink = "deep_link" }
     }
 
     /// The device token (APNs, FCM, Expo push token, OneSignal subscription id).
@@ -130,6 +197,11 @@ public struct PushMessage: Codable, Sendable, Equatable {
     public var priority: PushContent.Priority
     public var apns: [String: AttributeValue]
     public var fcm: [String: AttributeValue]
+
+    enum CodingKeys: String, CodingKey {
+        case token, title, subtitle, body, image, deepLink = "deep_link", buttons, storyPages = "story_pages", data, badge, sound, category
+        case timeToLive = "ttl", collapseID = "collapse_id", priority, apns, fcm
+    }
 
     public init(token: String, title: String? = nil, subtitle: String? = nil, body: String, image: String? = nil, deepLink: String? = nil,
                 buttons: [RenderedButton] = [], storyPages: [Page] = [], data: [String: String] = [:], badge: Int? = nil,
@@ -181,6 +253,8 @@ public struct InAppMessage: Codable, Sendable, Equatable {
     public var buttons: [RenderedButton]
     public var dismissal: InAppMessageContent.Dismissal
     public var expiresAt: Date?
+
+    enum CodingKeys: String, CodingKey { case userID = "user_id", layout, header, body, image, html, buttons, dismissal, expiresAt = "expires_at" }
 }
 
 /// A rendered content card, kept in the user's feed.
@@ -193,4 +267,23 @@ public struct ContentCard: Codable, Sendable, Equatable {
     public var link: String?
     public var pinned: Bool
     public var expiresAt: Date?
+
+    enum CodingKeys: String, CodingKey { case userID = "user_id", kind, title, description, image, link, pinned, expiresAt = "expires_at" }
+}
+
+/// How delivery writes messages as JSON (kept messages, webhook envelopes, the data of
+/// declarative providers): snake_case field names as in campaign files (each type's
+/// coding keys; a push's `data` keys stay as written), sorted, ISO 8601 dates.
+public func deliveryJSONEncoder() -> JSONEncoder {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    encoder.dateEncodingStrategy = .iso8601
+    return encoder
+}
+
+/// Reads what ``deliveryJSONEncoder()`` writes.
+public func deliveryJSONDecoder() -> JSONDecoder {
+    let decoder = JSONDecoder()
+    decoder.dateDecodingStrategy = .iso8601
+    return decoder
 }

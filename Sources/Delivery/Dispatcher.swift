@@ -46,10 +46,18 @@ public final class Dispatcher: Sendable {
         }
     }
 
-    /// What a drain did, by final state.
+    /// What a drain did: each dispatch's new state, in the order they ended.
     public struct Report: Sendable, Equatable, CustomStringConvertible {
-        public var counts: [DispatchState: Int] = [:]
-        public var total: Int { counts.values.reduce(0, +) }
+        public struct Delivered: Sendable, Equatable {
+            public var dispatch: Dispatch
+            public var outcome: DeliveryOutcome
+        }
+
+        public var delivered: [Delivered] = []
+        public var counts: [DispatchState: Int] {
+            delivered.reduce(into: [:]) { $0[$1.outcome.stateName, default: 0] += 1 }
+        }
+        public var total: Int { delivered.count }
         public init() {}
         public var description: String {
             DispatchState.allCases.compactMap { state in counts[state].map { "\(state.rawValue): \($0)" } }.joined(separator: ", ")
@@ -93,7 +101,7 @@ public final class Dispatcher: Sendable {
         while true {
             let batch = try await deliverBatch()
             guard batch.total > 0 else { return report }
-            for (state, count) in batch.counts { report.counts[state, default: 0] += count }
+            report.delivered += batch.delivered
         }
     }
 
@@ -119,7 +127,7 @@ public final class Dispatcher: Sendable {
         guard !claimed.isEmpty else { return report }
         let campaigns = Dictionary(try await store.campaigns().map { ($0.id, $0) }, uniquingKeysWith: { $1 })
         let users = try await store.users(Set(claimed.map(\.dispatch.userID)))
-        try await withThrowingTaskGroup(of: DispatchState?.self) { group in
+        try await withThrowingTaskGroup(of: Report.Delivered?.self) { group in
             var next = claimed.makeIterator()
             var inFlight = 0
             func add() -> Bool {
@@ -128,8 +136,8 @@ public final class Dispatcher: Sendable {
                 return true
             }
             while inFlight < max(1, configuration.concurrency), add() { inFlight += 1 }
-            while let state = try await group.next() {
-                if let state { report.counts[state, default: 0] += 1 }
+            while let delivered = try await group.next() {
+                if let delivered { report.delivered.append(delivered) }
                 if !add() { inFlight -= 1 }
             }
         }
@@ -137,11 +145,11 @@ public final class Dispatcher: Sendable {
     }
 
     /// Delivers one claimed dispatch; returns its new state (nil if the claim was lost).
-    func deliver(_ item: OutboxItem, campaign: Campaign?, user: User?) async throws -> DispatchState? {
+    func deliver(_ item: OutboxItem, campaign: Campaign?, user: User?) async throws -> Report.Delivered? {
         let dispatch = item.dispatch
         let worker = configuration.worker
-        func finish(_ outcome: DeliveryOutcome) async throws -> DispatchState? {
-            try await store.finish(dispatch.id, worker: worker, as: outcome, at: context.now()) ? outcome.stateName : nil
+        func finish(_ outcome: DeliveryOutcome) async throws -> Report.Delivered? {
+            try await store.finish(dispatch.id, worker: worker, as: outcome, at: context.now()) ? Report.Delivered(dispatch: dispatch, outcome: outcome) : nil
         }
         guard let campaign, let content = campaign.messages[dispatch.channel] else {
             return try await finish(.aborted(DecisionReason(.campaignMissing, "the follow-up or its \(dispatch.channel.rawValue) content is gone")))
@@ -244,7 +252,8 @@ extension ProviderOutcome {
 }
 
 extension DeliveryOutcome {
-    var stateName: DispatchState {
+    /// The dispatch state this outcome leaves it in.
+    public var stateName: DispatchState {
         switch self {
         case .sent: return .sent
         case .retry: return .retrying

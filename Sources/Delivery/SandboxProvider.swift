@@ -15,8 +15,7 @@ public struct SandboxProvider: Provider {
     public func send(_ message: OutgoingMessage, context: ProviderContext) async -> ProviderResult {
         let json: Data
         do {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
+            let encoder = deliveryJSONEncoder()
             json = try encoder.encode(message.message)
         } catch {
             return ProviderResult(.permanent(reason: "the message could not be encoded: \(error)"))

@@ -42,9 +42,7 @@ public struct WebhookProvider: HTTPProvider {
             body = Data((hook.body ?? "").utf8)
         } else {
             do {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys]
-                encoder.dateEncodingStrategy = .iso8601
+                let encoder = deliveryJSONEncoder()
                 body = try encoder.encode(WebhookEnvelope(dispatch: message.dispatch, message: message.message))
             } catch {
                 throw ProviderRequestError("the message could not be encoded as JSON: \(error)")

@@ -7,16 +7,18 @@ struct ConnectorCommand: AsyncParsableCommand {
         commandName: "connector",
         abstract: "Campaign Connector: follow-up messaging engine and service.",
         discussion: """
-            The engine, its store and the libcurl transport work; the service and the channel \
-            adapters are being built. `demo` runs example campaigns through the engine and the \
-            transport; `check-campaigns` checks campaign files; `ingest` feeds JSON Lines events \
-            into a store; `set-status` publishes, stops or archives a campaign; `tick` runs the \
-            scheduler once; `waiting` and `outbox` list entries and dispatches; `workspace` sets the \
-            time zone and frequency caps; `trace` shows why a user got (or did not get) a follow-up.
+            The engine, its store, delivery and the libcurl transport work; the HTTP service is \
+            being built. `demo` runs example campaigns through the engine and the transport; \
+            `check-campaigns` checks campaign files; `ingest` feeds JSON Lines events into a store; \
+            `set-status` publishes, stops or archives a campaign; `tick` runs the scheduler once; \
+            `drain` delivers the outbox through the configured providers; `waiting`, `outbox` and \
+            `messages` list entries, dispatches and kept messages; `workspace` sets the time zone \
+            and frequency caps; `trace` shows why a user got (or did not get) a follow-up.
             """,
         subcommands: [
             DemoCommand.self, CampaignsCheckCommand.self, ImportUsersCommand.self, WorkspaceCommand.self, IngestCommand.self,
-            SetStatusCommand.self, TickCommand.self, WaitingCommand.self, OutboxCommand.self, TraceCommand.self, SendCommand.self,
+            SetStatusCommand.self, TickCommand.self, DrainCommand.self, WaitingCommand.self, OutboxCommand.self, MessagesCommand.self,
+            TraceCommand.self, SendCommand.self,
             IngestSyntheticCommand.self,
         ],
         defaultSubcommand: DemoCommand.self

@@ -1,0 +1,177 @@
+import ConnectorCore
+import CurlTransport
+import Foundation
+import Liquid
+
+/// An HTTP provider described by a YAML file instead of Swift (see
+/// `Templates/providers/` and docs/PROVIDERS.md): the request is Liquid templates fed
+/// with the message, the dispatch and the configured settings; the answer is classified
+/// by rules on status and body.
+///
+/// ```yaml
+/// name: slack-webhook
+/// channels: [webhook, sms, push]
+/// settings:
+///   webhook_url: { required: true, secret: true }
+/// request:
+///   method: POST
+///   url: "{{ settings.webhook_url }}"
+///   headers: { Content-Type: application/json }
+///   body: '{"text": {{ message.body | as_json_string }}}'
+/// response:
+///   message_id: { header: X-Slack-Req-Id }
+///   rules:
+///     - { status: 404, outcome: bad_address }
+/// ```
+public struct DeclarativeProvider: HTTPProvider {
+    /// How the request authenticates.
+    public enum Auth: Sendable {
+        case none
+        case basic(username: Template, password: Template)
+        case bearer(Template)
+        case header(name: String, value: Template)
+        case sigV4(accessKeyID: Template, secretAccessKey: Template, region: Template, service: String)
+    }
+
+    /// Where the service's id for the message is.
+    public enum MessageID: Sendable {
+        case none
+        case header(String)
+        /// A dotted path into a JSON answer (`id`, `messages.0.id`).
+        case json([String])
+    }
+
+    /// One classification rule: the first that matches decides.
+    public struct Rule: Sendable {
+        public var statuses: [ClosedRange<Int>]
+        /// A dotted JSON path and the values (as JSON text) it must equal, if given.
+        public var json: (path: [String], values: [String])?
+        public var bodyContains: String?
+        public var outcome: String
+    }
+
+    public let name: String
+    /// The name of the provider file's kind (`slack-webhook`).
+    public let kind: String
+    public let deduplicates: Bool
+    public let channels: [Channel]
+    let method: String
+    let url: Template
+    let headers: [(String, Template)]
+    let body: Template?
+    let auth: Auth
+    let messageID: MessageID
+    let rules: [Rule]
+    let settings: LiquidValue
+    let timeouts: Timeouts?
+
+    public func request(for message: OutgoingMessage) throws(ProviderRequestError) -> HTTPRequest {
+        guard channels.contains(message.message.channel) else {
+            throw ProviderRequestError("\(kind) does not carry \(message.message.channel.rawValue) messages")
+        }
+        let data = Self.data(message, settings: settings)
+        func render(_ template: Template, _ field: String) throws(ProviderRequestError) -> String {
+            do {
+                guard let text = try template.render(data).text else { throw ProviderRequestError("\(kind): \(field) aborted") }
+                return text
+            } catch let error as ProviderRequestError {
+                throw error
+            } catch {
+                throw ProviderRequestError("\(kind): \(field) could not be rendered: \(error)")
+            }
+        }
+        var request = HTTPRequest(method: HTTPMethod(rawValue: method), url: try render(url, "request.url"))
+        request.redirects = .none
+        request.maxResponseSize = 256 << 10
+        request.timeouts = timeouts
+        for (name, value) in headers { request.headers.add(name: name, value: try render(value, "request.headers.\(name)")) }
+        if let body { request.body = Array(try render(body, "request.body").utf8) }
+        switch auth {
+        case .none: break
+        case .basic(let username, let password):
+            request.authentication = .basic(username: try render(username, "auth.username"), password: try render(password, "auth.password"))
+        case .bearer(let token): request.authentication = .bearer(try render(token, "auth.token"))
+        case .header(let name, let value): request.headers.replaceOrAdd(name: name, value: try render(value, "auth.value"))
+        case .sigV4(let key, let secret, let region, let service):
+            request.authentication = .awsSigV4(AWSSigV4Credentials(accessKeyID: try render(key, "auth.access_key_id"),
+                                                                   secretAccessKey: try render(secret, "auth.secret_access_key"),
+                                                                   region: try render(region, "auth.region"), service: service))
+        }
+        return request
+    }
+
+    public func classify(_ response: HTTPResponse, for message: OutgoingMessage) -> ProviderOutcome {
+        let json = (try? JSONSerialization.jsonObject(with: Data(response.body), options: [.fragmentsAllowed]))
+        let id: String?
+        switch messageID {
+        case .none: id = nil
+        case .header(let name): id = response.headers.first(name: name)
+        case .json(let path): id = json.flatMap { Self.lookup($0, path) }.flatMap(Self.text)
+        }
+        for rule in rules where rule.statuses.isEmpty || rule.statuses.contains(where: { $0.contains(response.status) }) {
+            if let contains = rule.bodyContains, !response.bodyText.contains(contains) { continue }
+            if let match = rule.json {
+                guard let value = json.flatMap({ Self.lookup($0, match.path) }).flatMap(Self.jsonText), match.values.contains(value) else { continue }
+            }
+            let reason = "HTTP \(response.status) (\(kind) rule: \(rule.outcome))"
+            switch rule.outcome {
+            case "sent": return .sent(providerMessageID: id)
+            case "retryable":
+                let after = response.headers.first(name: "Retry-After").flatMap { RetryPolicy.retryAfter($0, now: Date()) }
+                return .retryable(after: after, reason: reason)
+            case "bad_address": return .badAddress(reason: reason)
+            case "possibly_sent": return .possiblySent(reason: reason)
+            default: return .permanent(reason: reason)
+            }
+        }
+        return standardOutcome(of: response, messageID: id)
+    }
+
+    /// `message` (the rendered message's fields), `dispatch` (id, idempotency_key, user,
+    /// campaign, channel) and `settings`.
+    static func data(_ message: OutgoingMessage, settings: LiquidValue) -> LiquidValue {
+        let fields: LiquidValue
+        let encoder = deliveryJSONEncoder()
+        let encoded: Data?
+        switch message.message {
+        case .email(let email): encoded = try? encoder.encode(email)
+        case .sms(let sms): encoded = try? encoder.encode(sms)
+        case .push(let push): encoded = try? encoder.encode(push)
+        case .webhook(let hook): encoded = try? encoder.encode(hook)
+        case .inAppMessage(let inApp): encoded = try? encoder.encode(inApp)
+        case .contentCard(let card): encoded = try? encoder.encode(card)
+        }
+        fields = encoded.flatMap { try? LiquidValue(json: String(decoding: $0, as: UTF8.self)) } ?? .nil
+        let dispatch: LiquidValue = [
+            "id": .string(message.dispatch.id), "idempotency_key": .string(message.idempotencyKey),
+            "user": .string(message.dispatch.userID.rawValue), "campaign": .string(message.dispatch.followUp.rawValue),
+            "channel": .string(message.dispatch.channel.rawValue),
+        ]
+        return ["message": fields, "dispatch": dispatch, "settings": settings]
+    }
+
+    static func lookup(_ json: Any, _ path: [String]) -> Any? {
+        var current: Any? = json
+        for key in path {
+            if let object = current as? [String: Any] {
+                current = object[key]
+            } else if let array = current as? [Any], let index = Int(key), array.indices.contains(index) {
+                current = array[index]
+            } else {
+                return nil
+            }
+        }
+        return current
+    }
+
+    static func text(_ value: Any) -> String? {
+        if let text = value as? String { return text }
+        if let number = value as? NSNumber { return number.stringValue }
+        return nil
+    }
+
+    static func jsonText(_ value: Any) -> String? {
+        guard let data = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys]) else { return nil }
+        return String(decoding: data, as: UTF8.self)
+    }
+}

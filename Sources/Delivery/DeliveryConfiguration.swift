@@ -1,0 +1,220 @@
+import ConnectorCore
+import CurlTransport
+import Foundation
+
+/// The delivery part of the configuration: providers per channel, tracking and retries,
+/// read from one YAML file and checked at load.
+///
+/// ```yaml
+/// tracking:
+///   base_url: https://t.example.com
+///   key: ${TRACKING_KEY}          # at least 32 bytes
+/// retry: { base: 1s, cap: 5m, deadline: 24h }
+/// providers:
+///   email:
+///     - { kind: smtp, host: smtp.example.com, port: 587, username: ${SMTP_USER}, password: ${SMTP_PASSWORD},
+///         from: { name: Shop, address: shop@example.com } }
+///     - { kind: webhook, url: https://fallback.example/mail, secret: ${HOOK_SECRET}, failover: true }
+///   push:
+///     - { kind: sandbox }
+///   sms:
+///     - { kind: slack-webhook, settings: { webhook_url: ${SLACK_URL} }, rate_limit: 1/s }
+/// ```
+///
+/// Every provider entry takes `kind`, `name` (default: the kind), `failover`,
+/// `rate_limit` (`N/s`, `N/m`), `timeout`, `breaker` (`{failures: 5, cool_down: 30s}`)
+/// and its kind's own fields. Kinds: `sandbox`, `feed`, `webhook`, `smtp`, and each
+/// declarative provider file's `name`. Channels without providers use the sandbox.
+public struct DeliveryConfiguration: Sendable {
+    public var routes: ProviderRoutes
+    public var tracking: Tracking?
+    public var retry: RetryPolicy
+
+    public init(routes: ProviderRoutes = .sandbox, tracking: Tracking? = nil, retry: RetryPolicy = RetryPolicy()) {
+        self.routes = routes
+        self.tracking = tracking
+        self.retry = retry
+    }
+
+    /// Reads `file`, with `${NAME}` from `environment` and declarative providers from
+    /// the `.yaml` files of `providerFiles` folders.
+    public static func load(contentsOf file: URL, environment: [String: String] = ProcessInfo.processInfo.environment,
+                            providerFiles folders: [URL] = []) throws(ConfigurationError) -> DeliveryConfiguration {
+        let text: String
+        do {
+            text = try String(contentsOf: file, encoding: .utf8)
+        } catch {
+            throw ConfigurationError(file: file.path, line: nil, path: "", code: .unreadable, message: "cannot read the file: \(error.localizedDescription)")
+        }
+        var declarative: [String: DeclarativeProviderFile] = [:]
+        for folder in folders { try readProviderFiles(in: folder, into: &declarative) }
+        // `provider_files:` folders, relative to the configuration file.
+        let root = try ConfigNode.parse(text, file: file.path, environment: environment)
+        if !root.isMissing, (try? root.keys()) != nil, !root.child("provider_files").isMissing {
+            for item in try root.child("provider_files").list() {
+                let path = try item.string()
+                let folder = path.hasPrefix("/") ? URL(fileURLWithPath: path) : file.deletingLastPathComponent().appendingPathComponent(path)
+                var isFolder: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder), isFolder.boolValue else {
+                    throw item.fail(.unreadable, "'\(folder.path)' is not a folder of provider files")
+                }
+                try readProviderFiles(in: folder, into: &declarative)
+            }
+        }
+        return try parse(text, file: file.path, environment: environment, declarative: declarative)
+    }
+
+    /// Reads every `.yaml` provider file of `folder`; two files of one name are an error.
+    static func readProviderFiles(in folder: URL, into declarative: inout [String: DeclarativeProviderFile]) throws(ConfigurationError) {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
+        for name in names where name.hasSuffix(".yaml") || name.hasSuffix(".yml") {
+            let provider = try DeclarativeProviderFile(contentsOf: folder.appendingPathComponent(name))
+            if let other = declarative[provider.kind], other.file != provider.file {
+                throw ConfigurationError(file: provider.file, line: 1, path: "name", code: .badValue,
+                                         message: "'\(provider.kind)' is also the name of \(other.file); provider names must be unique")
+            }
+            declarative[provider.kind] = provider
+        }
+    }
+
+    /// Reads a configuration's text.
+    public static func parse(_ text: String, file: String, environment: [String: String],
+                             declarative: [String: DeclarativeProviderFile] = [:]) throws(ConfigurationError) -> DeliveryConfiguration {
+        let root = try ConfigNode.parse(text, file: file, environment: environment)
+        var configuration = DeliveryConfiguration()
+        guard !root.isMissing else { return configuration }
+        _ = try root.keys()
+        try root.allowOnly(["providers", "tracking", "retry", "provider_files"])
+        let tracking = root.child("tracking")
+        if !tracking.isMissing {
+            try tracking.allowOnly(["base_url", "key"])
+            let base = try tracking.child("base_url").url()
+            let key = try tracking.child("key").string()
+            guard key.utf8.count >= 32 else { throw tracking.child("key").fail(.badValue, "the tracking key must be at least 32 bytes") }
+            configuration.tracking = try? Tracking(baseURL: base, key: Data(key.utf8))
+        }
+        let retry = root.child("retry")
+        if !retry.isMissing {
+            try retry.allowOnly(["base", "cap", "deadline"])
+            var policy = RetryPolicy()
+            if !retry.child("base").isMissing { policy.base = try retry.child("base").duration() }
+            if !retry.child("cap").isMissing { policy.cap = try retry.child("cap").duration() }
+            if !retry.child("deadline").isMissing { policy.deadline = try retry.child("deadline").duration() }
+            guard policy.base > 0, policy.cap >= policy.base else { throw retry.fail(.badValue, "need 0 < base <= cap") }
+            configuration.retry = policy
+        }
+        let providers = root.child("providers")
+        if !providers.isMissing {
+            for name in try providers.keys() {
+                let node = providers.child(name)
+                guard let channel = Channel(rawValue: name) else {
+                    throw node.fail(.badValue, "unknown channel '\(name)'; expected one of: \(Channel.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                var routes: [ProviderRoute] = []
+                var names: Set<String> = []
+                for item in try node.list() {
+                    let route = try self.route(item, channel: channel, declarative: declarative)
+                    guard names.insert(route.provider.name).inserted else {
+                        throw item.child("name").fail(.badValue, "two \(name) providers are named '\(route.provider.name)': give each a name")
+                    }
+                    routes.append(route)
+                }
+                guard !routes.isEmpty else { throw node.fail(.missingField, "list at least one provider, or leave the channel out") }
+                configuration.routes.routes[channel] = routes
+            }
+        }
+        return configuration
+    }
+
+    static let common = ["kind", "name", "failover", "rate_limit", "timeout", "breaker"]
+
+    static func route(_ node: ConfigNode, channel: Channel, declarative: [String: DeclarativeProviderFile]) throws(ConfigurationError) -> ProviderRoute {
+        _ = try node.keys()
+        let kind = try node.child("kind").rawString()
+        let name = node.child("name").isMissing ? kind : try node.child("name").rawString()
+        let timeouts: Timeouts? = node.child("timeout").isMissing ? nil
+            : Timeouts(connect: .seconds(10), total: .milliseconds(Int(try node.child("timeout").duration() * 1000)))
+        let provider: any Provider
+        switch kind {
+        case "sandbox", "feed":
+            try node.allowOnly(common)
+            provider = SandboxProvider(name: name)
+        case "webhook":
+            try node.allowOnly(common + ["url", "secret", "headers", "deduplicates"])
+            var headers: [Header] = []
+            if !node.child("headers").isMissing {
+                for header in try node.child("headers").keys() { headers.append(Header(header, try node.child("headers").child(header).string())) }
+            }
+            let url = node.child("url").isMissing ? nil : try node.child("url").url()
+            if url == nil, channel != .webhook {
+                throw node.child("url").fail(.missingField, "a webhook provider for \(channel.rawValue) needs a url (only webhook messages carry their own)")
+            }
+            do {
+                provider = try WebhookProvider(name: name, url: url, secret: try node.child("secret").optionalString(), headers: headers,
+                                               deduplicates: node.child("deduplicates").isMissing ? true : try node.child("deduplicates").bool(),
+                                               timeouts: timeouts)
+            } catch let error as ConfigurationError {
+                throw error
+            } catch {
+                throw node.child("secret").fail(.badValue, "\(error)")
+            }
+        case "smtp":
+            guard channel == .email else { throw node.child("kind").fail(.badValue, "smtp sends email, not \(channel.rawValue)") }
+            try node.allowOnly(common + ["host", "port", "security", "username", "password", "from", "ehlo_domain", "ca_file"])
+            let security: SMTPServer.Security
+            switch node.child("security").isMissing ? "starttls" : try node.child("security").string() {
+            case "starttls": security = .startTLSRequired
+            case "tls": security = .implicitTLS
+            case "none": security = .none
+            case let other: throw node.child("security").fail(.badValue, "'\(other)' is not a security mode: use starttls (default), tls or none")
+            }
+            let port = node.child("port").isMissing ? (security == .implicitTLS ? 465 : 587) : try node.child("port").int(in: 1...65_535)
+            let server = SMTPServer(host: try node.child("host").string(), port: port, security: security,
+                                    ehloDomain: try node.child("ehlo_domain").optionalString() ?? "localhost")
+            var credentials: SMTPCredentials?
+            if let username = try node.child("username").optionalString() {
+                credentials = SMTPCredentials(username: username, password: try node.child("password").string())
+            }
+            var from: MIMEMessage.Mailbox?
+            let fromNode = node.child("from")
+            if !fromNode.isMissing {
+                if (try? fromNode.keys()) != nil {
+                    try fromNode.allowOnly(["name", "address"])
+                    from = MIMEMessage.Mailbox(name: try fromNode.child("name").optionalString(), address: try fromNode.child("address").string())
+                } else {
+                    from = MIMEMessage.Mailbox(address: try fromNode.string())
+                }
+            }
+            let tls = try node.child("ca_file").optionalString().map { TLSConfiguration(caBundlePath: $0) }
+            provider = SMTPProvider(name: name, server: server, credentials: credentials, defaultFrom: from, tls: tls, timeouts: timeouts)
+        default:
+            guard let file = declarative[kind] else {
+                let known = (["sandbox", "feed", "webhook", "smtp"] + declarative.keys.sorted()).joined(separator: ", ")
+                throw node.child("kind").fail(.unknownKind, "unknown provider kind '\(kind)'. Known kinds: \(known)")
+            }
+            guard file.channels.contains(channel) else {
+                throw node.child("kind").fail(.badValue, "\(kind) carries \(file.channels.map(\.rawValue).joined(separator: ", ")), not \(channel.rawValue)")
+            }
+            try node.allowOnly(common + ["settings"])
+            provider = try file.provider(name: name, settings: node.child("settings"), timeouts: timeouts)
+        }
+        var bucket: TokenBucket?
+        if !node.child("rate_limit").isMissing {
+            let text = try node.child("rate_limit").string()
+            let parts = text.split(separator: "/")
+            guard parts.count == 2, let count = Double(parts[0]), count > 0, let unit = ["s": 1.0, "m": 60.0, "h": 3600.0][String(parts[1])] else {
+                throw node.child("rate_limit").fail(.badValue, "'\(text)' is not a rate: use N/s, N/m or N/h")
+            }
+            bucket = TokenBucket(perSecond: count / unit, burst: max(1, count / unit))
+        }
+        var breaker = CircuitBreaker()
+        let breakerNode = node.child("breaker")
+        if !breakerNode.isMissing {
+            try breakerNode.allowOnly(["failures", "cool_down"])
+            breaker = CircuitBreaker(threshold: breakerNode.child("failures").isMissing ? 5 : try breakerNode.child("failures").int(in: 1...1000),
+                                     coolDown: breakerNode.child("cool_down").isMissing ? 30 : try breakerNode.child("cool_down").duration())
+        }
+        return ProviderRoute(provider, failover: node.child("failover").isMissing ? false : try node.child("failover").bool(),
+                             rateLimit: bucket, breaker: breaker)
+    }
+}

@@ -1,0 +1,43 @@
+import ArgumentParser
+import ConnectorCore
+import ConnectorStore
+import Foundation
+
+/// `connector messages --database FILE [--user U] [--channel C]`: the rendered messages
+/// the store kept (the sandbox's captures, in-app messages and content cards).
+struct MessagesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "messages",
+        abstract: "Show rendered messages kept in the store (sandbox captures, in-app and content card feeds), newest first."
+    )
+
+    @Option(help: "The SQLite database file.")
+    var database: String
+
+    @Option(help: "Only this user's messages.")
+    var user: String?
+
+    @Option(help: "Only this channel (\(Channel.allCases.map(\.rawValue).joined(separator: ", "))).")
+    var channel: String?
+
+    @Option(help: "At most this many.")
+    var limit = 20
+
+    func run() throws {
+        guard FileManager.default.fileExists(atPath: database) else { throw ValidationError("no database at \(database)") }
+        var only: Channel?
+        if let channel {
+            guard let parsed = Channel(rawValue: channel) else {
+                throw ValidationError("--channel: '\(channel)' is not one of \(Channel.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            only = parsed
+        }
+        let store = try SQLiteStore.forCommand(path: database)
+        let kept = try store.keptMessages(KeptMessageFilter(user: user.map { UserID($0) }, channel: only, limit: max(0, limit)))
+        for message in kept {
+            print("\(message.at.ISO8601Format())  \(message.dispatchID)  \(message.campaign.rawValue) -> \(message.userID.rawValue) on \(message.channel.rawValue) via \(message.provider)")
+            print("  " + String(decoding: message.json, as: UTF8.self))
+        }
+        print("\(kept.count) message\(kept.count == 1 ? "" : "s")")
+    }
+}
