@@ -120,9 +120,11 @@ let package = Package(
             path: "Benchmarks/CurlMultiReference",
             linkerSettings: [.linkedLibrary("curl")]
         ),
+        // The tests' loopback peers (Tests/Peers/*.py) as child processes.
+        .target(name: "PeerSupport", dependencies: ["ChildProcess"], path: "Tests/PeerSupport"),
         .testTarget(
             name: "CurlTransportTests",
-            dependencies: ["ChildProcess", "CurlTransport"]
+            dependencies: ["ChildProcess", "CurlTransport", "PeerSupport"]
         ),
         .testTarget(
             name: "ConnectorCoreTests",
@@ -134,7 +136,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DeliveryTests",
-            dependencies: ["Delivery", "ChildProcess", "ConnectorStore", "ConnectorCore", "CurlTransport"]
+            dependencies: ["Delivery", "ChildProcess", "ConnectorStore", "ConnectorCore", "CurlTransport", "PeerSupport"]
         ),
         .testTarget(
             name: "LiquidTests",

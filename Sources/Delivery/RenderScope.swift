@@ -60,6 +60,11 @@ public struct RenderScope: Sendable {
     let options: RenderOptions
     let cache: TemplateCache
 
+    /// A scope for one dispatch. `timeZone` is used for users without one of their own.
+    public init(input: RenderInput, tracking: Tracking? = nil, timeZone: TimeZone = TimeZone(identifier: "UTC") ?? .current) {
+        self.init(input: input, tracking: tracking, timeZone: timeZone, cache: TemplateCache())
+    }
+
     init(input: RenderInput, tracking: Tracking?, timeZone: TimeZone, cache: TemplateCache) {
         self.input = input
         self.tracking = tracking

@@ -1,3 +1,4 @@
+import PeerSupport
 import ChildProcess
 import Foundation
 import Testing

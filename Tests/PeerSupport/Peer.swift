@@ -8,15 +8,16 @@ import Foundation
 /// `CONNECTOR_PEER_PYTHON`, else the virtualenv `scripts/install-peers.sh` makes
 /// (`.peers/venv`), else `python3` on the PATH. A peer is a ``ChildProcess``: it exits
 /// when stopped, when this object goes away, and when the test process dies.
-final class Peer: Sendable {
-    struct StartFailure: Error, CustomStringConvertible {
-        let description: String
+public final class Peer: Sendable {
+    public struct StartFailure: Error, CustomStringConvertible {
+        public let description: String
+        public init(description: String) { self.description = description }
     }
 
-    let port: Int
-    let caPath: String?
-    let workdir: URL
-    let process: ChildProcess
+    public let port: Int
+    public let caPath: String?
+    public let workdir: URL
+    public let process: ChildProcess
 
     private init(process: ChildProcess, port: Int, caPath: String?, workdir: URL) {
         self.process = process
@@ -27,12 +28,11 @@ final class Peer: Sendable {
 
     deinit { stop() }
 
-    /// The repository root (this file is Tests/CurlTransportTests/Support/Peer.swift).
-    static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
+    /// The repository root (this file is Tests/PeerSupport/Peer.swift).
+    public static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    static var python: String {
+    public static var python: String {
         if let explicit = ProcessInfo.processInfo.environment["CONNECTOR_PEER_PYTHON"], !explicit.isEmpty {
             return explicit
         }
@@ -42,7 +42,7 @@ final class Peer: Sendable {
     }
 
     /// Starts `Tests/Peers/<script>` with `arguments`, waits for its READY line.
-    static func start(_ script: String, _ arguments: [String] = [], needs modules: String) async throws -> Peer {
+    public static func start(_ script: String, _ arguments: [String] = [], needs modules: String) async throws -> Peer {
         let workdir = FileManager.default.temporaryDirectory
             .appendingPathComponent("connector-peer-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: workdir, withIntermediateDirectories: true)
@@ -80,19 +80,19 @@ final class Peer: Sendable {
     }
 
     /// Stops the peer, waits until it has exited, and removes its work folder.
-    func stop() {
+    public func stop() {
         process.terminate(signal: SIGKILL)
         try? FileManager.default.removeItem(at: workdir)
     }
 
     /// `http://127.0.0.1:PORT` + path.
-    func url(_ path: String, scheme: String = "http", host: String = "127.0.0.1") -> String {
+    public func url(_ path: String, scheme: String = "http", host: String = "127.0.0.1") -> String {
         "\(scheme)://\(host):\(port)\(path)"
     }
 }
 
 /// A TCP port on 127.0.0.1 with nothing listening (bound, then released).
-func closedLoopbackPort() -> Int {
+public func closedLoopbackPort() -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
     var address = sockaddr_in()
