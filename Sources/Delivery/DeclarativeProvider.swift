@@ -117,14 +117,14 @@ public struct DeclarativeProvider: HTTPProvider {
             switch rule.outcome {
             case "sent": return .sent(providerMessageID: id)
             case "retryable":
-                let after = response.headers.first(name: "Retry-After").flatMap { RetryPolicy.retryAfter($0, now: Date()) }
+                let after = response.headers.first(name: "Retry-After").flatMap { RetryPolicy.retryAfter($0, now: message.sentAt) }
                 return .retryable(after: after, reason: reason)
             case "bad_address": return .badAddress(reason: reason)
             case "possibly_sent": return .possiblySent(reason: reason)
             default: return .permanent(reason: reason)
             }
         }
-        return standardOutcome(of: response, messageID: id)
+        return standardOutcome(of: response, messageID: id, now: message.sentAt)
     }
 
     /// `message` (the rendered message's fields), `dispatch` (id, idempotency_key, user,

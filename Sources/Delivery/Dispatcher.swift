@@ -176,7 +176,7 @@ public final class Dispatcher: Sendable {
             case .failed: return try await finish(.dead(DecisionReason(.renderFailed, error.description)))
             }
         }
-        let outgoing = OutgoingMessage(message: message, dispatch: dispatch)
+        var outgoing = OutgoingMessage(message: message, dispatch: dispatch, sentAt: context.now())
         let candidates = routes.routes[dispatch.channel] ?? []
         guard !candidates.isEmpty else {
             return try await finish(.dead(DecisionReason(.noProvider, "no provider is configured for \(dispatch.channel.rawValue)")))
@@ -198,7 +198,8 @@ public final class Dispatcher: Sendable {
                 let wait = bucket.reserve(at: now)
                 if wait > 0 { try await sleep(wait) }
             }
-            guard try await store.beginSend(dispatch.id, worker: worker, at: context.now()) else { return nil }
+            outgoing.sentAt = context.now()
+            guard try await store.beginSend(dispatch.id, worker: worker, at: outgoing.sentAt) else { return nil }
             let started = ContinuousClock.now
             let result = await route.provider.send(outgoing, context: context)
             let latency = started.duration(to: .now)

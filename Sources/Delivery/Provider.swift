@@ -46,12 +46,16 @@ public struct ProviderResult: Sendable, Equatable {
 public struct OutgoingMessage: Sendable {
     public var message: ChannelMessage
     public var dispatch: Dispatch
+    /// The time of this try on the dispatcher's clock: for timestamps and signatures, and
+    /// to read a `Retry-After` date against.
+    public var sentAt: Date
     /// The dispatch's idempotency key (R25): providers that honour one send it.
     public var idempotencyKey: String { dispatch.idempotencyKey }
 
-    public init(message: ChannelMessage, dispatch: Dispatch) {
+    public init(message: ChannelMessage, dispatch: Dispatch, sentAt: Date) {
         self.message = message
         self.dispatch = dispatch
+        self.sentAt = sentAt
     }
 }
 
@@ -128,12 +132,12 @@ extension HTTPProvider {
 }
 
 /// The usual meaning of HTTP statuses for a JSON API: 2xx sent, 408/425/429/5xx
-/// retryable (with `Retry-After`), other 4xx permanent.
-public func standardOutcome(of response: HTTPResponse, messageID: String? = nil) -> ProviderOutcome {
+/// retryable (with `Retry-After`, read against `now`), other 4xx permanent.
+public func standardOutcome(of response: HTTPResponse, messageID: String? = nil, now: Date) -> ProviderOutcome {
     switch response.status {
     case 200..<300: return .sent(providerMessageID: messageID)
     case 408, 425, 429, 500..<600:
-        let after = response.headers.first(name: "Retry-After").flatMap { RetryPolicy.retryAfter($0, now: Date()) }
+        let after = response.headers.first(name: "Retry-After").flatMap { RetryPolicy.retryAfter($0, now: now) }
         return .retryable(after: after, reason: "HTTP \(response.status)")
     default: return .permanent(reason: "HTTP \(response.status)")
     }

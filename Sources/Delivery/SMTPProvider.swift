@@ -54,7 +54,7 @@ public struct SMTPProvider: Provider {
     public func send(_ message: OutgoingMessage, context: ProviderContext) async -> ProviderResult {
         let built: (from: String, bytes: Data)
         do {
-            built = try mime(for: message, date: context.now())
+            built = try mime(for: message, date: message.sentAt)
         } catch {
             return ProviderResult(error.code == "bad_address" && error.message.contains("To") ? .badAddress(reason: error.description) : .permanent(reason: error.description))
         }

@@ -27,7 +27,7 @@ public struct SandboxProvider: Provider {
         default: expiry = nil
         }
         let kept = KeptMessage(dispatchID: message.dispatch.id, userID: message.dispatch.userID, campaign: message.dispatch.followUp,
-                               channel: message.dispatch.channel, provider: name, at: context.now(), expiresAt: expiry, json: json)
+                               channel: message.dispatch.channel, provider: name, at: message.sentAt, expiresAt: expiry, json: json)
         do {
             try await context.store.keep(kept)
             return ProviderResult(.sent(providerMessageID: message.dispatch.id))

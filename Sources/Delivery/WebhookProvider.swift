@@ -8,7 +8,7 @@ import Foundation
 ///
 /// A webhook-channel message goes to its own method, URL, headers and body; any other
 /// message is POSTed as JSON to the configured `url`. Redirects are not followed, and
-/// the answer is read up to 64 KiB.
+/// the answer is read up to 64 KiB. The provider message id is the `webhook-id`.
 public struct WebhookProvider: HTTPProvider {
     public let name: String
     public let deduplicates: Bool
@@ -17,17 +17,15 @@ public struct WebhookProvider: HTTPProvider {
     let signature: StandardWebhookSignature?
     let headers: [Header]
     let timeouts: Timeouts?
-    let now: @Sendable () -> Date
 
     public init(name: String = "webhook", url: String? = nil, secret: String? = nil, headers: [Header] = [], deduplicates: Bool = true,
-                timeouts: Timeouts? = nil, now: @escaping @Sendable () -> Date = { Date() }) throws(StandardWebhookSignature.InvalidSecret) {
+                timeouts: Timeouts? = nil) throws(StandardWebhookSignature.InvalidSecret) {
         self.name = name
         self.url = url
         self.signature = try secret.map { secret throws(StandardWebhookSignature.InvalidSecret) in try StandardWebhookSignature(secret: secret) }
         self.headers = headers
         self.deduplicates = deduplicates
         self.timeouts = timeouts
-        self.now = now
     }
 
     public func request(for message: OutgoingMessage) throws(ProviderRequestError) -> HTTPRequest {
@@ -56,7 +54,7 @@ public struct WebhookProvider: HTTPProvider {
         for header in headers + extra { request.headers.add(name: header.name, value: header.value) }
         if !request.headers.contains(name: "Content-Type"), !body.isEmpty { request.headers.add(name: "Content-Type", value: "application/json") }
         if let signature {
-            let stamp = Int(now().timeIntervalSince1970)
+            let stamp = Int(message.sentAt.timeIntervalSince1970)
             for (name, value) in signature.headers(id: message.idempotencyKey, timestamp: stamp, body: body) {
                 request.headers.replaceOrAdd(name: name, value: value)
             }
@@ -69,7 +67,8 @@ public struct WebhookProvider: HTTPProvider {
 
     public func classify(_ response: HTTPResponse, for message: OutgoingMessage) -> ProviderOutcome {
         if response.status == 410 { return .badAddress(reason: "HTTP 410: the endpoint is gone") }
-        return standardOutcome(of: response, messageID: response.headers.first(name: "webhook-message-id"))
+        // Standard Webhooks has no id in the answer: the receiver knows the send by its webhook-id.
+        return standardOutcome(of: response, messageID: message.idempotencyKey, now: message.sentAt)
     }
 }
 
