@@ -114,6 +114,13 @@ let package = Package(
             dependencies: ["ConnectorCore", "ConnectorStore", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Benchmarks/EngineBenchmark"
         ),
+        // Delivery benchmark: `bash scripts/bench-delivery.sh`.
+        .executableTarget(
+            name: "delivery-bench",
+            dependencies: ["ConnectorCore", "ConnectorStore", "CurlTransport", "Delivery"],
+            path: "Benchmarks/DeliveryBenchmark",
+            exclude: ["apprise_bench.py"]  // the anchor it runs
+        ),
         // libcurl's own ceiling in plain C, which transport-bench runs for comparison.
         .executableTarget(
             name: "curl-multi-reference",
