@@ -25,29 +25,72 @@ extension SQLiteStore {
         return try rows.sorted { ($0["seq"] as Int64) < ($1["seq"] as Int64) }.map(Self.outboxItem)
     }
 
-    public func beginSend(_ dispatch: String, worker: WorkerID, at now: Date) throws -> Bool {
-        try write { db in
-            try db.execute(sql: "UPDATE outbox SET send_started_at = ? WHERE dispatch_id = ? AND state = 'sending' AND claimed_by = ?",
-                           arguments: [now.timeIntervalSince1970, dispatch, worker.rawValue])
-            return db.changesCount > 0
+    public func beginSend(_ dispatches: [String], worker: WorkerID, at now: Date) throws -> Set<String> {
+        guard !dispatches.isEmpty else { return [] }
+        return try write { db in
+            var held: Set<String> = []
+            let statement = try db.cachedStatement(sql: """
+                UPDATE outbox SET send_started_at = ? WHERE dispatch_id = ? AND state = 'sending' AND claimed_by = ?
+                """)
+            for dispatch in dispatches {
+                try statement.execute(arguments: [now.timeIntervalSince1970, dispatch, worker.rawValue])
+                if db.changesCount > 0 { held.insert(dispatch) }
+            }
+            return held
         }
     }
 
-    public func recordAttempt(_ attempt: DeliveryAttempt, dispatch: String, worker: WorkerID) throws -> Bool {
-        try write { db in
-            try db.execute(sql: "UPDATE outbox SET attempts = attempts + 1 WHERE dispatch_id = ? AND state = 'sending' AND claimed_by = ?",
-                           arguments: [dispatch, worker.rawValue])
-            guard db.changesCount > 0 else { return false }
-            try db.execute(sql: """
+    public func record(_ deliveries: [DeliveryRecord], worker: WorkerID) throws -> Set<String> {
+        guard !deliveries.isEmpty else { return [] }
+        // A receipt (R22) is an event ingested in the transaction that marks the dispatch
+        // sent, so it can trigger follow-ups and is never lost or doubled.
+        ingestLock.lock()
+        defer { ingestLock.unlock() }
+        let current = decider.withLock { $0 }
+        var accepted: [UInt64: Double] = [:]
+        let recorded: Set<String>
+        do {
+            recorded = try write { db in
+                let writer = WriteTransaction(db, unindexed: index.notes)
+                var recorded: Set<String> = []
+                for delivery in deliveries where try record(delivery, worker: worker, db, writer, current, &accepted) {
+                    recorded.insert(delivery.dispatch)
+                }
+                return recorded
+            }
+        } catch {
+            try? pool.read { db in try index.reload(db) }
+            throw error
+        }
+        if !accepted.isEmpty {
+            let now = deliveries.map(\.at).max() ?? Date()
+            seen.withLock { remembered in
+                for (hash, time) in accepted { remembered.insert(hash, time: time, now: now.timeIntervalSince1970) }
+            }
+        }
+        index.afterCommit(newEvents: accepted.count)
+        return recorded
+    }
+
+    /// One delivery's attempts and outcome, if `worker` still holds the dispatch.
+    private func record(_ delivery: DeliveryRecord, worker: WorkerID, _ db: Database, _ writer: WriteTransaction, _ current: Decider,
+                        _ accepted: inout [UInt64: Double]) throws -> Bool {
+        guard let json = try Data.fetchOne(db.cachedStatement(sql: "SELECT json FROM outbox WHERE dispatch_id = ? AND state = 'sending' AND claimed_by = ?"),
+                                           arguments: [delivery.dispatch, worker.rawValue]) else { return false }
+        for attempt in delivery.attempts {
+            try db.cachedStatement(sql: """
                 INSERT INTO dispatch_attempt (dispatch_id, at, worker, provider, status_code, latency, provider_message_id, error_class, error)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [dispatch, attempt.at.timeIntervalSince1970, worker.rawValue, attempt.provider, attempt.statusCode,
-                                 attempt.latency, attempt.providerMessageID, attempt.errorClass, attempt.error])
+                """).execute(arguments: [delivery.dispatch, attempt.at.timeIntervalSince1970, worker.rawValue, attempt.provider, attempt.statusCode,
+                                         attempt.latency, attempt.providerMessageID, attempt.errorClass, attempt.error])
+        }
+        let outcome = delivery.outcome
+        guard let outcome else {
+            // Attempts only: the dispatch stays claimed.
+            try db.cachedStatement(sql: "UPDATE outbox SET attempts = attempts + ? WHERE dispatch_id = ?")
+                .execute(arguments: [delivery.attempts.count, delivery.dispatch])
             return true
         }
-    }
-
-    public func finish(_ dispatch: String, worker: WorkerID, as outcome: DeliveryOutcome, at now: Date) throws -> Bool {
         var providerID: String?
         var reason: DecisionReason?
         var readyAt: Double?
@@ -58,50 +101,28 @@ extension SQLiteStore {
             reason = why
         case .dead(let why), .badAddress(let why), .aborted(let why), .possiblySent(let why): reason = why
         }
-        // A receipt (R22) is an event ingested in the transaction that marks the dispatch
-        // sent, so it can trigger follow-ups and is never lost or doubled.
-        ingestLock.lock()
-        defer { ingestLock.unlock() }
-        let current = decider.withLock { $0 }
-        var accepted: [UInt64: Double] = [:]
-        let finished: Bool
-        do {
-            finished = try write { db in
-                guard let json = try Data.fetchOne(db, sql: "SELECT json FROM outbox WHERE dispatch_id = ? AND state = 'sending' AND claimed_by = ?",
-                                                   arguments: [dispatch, worker.rawValue]) else { return false }
-                try db.execute(sql: """
-                    UPDATE outbox SET state = ?, claimed_by = NULL, lease_until = NULL, ready_at = ?, reclaimed = 0, send_started_at = NULL,
-                                      provider_message_id = COALESCE(?, provider_message_id), reason_code = ?, reason = ?, updated_at = ?
-                    WHERE dispatch_id = ?
-                    """, arguments: [outcome.state.rawValue, readyAt, providerID, reason?.code.rawValue, reason?.text,
-                                     now.timeIntervalSince1970, dispatch])
-                let sent = try JSONDecoder().decode(Dispatch.self, from: json)
-                let writer = WriteTransaction(db, unindexed: index.notes)
-                if outcome.state.isFinal {
-                    try writer.trace(sent.userID, now, sent.followUp, .delivered, reason ?? DecisionReason(.accepted, "accepted by the provider" + (providerID.map { " as \($0)" } ?? "")))
-                }
-                if case .sent = outcome, let kind = Self.receiptKind(sent.channel) {
-                    let receipt = Event(id: EventID("rcpt_" + sent.id), userID: sent.userID, time: now,
-                                        payload: .interaction(Interaction(kind: kind, campaign: sent.followUp)))
-                    let hash = StableHash.value(receipt.id.rawValue)
-                    let seenBefore = seen.withLock { $0.contains(hash) }
-                    var report = IngestReport()
-                    try record(receipt, EventRow(receipt), hash: hash, seenBefore: seenBefore, &accepted, engine: current.engine,
-                               now: now, writer, &report)
-                }
-                return true
-            }
-        } catch {
-            try? pool.read { db in try index.reload(db) }
-            throw error
+        try db.cachedStatement(sql: """
+            UPDATE outbox SET state = ?, attempts = attempts + ?, claimed_by = NULL, lease_until = NULL, ready_at = ?, reclaimed = 0,
+                              send_started_at = NULL, provider_message_id = COALESCE(?, provider_message_id), reason_code = ?, reason = ?,
+                              updated_at = ?
+            WHERE dispatch_id = ?
+            """).execute(arguments: [outcome.state.rawValue, delivery.attempts.count, readyAt, providerID, reason?.code.rawValue, reason?.text,
+                                     delivery.at.timeIntervalSince1970, delivery.dispatch])
+        let sent = try JSONDecoder().decode(Dispatch.self, from: json)
+        if outcome.state.isFinal {
+            try writer.trace(sent.userID, delivery.at, sent.followUp, .delivered,
+                             reason ?? DecisionReason(.accepted, "accepted by the provider" + (providerID.map { " as \($0)" } ?? "")))
         }
-        if !accepted.isEmpty {
-            seen.withLock { remembered in
-                for (hash, time) in accepted { remembered.insert(hash, time: time, now: now.timeIntervalSince1970) }
-            }
+        if case .sent = outcome, let kind = Self.receiptKind(sent.channel) {
+            let receipt = Event(id: EventID("rcpt_" + sent.id), userID: sent.userID, time: delivery.at,
+                                payload: .interaction(Interaction(kind: kind, campaign: sent.followUp)))
+            let hash = StableHash.value(receipt.id.rawValue)
+            let seenBefore = seen.withLock { $0.contains(hash) }
+            var report = IngestReport()
+            try self.record(receipt, EventRow(receipt), hash: hash, seenBefore: seenBefore, &accepted, engine: current.engine,
+                            now: delivery.at, writer, &report)
         }
-        index.afterCommit(newEvents: accepted.count)
-        return finished
+        return true
     }
 
     /// R22: the interaction that says a dispatch on `channel` was accepted; in-app messages

@@ -99,22 +99,40 @@ public protocol DispatchOutbox: Sendable {
     /// Claims up to `limit` dispatches ready at `now` (queued, retries due, and sends
     /// whose worker's lease expired) for `worker` until `now + lease`, oldest first.
     func claimDispatches(at now: Date, worker: WorkerID, lease: TimeInterval, limit: Int) async throws -> [OutboxItem]
-    /// Marks that `worker` is about to hand the dispatch to a provider (R25): if it is
-    /// claimed again later without an outcome, the send may have happened. False if
-    /// `worker` does not hold it.
-    @discardableResult
-    func beginSend(_ dispatch: String, worker: WorkerID, at now: Date) async throws -> Bool
-    /// Records one try at sending a dispatch `worker` holds; false if it does not hold it.
-    @discardableResult
-    func recordAttempt(_ attempt: DeliveryAttempt, dispatch: String, worker: WorkerID) async throws -> Bool
-    /// Ends `worker`'s claim with an outcome; false if it no longer holds the dispatch
-    /// (its lease expired and another worker claimed it).
-    @discardableResult
-    func finish(_ dispatch: String, worker: WorkerID, as outcome: DeliveryOutcome, at now: Date) async throws -> Bool
+    /// Marks that `worker` is about to hand each dispatch to a provider (R25): if one is
+    /// claimed again later without an outcome, the send may have happened. Returns the
+    /// dispatches `worker` holds (the others were not marked). One transaction.
+    func beginSend(_ dispatches: [String], worker: WorkerID, at now: Date) async throws -> Set<String>
+    /// Records deliveries `worker` holds, each its tries and (unless nil) its outcome,
+    /// which ends the claim; a sent one's `*_received` receipt is ingested with it (R22).
+    /// Returns the dispatches recorded (the others are held by another worker now, or
+    /// final). One transaction, so many sends in flight commit together.
+    func record(_ deliveries: [DeliveryRecord], worker: WorkerID) async throws -> Set<String>
     /// Dispatches across users, oldest first.
     func outbox(_ filter: OutboxFilter) async throws -> [OutboxItem]
     /// The tries at sending a dispatch, oldest first.
     func attempts(of dispatch: String) async throws -> [DeliveryAttempt]
+}
+
+extension DispatchOutbox {
+    /// Marks one dispatch before its request goes out; false if `worker` does not hold it.
+    @discardableResult
+    public func beginSend(_ dispatch: String, worker: WorkerID, at now: Date) async throws -> Bool {
+        try await beginSend([dispatch], worker: worker, at: now).contains(dispatch)
+    }
+
+    /// Records one try at sending a dispatch `worker` holds; false if it does not hold it.
+    @discardableResult
+    public func recordAttempt(_ attempt: DeliveryAttempt, dispatch: String, worker: WorkerID) async throws -> Bool {
+        try await record([DeliveryRecord(dispatch: dispatch, attempts: [attempt], outcome: nil, at: attempt.at)], worker: worker).contains(dispatch)
+    }
+
+    /// Ends `worker`'s claim with an outcome; false if it no longer holds the dispatch
+    /// (its lease expired and another worker claimed it).
+    @discardableResult
+    public func finish(_ dispatch: String, worker: WorkerID, as outcome: DeliveryOutcome, at now: Date) async throws -> Bool {
+        try await record([DeliveryRecord(dispatch: dispatch, attempts: [], outcome: outcome, at: now)], worker: worker).contains(dispatch)
+    }
 }
 
 /// What the connector decided, per user.

@@ -335,3 +335,19 @@ public struct Suppression: Sendable, Equatable {
         self.reason = reason
     }
 }
+
+/// One dispatch's tries and outcome, recorded together (see ``DispatchOutbox/record(_:worker:)``).
+public struct DeliveryRecord: Sendable, Equatable {
+    public var dispatch: String
+    public var attempts: [DeliveryAttempt]
+    /// Nil records the tries only; the dispatch stays claimed.
+    public var outcome: DeliveryOutcome?
+    public var at: Date
+
+    public init(dispatch: String, attempts: [DeliveryAttempt], outcome: DeliveryOutcome?, at: Date) {
+        self.dispatch = dispatch
+        self.attempts = attempts
+        self.outcome = outcome
+        self.at = at
+    }
+}

@@ -71,6 +71,7 @@ public final class Dispatcher: Sendable {
     let context: ProviderContext
     let tracking: Tracking?
     let cache = TemplateCache()
+    let commits: GroupCommit
     let random: @Sendable () -> Double
     let sleep: @Sendable (TimeInterval) async throws -> Void
     private let stopping = Mutex(false)
@@ -92,6 +93,7 @@ public final class Dispatcher: Sendable {
         self.random = random
         self.sleep = sleep
         context = ProviderContext(client: client, store: store, now: now, logger: logger)
+        commits = GroupCommit(store: store, worker: configuration.worker, now: now)
     }
 
     /// Delivers everything ready now, batch after batch, until nothing is ready (retries
@@ -147,9 +149,10 @@ public final class Dispatcher: Sendable {
     /// Delivers one claimed dispatch; returns its new state (nil if the claim was lost).
     func deliver(_ item: OutboxItem, campaign: Campaign?, user: User?) async throws -> Report.Delivered? {
         let dispatch = item.dispatch
-        let worker = configuration.worker
+        var attempts: [DeliveryAttempt] = []
         func finish(_ outcome: DeliveryOutcome) async throws -> Report.Delivered? {
-            try await store.finish(dispatch.id, worker: worker, as: outcome, at: context.now()) ? Report.Delivered(dispatch: dispatch, outcome: outcome) : nil
+            let delivery = DeliveryRecord(dispatch: dispatch.id, attempts: attempts, outcome: outcome, at: context.now())
+            return try await commits.record(delivery) ? Report.Delivered(dispatch: dispatch, outcome: outcome) : nil
         }
         guard let campaign, let content = campaign.messages[dispatch.channel] else {
             return try await finish(.aborted(DecisionReason(.campaignMissing, "the follow-up or its \(dispatch.channel.rawValue) content is gone")))
@@ -199,7 +202,9 @@ public final class Dispatcher: Sendable {
                 if wait > 0 { try await sleep(wait) }
             }
             outgoing.sentAt = context.now()
-            guard try await store.beginSend(dispatch.id, worker: worker, at: outgoing.sentAt) else { return nil }
+            if attempts.isEmpty {
+                guard try await commits.mark(dispatch.id) else { return nil }
+            }
             let started = ContinuousClock.now
             let result = await route.provider.send(outgoing, context: context)
             let latency = started.duration(to: .now)
@@ -208,7 +213,7 @@ public final class Dispatcher: Sendable {
                                           providerMessageID: { if case .sent(let id) = result.outcome { return id } else { return nil } }(),
                                           errorClass: { if case .sent = result.outcome { return nil } else { return result.outcome.code } }(),
                                           error: result.outcome.reason)
-            try await store.recordAttempt(attempt, dispatch: dispatch.id, worker: worker)
+            attempts.append(attempt)
             switch result.outcome {
             case .sent(let id):
                 route.breaker.record(success: true, at: context.now())
@@ -232,10 +237,8 @@ public final class Dispatcher: Sendable {
         // Every provider tried failed retryably (or was open): try again later.
         let retry = lastRetry ?? (nil, "no provider available")
         let now = context.now()
-        var wait = configuration.retry.ceiling(attempt: item.attempts + 1) * min(max(random(), 0), 1)
-        if let asked = retry.after { wait = max(wait, asked) }
-        let next = now.addingTimeInterval(wait)
-        guard next.timeIntervalSince(dispatch.createdAt) <= configuration.retry.deadline else {
+        guard let next = configuration.retry.nextAttempt(after: item.attempts + 1, at: now, createdAt: dispatch.createdAt,
+                                                         waitingAtLeast: retry.after, random: random()) else {
             return try await finish(.dead(DecisionReason(.retryDeadline, "gave up after the retry deadline: \(retry.reason)")))
         }
         return try await finish(.retry(at: next, reason: DecisionReason(.retrying, retry.reason)))

@@ -121,7 +121,7 @@ public struct RenderScope: Sendable {
         if let phone = input.user.addresses[.sms] { user["phone_number"] = .string(phone) }
         if let zone = input.user.timeZone { user["time_zone"] = .string(zone) }
         var campaign = LiquidObject()
-        campaign["name"] = .string(input.campaign.name ?? input.campaign.id.rawValue)
+        campaign["name"] = .string(input.campaign.name)
         campaign["api_id"] = .string(input.campaign.id.rawValue)
         campaign["dispatch_id"] = .string(input.dispatch.id)
         campaign["version"] = .int(input.campaign.version)

@@ -41,8 +41,16 @@ public struct RetryPolicy: Sendable, Equatable {
     ///   - random: a number in `0..<1` (injected, so tests pick the jitter).
     public func nextAttempt(after attempt: Int, at now: Date, createdAt: Date, retryAfter: String? = nil,
                             random: Double = Double.random(in: 0..<1)) -> Date? {
+        nextAttempt(after: attempt, at: now, createdAt: createdAt, waitingAtLeast: retryAfter.flatMap { Self.retryAfter($0, now: now) },
+                    random: random)
+    }
+
+    /// When to try again, waiting at least `minimum` seconds (a `Retry-After` already
+    /// read), or nil past the deadline.
+    public func nextAttempt(after attempt: Int, at now: Date, createdAt: Date, waitingAtLeast minimum: TimeInterval?,
+                            random: Double) -> Date? {
         var wait = ceiling(attempt: attempt) * min(max(random, 0), 1)
-        if let retryAfter, let asked = Self.retryAfter(retryAfter, now: now) { wait = max(wait, asked) }
+        if let minimum { wait = max(wait, minimum) }
         let next = now.addingTimeInterval(wait)
         return next.timeIntervalSince(createdAt) <= deadline ? next : nil
     }

@@ -62,9 +62,28 @@ public struct TrackingTokens: Sendable {
 
     /// `dispatch|index|alias`, each percent-encoded so `|` cannot appear inside.
     private static func encode(_ link: TrackedLink) -> String {
-        [link.dispatchID, link.linkIndex.map(String.init) ?? "", link.alias ?? ""]
-            .map { $0.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_."))) ?? "" }
-            .joined(separator: "|")
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(link.dispatchID.utf8.count + (link.alias?.utf8.count ?? 0) + 8)
+        for (position, field) in [link.dispatchID, link.linkIndex.map(String.init) ?? "", link.alias ?? ""].enumerated() {
+            if position > 0 { bytes.append(UInt8(ascii: "|")) }
+            for byte in field.utf8 {
+                if Self.unreserved(byte) {
+                    bytes.append(byte)
+                } else {
+                    bytes.append(UInt8(ascii: "%"))
+                    bytes.append(Self.hexDigits[Int(byte >> 4)])
+                    bytes.append(Self.hexDigits[Int(byte & 0x0F)])
+                }
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static let hexDigits = Array("0123456789ABCDEF".utf8)
+
+    /// ASCII letters, digits, `-`, `_` and `.`: the bytes kept as they are.
+    private static func unreserved(_ byte: UInt8) -> Bool {
+        (byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122) || (byte >= 48 && byte <= 57) || byte == 45 || byte == 95 || byte == 46
     }
 
     private static func decode(_ text: String) -> TrackedLink? {
@@ -80,10 +99,17 @@ public struct TrackingTokens: Sendable {
     }
 
     static func base64URL(_ data: Data) -> String {
-        var text = data.base64EncodedString()
-        text = text.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-        while text.hasSuffix("=") { text.removeLast() }
-        return text
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(data.count * 4 / 3 + 3)
+        for byte in data.base64EncodedData() {
+            switch byte {
+            case UInt8(ascii: "+"): bytes.append(UInt8(ascii: "-"))
+            case UInt8(ascii: "/"): bytes.append(UInt8(ascii: "_"))
+            case UInt8(ascii: "="): break
+            default: bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     static func decodeBase64URL(_ text: Substring) -> Data? {

@@ -1,5 +1,7 @@
 import ConnectorCore
 import ConnectorStore
+import CurlTransport
+import Delivery
 import Foundation
 
 /// The engine part of `connector demo`: campaigns as code from a folder, published into
@@ -72,6 +74,20 @@ struct FollowUpDemo {
             let settled = try await scheduler.runAllDue(at: step)
             print("  scheduler at \(step.ISO8601Format()): \(settled.count) due")
         }
+        // The dispatcher renders each dispatch (R21) and hands it to the sandbox provider,
+        // which keeps the message in the store; the receipt goes back into the engine (R22).
+        let client = CurlClient()
+        let dispatcher = Dispatcher(store: store, routes: .sandbox, client: client,
+                                    configuration: Dispatcher.Configuration(worker: "demo-dispatcher"), now: { monday.addingTimeInterval(86_400) })
+        let delivered: Dispatcher.Report
+        do {
+            delivered = try await dispatcher.drain()
+        } catch {
+            await client.shutdown()
+            throw error
+        }
+        await client.shutdown()
+        print("  dispatcher: \(delivered.total) dispatches delivered\(delivered.total == 0 ? "" : " (\(delivered))")")
 
         print("\nDecision trace per user:")
         for user in users {
@@ -80,10 +96,14 @@ struct FollowUpDemo {
             }
         }
         let outbox = try store.outbox(OutboxFilter())
-        print("\nOutbox (handed to channel adapters, which come next): \(outbox.count) dispatches")
+        print("\nOutbox: \(outbox.count) dispatches, rendered and delivered to the sandbox (a provider configuration sends them for real: docs/PROVIDERS.md)")
         for item in outbox {
             let dispatch = item.dispatch
-            print("  \(dispatch.id) \(dispatch.followUp) -> \(dispatch.userID) on \(dispatch.channel.rawValue) (idempotency key \(dispatch.idempotencyKey))")
+            print("  \(dispatch.id) \(dispatch.followUp) -> \(dispatch.userID) on \(dispatch.channel.rawValue): \(item.state.rawValue) (idempotency key \(dispatch.idempotencyKey))")
+            if let kept = try store.keptMessages(KeptMessageFilter(dispatchID: dispatch.id, limit: 1)).first,
+               case .push(let push)? = try? deliveryJSONDecoder().decode(ChannelMessage.self, from: kept.json) {
+                print("    to \(push.token): \"\(push.title ?? "")\" / \"\(push.body)\"")
+            }
         }
         print("")
     }
