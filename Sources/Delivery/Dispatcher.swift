@@ -152,6 +152,15 @@ public final class Dispatcher: Sendable {
         var attempts: [DeliveryAttempt] = []
         func finish(_ outcome: DeliveryOutcome) async throws -> Report.Delivered? {
             let delivery = DeliveryRecord(dispatch: dispatch.id, attempts: attempts, outcome: outcome, at: context.now())
+            switch outcome {
+            case .dead(let reason), .possiblySent(let reason), .badAddress(let reason):
+                // Ids, codes and texts built from statuses and reason codes: no address, URL or secret.
+                context.logger.warning("dispatch not delivered", metadata: [
+                    "dispatch": "\(dispatch.id)", "channel": "\(dispatch.channel.rawValue)", "state": "\(outcome.stateName.rawValue)",
+                    "reason": "\(reason.code.rawValue)",
+                ])
+            default: break
+            }
             return try await commits.record(delivery) ? Report.Delivered(dispatch: dispatch, outcome: outcome) : nil
         }
         guard let campaign, let content = campaign.messages[dispatch.channel] else {

@@ -3,6 +3,7 @@ import ConnectorStore
 import CurlTransport
 import Delivery
 import Foundation
+import PeerSupport
 import Testing
 
 /// The dispatcher against a real loopback sink that answers with scripted faults.
@@ -142,8 +143,10 @@ struct DispatcherTests {
         #expect(try await worker.drain().counts == [.sent: 6])
         let times = try await sink.requests("/limited").map(\.time).sorted()
         #expect(times.count == 6)
-        // 6 sends at 10/s with a burst of 1: at least 0.5 s from the first to the last.
-        #expect((times.last ?? 0) - (times.first ?? 0) >= 0.45, "span \((times.last ?? 0) - (times.first ?? 0))")
+        // 6 sends at 10/s with a burst of 1 leave 0.5 s between the first and the last
+        // reservation; arrivals jitter on a loaded machine, so at least 0.3 s (unlimited, the
+        // six arrive within a few milliseconds).
+        #expect((times.last ?? 0) - (times.first ?? 0) >= 0.3, "span \((times.last ?? 0) - (times.first ?? 0))")
     }
 
     @Test("dead letters: a permanent refusal is dead at once; retryable failures are dead past the deadline, with the reason")
@@ -202,3 +205,41 @@ struct DispatcherTests {
     }
 }
 
+
+@Suite("Dispatcher: the long-lived worker and what attempt records keep")
+struct DispatcherLifecycleTests {
+    @Test("run() delivers until stop(), finishing the send in flight and leaving no claim behind")
+    func runAndStop() async throws {
+        let sink = try await Sink.start()
+        let bench = try await DeliveryBench(channel: .sms, content: .sms(SMSContent(body: "Hi", trackLinks: false)),
+                                            users: [User(id: "ada", addresses: [.sms: "+15550100"])])
+        try await sink.script("/sms", [["status": 200, "hold": "go"]])
+        let provider = try WebhookProvider(name: "hook", url: sink.url("/sms"))
+        let worker = Dispatcher(store: bench.store, routes: routes(.sms, [ProviderRoute(provider)]), client: sink.client,
+                                configuration: Dispatcher.Configuration(worker: "long-lived", pollInterval: .milliseconds(20)))
+        let running = Task { try await worker.run() }
+        try await sink.arrived("/sms")
+        worker.stop()
+        try await sink.release("go")
+        try await running.value
+        let item = try bench.item("ada")
+        #expect(item.state == .sent && item.claimedBy == nil, "the send in flight was finished before run() returned")
+    }
+
+    @Test("attempt records and outcomes never carry a provider's URL or token")
+    func noSecretsInRecords() async throws {
+        let bench = try await DeliveryBench(channel: .sms, content: .sms(SMSContent(body: "Hi", trackLinks: false)),
+                                            users: [User(id: "ada", addresses: [.sms: "+15550100"])])
+        let token = "T000/B000/very-secret-token"
+        let provider = try WebhookProvider(name: "hook", url: "http://127.0.0.1:\(closedLoopbackPort())/services/\(token)",
+                                           secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+        let client = CurlClient()
+        let report = try await dispatcher(bench, routes(.sms, [ProviderRoute(provider)]), clock: TestClock(bench.queuedAt), client: client).drain()
+        await client.shutdown()
+        #expect(report.counts == [.retrying: 1])
+        let item = try bench.item("ada")
+        let texts = try bench.store.attempts(of: item.dispatch.id).compactMap(\.error) + [item.reason?.text ?? ""]
+        #expect(texts.first?.contains("connectionRefused") == true, "\(texts)")
+        for text in texts { #expect(!text.contains("very-secret-token") && !text.contains("whsec_"), "\(text)") }
+    }
+}
