@@ -1,4 +1,5 @@
 import ConnectorCore
+import Crypto
 import CurlTransport
 import Foundation
 import Liquid
@@ -63,13 +64,14 @@ public struct DeclarativeProvider: HTTPProvider {
     let messageID: MessageID
     let rules: [Rule]
     let settings: LiquidValue
+    let baseURL: String
     let timeouts: Timeouts?
 
     public func request(for message: OutgoingMessage) throws(ProviderRequestError) -> HTTPRequest {
         guard channels.contains(message.message.channel) else {
             throw ProviderRequestError("\(kind) does not carry \(message.message.channel.rawValue) messages")
         }
-        let data = Self.data(message, settings: settings)
+        let data = Self.data(message, settings: settings, baseURL: baseURL)
         func render(_ template: Template, _ field: String) throws(ProviderRequestError) -> String {
             do {
                 guard let text = try template.render(data).text else { throw ProviderRequestError("\(kind): \(field) aborted") }
@@ -84,7 +86,11 @@ public struct DeclarativeProvider: HTTPProvider {
         request.redirects = .none
         request.maxResponseSize = 256 << 10
         request.timeouts = timeouts
-        for (name, value) in headers { request.headers.add(name: name, value: try render(value, "request.headers.\(name)")) }
+        for (name, value) in headers {
+            // A header that renders empty is left out (an optional token, say).
+            let text = try render(value, "request.headers.\(name)")
+            if !text.isEmpty { request.headers.add(name: name, value: text) }
+        }
         if let body { request.body = Array(try render(body, "request.body").utf8) }
         switch auth {
         case .none: break
@@ -111,7 +117,9 @@ public struct DeclarativeProvider: HTTPProvider {
         for rule in rules where rule.statuses.isEmpty || rule.statuses.contains(where: { $0.contains(response.status) }) {
             if let contains = rule.bodyContains, !response.bodyText.contains(contains) { continue }
             if let match = rule.json {
-                guard let value = json.flatMap({ Self.lookup($0, match.path) }).flatMap(Self.jsonText), match.values.contains(value) else { continue }
+                // A missing field reads as null (OneSignal's 200 without an id).
+            let value = json.flatMap { Self.lookup($0, match.path) }.flatMap(Self.jsonText) ?? "null"
+            guard match.values.contains(value) else { continue }
             }
             let reason = "HTTP \(response.status) (\(kind) rule: \(rule.outcome))"
             switch rule.outcome {
@@ -127,9 +135,9 @@ public struct DeclarativeProvider: HTTPProvider {
         return standardOutcome(of: response, messageID: id, now: message.sentAt)
     }
 
-    /// `message` (the rendered message's fields), `dispatch` (id, idempotency_key, user,
-    /// campaign, channel) and `settings`.
-    static func data(_ message: OutgoingMessage, settings: LiquidValue) -> LiquidValue {
+    /// `message` (the rendered message's fields), `dispatch` (id, idempotency_key,
+    /// idempotency_uuid, user, campaign, channel), `settings` and `base_url`.
+    static func data(_ message: OutgoingMessage, settings: LiquidValue, baseURL: String) -> LiquidValue {
         let fields: LiquidValue
         let encoder = deliveryJSONEncoder()
         let encoded: Data?
@@ -144,10 +152,24 @@ public struct DeclarativeProvider: HTTPProvider {
         fields = encoded.flatMap { try? LiquidValue(json: String(decoding: $0, as: UTF8.self)) } ?? .nil
         let dispatch: LiquidValue = [
             "id": .string(message.dispatch.id), "idempotency_key": .string(message.idempotencyKey),
+            "idempotency_uuid": .string(Self.uuid(message.idempotencyKey)),
             "user": .string(message.dispatch.userID.rawValue), "campaign": .string(message.dispatch.followUp.rawValue),
             "channel": .string(message.dispatch.channel.rawValue),
         ]
-        return ["message": fields, "dispatch": dispatch, "settings": settings]
+        return ["message": fields, "dispatch": dispatch, "settings": settings, "base_url": .string(baseURL)]
+    }
+
+    /// A name-based UUID (version 5, SHA-1, RFC 9562) of `name`: the same key always gives
+    /// the same UUID, for services whose idempotency key must be a UUID (OneSignal).
+    static func uuid(_ name: String) -> String {
+        // The RFC's URL namespace, 6ba7b811-9dad-11d1-80b4-00c04fd430c8.
+        let namespace: [UInt8] = [0x6b, 0xa7, 0xb8, 0x11, 0x9d, 0xad, 0x11, 0xd1, 0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8]
+        var bytes = Array(Insecure.SHA1.hash(data: namespace + Array(name.utf8)).prefix(16))
+        bytes[6] = (bytes[6] & 0x0F) | 0x50
+        bytes[8] = (bytes[8] & 0x3F) | 0x80
+        let hex = bytes.map { String(format: "%02x", $0) }.joined()
+        let parts = [hex.prefix(8), hex.dropFirst(8).prefix(4), hex.dropFirst(12).prefix(4), hex.dropFirst(16).prefix(4), hex.dropFirst(20)]
+        return parts.joined(separator: "-")
     }
 
     static func lookup(_ json: Any, _ path: [String]) -> Any? {

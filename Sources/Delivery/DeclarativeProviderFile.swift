@@ -19,6 +19,9 @@ public struct DeclarativeProviderFile: Sendable {
     public let description: String?
     public let channels: [Channel]
     public let settings: [String: Setting]
+    /// The service's address (`https://api.sendgrid.com`), `{{ base_url }}` in templates;
+    /// a configuration's `base_url` replaces it (a regional endpoint, a test server).
+    public let baseURL: String?
     let deduplicates: Bool
     let method: String
     let url: Template
@@ -44,7 +47,7 @@ public struct DeclarativeProviderFile: Sendable {
     public init(_ text: String, file: String) throws(ConfigurationError) {
         let root = try ConfigNode.parse(text, file: file, environment: [:])
         _ = try root.keys()
-        try root.allowOnly(["name", "description", "channels", "deduplicates", "settings", "request", "response"])
+        try root.allowOnly(["name", "description", "channels", "deduplicates", "base_url", "settings", "request", "response"])
         self.file = file
         kind = try root.child("name").rawString()
         guard !kind.isEmpty, kind.utf8.allSatisfy({ ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 || $0 == 95 }) else {
@@ -60,6 +63,7 @@ public struct DeclarativeProviderFile: Sendable {
             channels.append(channel)
         }
         self.channels = channels
+        baseURL = root.child("base_url").isMissing ? nil : try root.child("base_url").url()
         deduplicates = root.child("deduplicates").isMissing ? false : try root.child("deduplicates").bool()
         var settings: [String: Setting] = [:]
         if !root.child("settings").isMissing {
@@ -98,7 +102,8 @@ public struct DeclarativeProviderFile: Sendable {
     }
 
     /// A provider of this kind named `name`, with `settings` from a configuration.
-    public func provider(name: String, settings node: ConfigNode, timeouts configured: Timeouts? = nil) throws(ConfigurationError) -> DeclarativeProvider {
+    public func provider(name: String, settings node: ConfigNode, baseURL: String? = nil,
+                         timeouts configured: Timeouts? = nil) throws(ConfigurationError) -> DeclarativeProvider {
         var values: [(String, LiquidValue)] = []
         let given = node.isMissing ? [] : try node.keys()
         for key in given where settings[key] == nil {
@@ -115,7 +120,15 @@ public struct DeclarativeProviderFile: Sendable {
         }
         return DeclarativeProvider(name: name, kind: kind, deduplicates: deduplicates, channels: channels, method: method, url: url,
                                    headers: headers, body: body, auth: auth, messageID: messageID, rules: rules,
-                                   settings: .object(LiquidObject(values)), timeouts: configured ?? timeouts)
+                                   settings: .object(LiquidObject(values)), baseURL: (baseURL ?? self.baseURL).map(Self.trimmed) ?? "",
+                                   timeouts: configured ?? timeouts)
+    }
+
+    /// A base URL without its trailing slashes (templates write `{{ base_url }}/path`).
+    static func trimmed(_ url: String) -> String {
+        var url = url
+        while url.hasSuffix("/") { url.removeLast() }
+        return url
     }
 
     static func template(_ node: ConfigNode) throws(ConfigurationError) -> Template {
@@ -186,9 +199,17 @@ public struct DeclarativeProviderFile: Sendable {
             let values = ((try? equals.list()) ?? [equals])
             var texts: [String] = []
             for value in values {
+                // YAML's null (a missing field in the answer reads as null too).
+                if value.isMissing {
+                    texts.append("null")
+                    continue
+                }
                 let raw = try value.rawString()
-                // Written as YAML scalars; compared as JSON text (true, 0, "failed").
-                texts.append(["true", "false", "null"].contains(raw) || Double(raw) != nil ? raw : DeclarativeProvider.jsonText(raw) ?? raw)
+                // Compared as JSON text: a plain `true`, `null` or `406` is that JSON value; a
+                // quoted "0" or any other word is a JSON string.
+                let quoted = value.node?.scalar.map { $0.style == .singleQuoted || $0.style == .doubleQuoted } ?? false
+                let literal = !quoted && (["true", "false", "null"].contains(raw) || Double(raw) != nil)
+                texts.append(literal ? raw : DeclarativeProvider.jsonText(raw) ?? raw)
             }
             json = (path, texts)
         }

@@ -195,8 +195,9 @@ public struct DeliveryConfiguration: Sendable {
             guard file.channels.contains(channel) else {
                 throw node.child("kind").fail(.badValue, "\(kind) carries \(file.channels.map(\.rawValue).joined(separator: ", ")), not \(channel.rawValue)")
             }
-            try node.allowOnly(common + ["settings"])
-            provider = try file.provider(name: name, settings: node.child("settings"), timeouts: timeouts)
+            try node.allowOnly(common + ["settings", "base_url"])
+            provider = try file.provider(name: name, settings: node.child("settings"),
+                                         baseURL: node.child("base_url").isMissing ? nil : try node.child("base_url").url(), timeouts: timeouts)
         }
         var bucket: TokenBucket?
         if !node.child("rate_limit").isMissing {

@@ -4,6 +4,7 @@ import CurlTransport
 import Delivery
 import Foundation
 import PeerSupport
+import Synchronization
 import Testing
 
 /// The dispatcher against a real loopback sink that answers with scripted faults.
@@ -133,20 +134,21 @@ struct DispatcherTests {
         #expect(breaker.current == .closed)
     }
 
-    @Test("rate limit: sends to a provider keep to its token bucket (observed at the sink)")
+    @Test("rate limit: sends to a provider wait for their token (10/s, burst 1: one send per 100 ms on the dispatcher's clock)")
     func rateLimit() async throws {
         let sink = try await Sink.start()
         let bench = try await smsBench(users: 6)
         let bucket = TokenBucket(perSecond: 10, burst: 1)
+        let waits = Mutex<[TimeInterval]>([])
+        let clock = TestClock(bench.queuedAt)
         let worker = Dispatcher(store: bench.store, routes: routes(.sms, [try hook(sink, "/limited", rate: bucket)]), client: sink.client,
-                                configuration: Dispatcher.Configuration(worker: "w", concurrency: 6))
+                                configuration: Dispatcher.Configuration(worker: "w", concurrency: 6), now: { clock.now },
+                                sleep: { seconds in waits.withLock { $0.append(seconds) } })
         #expect(try await worker.drain().counts == [.sent: 6])
-        let times = try await sink.requests("/limited").map(\.time).sorted()
-        #expect(times.count == 6)
-        // 6 sends at 10/s with a burst of 1 leave 0.5 s between the first and the last
-        // reservation; arrivals jitter on a loaded machine, so at least 0.3 s (unlimited, the
-        // six arrive within a few milliseconds).
-        #expect((times.last ?? 0) - (times.first ?? 0) >= 0.3, "span \((times.last ?? 0) - (times.first ?? 0))")
+        #expect(try await sink.requests("/limited").count == 6)
+        // All six reserved at the same instant: the first goes at once, the others 0.1 s apart.
+        let asked = waits.withLock { $0 }.sorted().map { ($0 * 1000).rounded() / 1000 }
+        #expect(asked == [0.1, 0.2, 0.3, 0.4, 0.5], "\(asked)")
     }
 
     @Test("dead letters: a permanent refusal is dead at once; retryable failures are dead past the deadline, with the reason")
