@@ -187,9 +187,29 @@ public struct DeliveryConfiguration: Sendable {
             }
             let tls = try node.child("ca_file").optionalString().map { TLSConfiguration(caBundlePath: $0) }
             provider = SMTPProvider(name: name, server: server, credentials: credentials, defaultFrom: from, tls: tls, timeouts: timeouts)
+        case "ses", "sns":
+            let wanted: Channel = kind == "ses" ? .email : .sms
+            guard channel == wanted else { throw node.child("kind").fail(.badValue, "\(kind) sends \(wanted.rawValue), not \(channel.rawValue)") }
+            try node.allowOnly(common + ["access_key_id", "secret_access_key", "session_token", "region", "base_url", "configuration_set",
+                                         "sender_id", "sms_type"])
+            let key = try node.child("access_key_id").string(), secret = try node.child("secret_access_key").string()
+            let token = try node.child("session_token").optionalString(), region = try node.child("region").string()
+            let base = node.child("base_url").isMissing ? nil : try node.child("base_url").url()
+            if kind == "ses" {
+                provider = AmazonSESProvider(name: name, accessKeyID: key, secretAccessKey: secret, sessionToken: token, region: region,
+                                             baseURL: base, configurationSet: try node.child("configuration_set").optionalString(), timeouts: timeouts)
+            } else {
+                let type = try node.child("sms_type").optionalString() ?? "Transactional"
+                guard ["Transactional", "Promotional"].contains(type) else {
+                    throw node.child("sms_type").fail(.badValue, "'\(type)' is not an SMS type: use Transactional or Promotional")
+                }
+                provider = AmazonSNSProvider(name: name, accessKeyID: key, secretAccessKey: secret, sessionToken: token, region: region,
+                                             baseURL: base, senderID: try node.child("sender_id").optionalString(),
+                                             transactional: type == "Transactional", timeouts: timeouts)
+            }
         default:
             guard let file = declarative[kind] else {
-                let known = (["sandbox", "feed", "webhook", "smtp"] + declarative.keys.sorted()).joined(separator: ", ")
+                let known = (["sandbox", "feed", "webhook", "smtp", "ses", "sns"] + declarative.keys.sorted()).joined(separator: ", ")
                 throw node.child("kind").fail(.unknownKind, "unknown provider kind '\(kind)'. Known kinds: \(known)")
             }
             guard file.channels.contains(channel) else {
