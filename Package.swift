@@ -69,6 +69,8 @@ let package = Package(
             dependencies: [
                 "ConnectorCore", "ConnectorStore", "CurlTransport", "Liquid",
                 .product(name: "Crypto", package: "swift-crypto"),
+                // RS256 for FCM's service-account assertion.
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ]

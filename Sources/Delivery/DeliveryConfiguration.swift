@@ -128,6 +128,20 @@ public struct DeliveryConfiguration: Sendable {
 
     static let common = ["kind", "name", "failover", "rate_limit", "timeout", "breaker"]
 
+    /// A secret given inline (`${ENV}`) or as a file path; exactly one of the two.
+    static func secretOrFile(_ node: ConfigNode, _ inline: String, _ file: String) throws(ConfigurationError) -> String {
+        switch (node.child(inline).isMissing, node.child(file).isMissing) {
+        case (false, true): return try node.child(inline).string()
+        case (true, false):
+            let path = try node.child(file).string()
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw node.child(file).fail(.unreadable, "cannot read \(path)")
+            }
+            return text
+        default: throw node.fail(.missingField, "give \(inline) (from the environment) or \(file), not both")
+        }
+    }
+
     static func route(_ node: ConfigNode, channel: Channel, declarative: [String: DeclarativeProviderFile]) throws(ConfigurationError) -> ProviderRoute {
         _ = try node.keys()
         let kind = try node.child("kind").rawString()
@@ -207,9 +221,40 @@ public struct DeliveryConfiguration: Sendable {
                                              baseURL: base, senderID: try node.child("sender_id").optionalString(),
                                              transactional: type == "Transactional", timeouts: timeouts)
             }
+        case "apns":
+            guard channel == .push else { throw node.child("kind").fail(.badValue, "apns sends push, not \(channel.rawValue)") }
+            try node.allowOnly(common + ["team_id", "key_id", "private_key", "private_key_file", "topic", "environment", "base_url", "ca_file"])
+            let environment = try node.child("environment").optionalString() ?? "production"
+            guard let mode = APNsProvider.Environment(rawValue: environment) else {
+                throw node.child("environment").fail(.badValue, "'\(environment)' is not an APNs environment: use production or sandbox")
+            }
+            let key = try secretOrFile(node, "private_key", "private_key_file")
+            do {
+                provider = try APNsProvider(name: name, teamID: try node.child("team_id").string(), keyID: try node.child("key_id").string(),
+                                            privateKey: key, topic: try node.child("topic").string(), environment: mode,
+                                            baseURL: node.child("base_url").isMissing ? nil : try node.child("base_url").url(),
+                                            tls: try node.child("ca_file").optionalString().map { TLSConfiguration(caBundlePath: $0) }, timeouts: timeouts)
+            } catch let error as ConfigurationError {
+                throw error
+            } catch {
+                throw node.child(node.child("private_key").isMissing ? "private_key_file" : "private_key").fail(.badValue, "\(error)")
+            }
+        case "fcm":
+            guard channel == .push else { throw node.child("kind").fail(.badValue, "fcm sends push, not \(channel.rawValue)") }
+            try node.allowOnly(common + ["service_account", "service_account_file", "base_url", "ca_file"])
+            let json = try secretOrFile(node, "service_account", "service_account_file")
+            do {
+                provider = try FCMProvider(name: name, account: try FCMProvider.ServiceAccount(json: Data(json.utf8)),
+                                           baseURL: node.child("base_url").isMissing ? nil : try node.child("base_url").url(),
+                                           tls: try node.child("ca_file").optionalString().map { TLSConfiguration(caBundlePath: $0) }, timeouts: timeouts)
+            } catch let error as ConfigurationError {
+                throw error
+            } catch {
+                throw node.child(node.child("service_account").isMissing ? "service_account_file" : "service_account").fail(.badValue, "\(error)")
+            }
         default:
             guard let file = declarative[kind] else {
-                let known = (["sandbox", "feed", "webhook", "smtp", "ses", "sns"] + declarative.keys.sorted()).joined(separator: ", ")
+                let known = (["sandbox", "feed", "webhook", "smtp", "ses", "sns", "apns", "fcm"] + declarative.keys.sorted()).joined(separator: ", ")
                 throw node.child("kind").fail(.unknownKind, "unknown provider kind '\(kind)'. Known kinds: \(known)")
             }
             guard file.channels.contains(channel) else {

@@ -117,17 +117,8 @@ extension HTTPProvider {
             let response = try await context.client.execute(request)
             return ProviderResult(classify(response, for: message), statusCode: response.status)
         } catch {
-            return ProviderResult(Self.outcome(of: error, deduplicates: deduplicates))
+            return ProviderResult(transportOutcome(error, deduplicates: deduplicates))
         }
-    }
-
-    /// What a transport failure means: nothing sent (retryable), or maybe sent.
-    static func outcome(of error: CurlTransportError, deduplicates: Bool) -> ProviderOutcome {
-        if error.requestMayHaveBeenProcessed && !deduplicates {
-            return .possiblySent(reason: "\(error.reason): the request went out but no answer came back")
-        }
-        if error.isRetryable { return .retryable(after: nil, reason: "\(error.reason)") }
-        return .permanent(reason: "\(error.reason)")
     }
 }
 

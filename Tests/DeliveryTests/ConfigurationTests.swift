@@ -108,3 +108,29 @@ struct ConfigurationTests {
         #expect(files["slack-webhook"]?.settings["webhook_url"]?.secret == true)
     }
 }
+
+@Suite("Example provider configurations")
+struct ExampleConfigurationTests {
+    @Test("every file in Examples/providers loads (key files aside, which only exist on a real machine)")
+    func examples() throws {
+        let folder = Peer.repositoryRoot.appendingPathComponent("Examples/providers")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".yaml") }.sorted()
+        #expect(files.count == 13)
+        var environment: [String: String] = [:]
+        for name in ["SENDGRID_API_KEY", "MAILGUN_API_KEY", "POSTMARK_SERVER_TOKEN", "RESEND_API_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+                     "SMTP_USER", "SMTP_PASSWORD", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "VONAGE_API_KEY", "VONAGE_API_SECRET",
+                     "ONESIGNAL_APP_ID", "ONESIGNAL_API_KEY", "EXPO_ACCESS_TOKEN"] {
+            environment[name] = "example-\(name.lowercased())"
+        }
+        for file in files {
+            do {
+                let configuration = try DeliveryConfiguration.load(contentsOf: folder.appendingPathComponent(file), environment: environment,
+                                                                   providerFiles: [Peer.repositoryRoot.appendingPathComponent("Templates/providers")])
+                let kind = String(file.dropLast(5))
+                #expect(configuration.routes.routes.values.contains { $0.contains { $0.provider.name == kind } }, "\(file)")
+            } catch {
+                #expect(error.code == .unreadable && error.message.contains("/etc/connector/"), "\(file): \(error)")
+            }
+        }
+    }
+}
