@@ -41,7 +41,8 @@ struct ProviderCatalogueTests {
     func form(_ request: Sink.Recorded) -> [String: String] {
         var fields: [String: String] = [:]
         for pair in request.text.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).removingPercentEncoding ?? "" }
+            // Form encoding: `+` is a space (twilio-python writes spaces so; we write %20).
+            let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "" }
             fields[parts[0]] = parts.count > 1 ? parts[1] : ""
         }
         return fields
