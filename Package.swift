@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/attaswift/BigInt.git", from: "6.0.1"),
         // Braze's hash and HMAC filters (md5, sha1, sha2, hmac_sha256, ...); no hand-written crypto.
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        // X.509: the signing certificates of Amazon SNS messages (SES events).
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
     ],
     targets: [
         // libcurl, through a header-only shim for its variadic C functions.
@@ -71,6 +73,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 // RS256 for FCM's service-account assertion.
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -145,7 +148,11 @@ let package = Package(
         ),
         .testTarget(
             name: "DeliveryTests",
-            dependencies: ["Delivery", "ChildProcess", "ConnectorStore", "ConnectorCore", "CurlTransport", "PeerSupport"]
+            dependencies: [
+                "Delivery", "ChildProcess", "ConnectorStore", "ConnectorCore", "CurlTransport", "PeerSupport",
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+            ]
         ),
         .testTarget(
             name: "LiquidTests",

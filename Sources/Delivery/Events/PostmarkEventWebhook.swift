@@ -24,7 +24,7 @@ public struct PostmarkEventWebhook: EventWebhook {
         guard let kind, let messageID = object["MessageID"] as? String else { return [] }
         let recipient = (object["Recipient"] as? String) ?? (object["Email"] as? String)
         let stamp = (object["DeliveredAt"] as? String) ?? (object["ReceivedAt"] as? String) ?? (object["BouncedAt"] as? String)
-        let time = stamp.flatMap { ISO8601DateFormatter().date(from: $0) } ?? now
+        let time = providerTime(stamp) ?? now
         let id = (object["ID"] as? Int).map(String.init) ?? "\(messageID):\(type):\(stamp ?? "")"
         return [ProviderEvent(id: id, kind: kind, dispatchID: (object["Metadata"] as? [String: Any])?["dispatch_id"] as? String,
                               providerMessageID: messageID, recipient: recipient, url: object["OriginalLink"] as? String, time: time)]

@@ -120,3 +120,12 @@ func jsonObject(_ body: Data) throws(WebhookVerificationError) -> Any {
 }
 
 func hex(_ bytes: some Sequence<UInt8>) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
+
+/// An RFC 3339 time as providers write it, with or without fractional seconds.
+func providerTime(_ text: String?) -> Date? {
+    guard let text else { return nil }
+    let formatter = ISO8601DateFormatter()
+    if let date = formatter.date(from: text) { return date }
+    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    return formatter.date(from: text)
+}

@@ -38,6 +38,6 @@ public struct ResendEventWebhook: EventWebhook {
         let recipient = (data["to"] as? [String])?.first ?? data["to"] as? String
         return [ProviderEvent(id: id, kind: kind, dispatchID: dispatch, providerMessageID: data["email_id"] as? String, recipient: recipient,
                               url: (data["click"] as? [String: Any])?["link"] as? String,
-                              time: (object["created_at"] as? String).flatMap { ISO8601DateFormatter().date(from: $0) } ?? now)]
+                              time: providerTime(object["created_at"] as? String) ?? now)]
     }
 }
