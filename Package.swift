@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "Liquid", targets: ["Liquid"]),
         .library(name: "ConnectorCore", targets: ["ConnectorCore"]),
         .library(name: "ConnectorStore", targets: ["ConnectorStore"]),
+        .library(name: "ConnectorPostgres", targets: ["ConnectorPostgres"]),
         .library(name: "Delivery", targets: ["Delivery"]),
         .executable(name: "connector", targets: ["connector"]),
         .executable(name: "liquid", targets: ["LiquidCLI"]),
@@ -22,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/attaswift/BigInt.git", from: "6.0.1"),
         // Braze's hash and HMAC filters (md5, sha1, sha2, hmac_sha256, ...); no hand-written crypto.
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        // The PostgreSQL store, for several instances on one database.
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         // X.509: the signing certificates of Amazon SNS messages (SES events).
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
     ],
@@ -61,6 +64,16 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 // SQLite's C API, for the statements of the ingestion hot path (BoundStatement).
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The Store protocol on PostgreSQL (postgres-nio): claims with SKIP LOCKED, per-user
+        // advisory locks, uniqueness by constraints.
+        .target(
+            name: "ConnectorPostgres",
+            dependencies: [
+                "ConnectorCore", "ConnectorStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -144,7 +157,8 @@ let package = Package(
         ),
         .testTarget(
             name: "ConnectorStoreTests",
-            dependencies: ["ChildProcess", "ConnectorStore", "ConnectorCore", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["ChildProcess", "ConnectorStore", "ConnectorCore", "ConnectorPostgres", "PeerSupport",
+                           .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "DeliveryTests",

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing Campaign Connector needs, skipping what is there:
-#   - system packages: libcurl's headers (the transport), SQLite's (the store), Python 3
+#   - system packages: libcurl's headers (the transport), SQLite's (the store), Python 3,
+#     PostgreSQL (the PostgreSQL store's tests start their own server from it)
 #   - with --with-peers, the Python test peers in a virtualenv at .peers/venv (found by the
 #     tests automatically): aiosmtpd (SMTP), hypercorn + h2 (HTTP/2), moto[server] (SigV4)
 # Debian; the system packages need root (or sudo). Safe to run again: it is quick when
@@ -8,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libcurl4-openssl-dev libsqlite3-dev python3 python3-venv)
+packages=(libcurl4-openssl-dev libsqlite3-dev python3 python3-venv postgresql)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -37,3 +37,27 @@ public enum InteractionKind: String, CaseIterable, Codable, Sendable {
     /// Whether a trigger on this kind must name a detail (R1: the alias of `email_alias_clicked`).
     public var triggerRequiresDetail: Bool { self == .emailAliasClicked }
 }
+
+extension Channel {
+    /// R22: the interaction that says a message on this channel was received: accepted by
+    /// the provider (email, SMS, push, webhook) or viewed (in-app message, content card).
+    public var receiptKind: InteractionKind {
+        switch self {
+        case .email: return .emailReceived
+        case .sms: return .smsReceived
+        case .push: return .pushReceived
+        case .webhook: return .webhookReceived
+        case .inAppMessage: return .inAppMessageViewed
+        case .contentCard: return .contentCardViewed
+        }
+    }
+
+    /// Whether the provider's acceptance is the receipt (not so for in-app messages and
+    /// content cards, received when the app shows them).
+    public var isReceivedOnAcceptance: Bool { self != .inAppMessage && self != .contentCard }
+}
+
+extension InteractionKind {
+    /// R22: the channel this interaction is the receipt of, if it is one.
+    public var receiptChannel: Channel? { Channel.allCases.first { $0.receiptKind == self } }
+}

@@ -155,17 +155,7 @@ extension SQLiteStore {
     }
 
     /// R22: which interactions are receipts, and on which channel.
-    static func receiptChannel(_ kind: InteractionKind) -> Channel? {
-        switch kind {
-        case .emailReceived: return .email
-        case .smsReceived: return .sms
-        case .pushReceived: return .push
-        case .webhookReceived: return .webhook
-        case .inAppMessageViewed: return .inAppMessage
-        case .contentCardViewed: return .contentCard
-        default: return nil
-        }
-    }
+    static func receiptChannel(_ kind: InteractionKind) -> Channel? { kind.receiptChannel }
 
     /// Forgets the ids of events that happened before `date` (they can then be ingested again).
     public func pruneDedupe(before date: Date) throws {

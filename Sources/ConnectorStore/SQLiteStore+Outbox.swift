@@ -127,15 +127,7 @@ extension SQLiteStore {
 
     /// R22: the interaction that says a dispatch on `channel` was accepted; in-app messages
     /// and content cards are received when viewed, which the app reports.
-    static func receiptKind(_ channel: Channel) -> InteractionKind? {
-        switch channel {
-        case .email: return .emailReceived
-        case .sms: return .smsReceived
-        case .push: return .pushReceived
-        case .webhook: return .webhookReceived
-        case .inAppMessage, .contentCard: return nil
-        }
-    }
+    static func receiptKind(_ channel: Channel) -> InteractionKind? { channel.isReceivedOnAcceptance ? channel.receiptKind : nil }
 
     public func outbox(_ filter: OutboxFilter) throws -> [OutboxItem] {
         let states = filter.states.map { $0.map(\.rawValue).sorted().joined(separator: ",") }

@@ -123,7 +123,8 @@ public enum DeliveryOutcome: Sendable, Equatable {
     case aborted(DecisionReason)
     case possiblySent(DecisionReason)
 
-    var state: DispatchState {
+    /// The dispatch state this outcome leaves it in.
+    public var state: DispatchState {
         switch self {
         case .sent: return .sent
         case .retry: return .retrying
@@ -237,6 +238,11 @@ public struct EventFailure: Sendable, Equatable, CustomStringConvertible {
     public var eventID: EventID
     public var reason: String
     public var description: String { "event \(eventID): \(reason)" }
+
+    public init(eventID: EventID, reason: String) {
+        self.eventID = eventID
+        self.reason = reason
+    }
 }
 
 /// What happened to a user and a follow-up, as one line of the decision trace says.
@@ -269,6 +275,14 @@ public struct TraceRecord: Sendable, Equatable {
     /// Why: a stable code and the text. Lines written before the store recorded codes
     /// (schema 010) have an empty code.
     public var reason: DecisionReason
+
+    public init(time: Date, userID: UserID, campaign: CampaignID, action: TraceAction, reason: DecisionReason) {
+        self.time = time
+        self.userID = userID
+        self.campaign = campaign
+        self.action = action
+        self.reason = reason
+    }
 }
 
 /// A rendered message the store keeps (see ``MessageLog``).

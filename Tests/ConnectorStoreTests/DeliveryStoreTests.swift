@@ -11,7 +11,7 @@ struct DeliveryStoreTests {
 
     /// F (push, 1 h after a push_opened on T) queued for `u0`, and G, which follows F's receipt.
     func queued(_ kind: StoreKind) async throws -> StoreUnderTest {
-        let temporary = try StoreUnderTest(kind)
+        let temporary = try await StoreUnderTest.make(kind)
         var followUp = active("F")
         followUp.trigger = Trigger(kind: .pushOpened, target: "T")
         followUp.delay = .relative(seconds: 3600)
@@ -63,7 +63,7 @@ struct DeliveryStoreTests {
 
     @Test("kept messages: kept once per dispatch, read by user and channel, live until dismissed or expired", arguments: StoreKind.allCases)
     func keptMessages(_ kind: StoreKind) async throws {
-        let store = try StoreUnderTest(kind).store
+        let store = try await StoreUnderTest.make(kind).store
         let card = KeptMessage(dispatchID: "d1", userID: "u0", campaign: "F", channel: .contentCard, provider: "feed", at: due,
                                expiresAt: due.addingTimeInterval(60), json: Data(#"{"content_card":{}}"#.utf8))
         #expect(try await store.keep(card))
@@ -81,7 +81,7 @@ struct DeliveryStoreTests {
 
     @Test("suppressions: one per address and channel, the first reason kept, recorded in the user's trace", arguments: StoreKind.allCases)
     func suppressions(_ kind: StoreKind) async throws {
-        let store = try StoreUnderTest(kind).store
+        let store = try await StoreUnderTest.make(kind).store
         try await store.suppress(Suppression(channel: .email, address: "a@example.com", userID: "u0", at: due, reason: DecisionReason(.dispatched, "550 unknown user")))
         try await store.suppress(Suppression(channel: .email, address: "a@example.com", userID: "u1", at: due, reason: DecisionReason(.dispatched, "again")))
         #expect(try await store.suppression(of: "a@example.com", on: .email)?.reason.text == "550 unknown user")

@@ -11,7 +11,7 @@ struct OutboxTests {
 
     /// A store with `count` dispatches queued at `due` (F on push, one per user).
     func queued(_ kind: StoreKind, _ count: Int) async throws -> StoreUnderTest {
-        let temporary = try StoreUnderTest(kind)
+        let temporary = try await StoreUnderTest.make(kind)
         var followUp = active("F")
         followUp.trigger = Trigger(kind: .pushOpened, target: "T")
         followUp.delay = .relative(seconds: 3600)

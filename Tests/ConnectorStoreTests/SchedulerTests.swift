@@ -13,7 +13,7 @@ struct SchedulerTests {
     /// A store with T and a follow-up F (push on T, 1 h delay), `count` users who opened T
     /// at the scenario's start, all due at `due`.
     func waitingUsers(_ kind: StoreKind, _ count: Int, channels: [Channel] = [.push], configure: (inout Campaign) -> Void = { _ in }) async throws -> StoreUnderTest {
-        let temporary = try StoreUnderTest(kind)
+        let temporary = try await StoreUnderTest.make(kind)
         var followUp = active("F", channels: channels)
         followUp.trigger = Trigger(kind: .pushOpened, target: "T")
         followUp.delay = .relative(seconds: 3600)
@@ -101,7 +101,7 @@ struct SchedulerTests {
 
     @Test("R3: after a stop and a resume, a late event from the first active period does not schedule, and the user's new trigger does", arguments: StoreKind.allCases)
     func lateEventFromEarlierPeriod(_ kind: StoreKind) async throws {
-        let temporary = try StoreUnderTest(kind)
+        let temporary = try await StoreUnderTest.make(kind)
         let store = temporary.store
         var followUp = active("F")
         followUp.trigger = Trigger(kind: .pushOpened, target: "T")
@@ -191,7 +191,7 @@ struct SchedulerTests {
 
     /// A store with T, T2 and follow-ups on them, and user u with a push token and an email address.
     func capsWorld(_ kind: StoreKind, _ caps: [FrequencyCap], followUps: [(CampaignID, CampaignID, [Channel])]) async throws -> StoreUnderTest {
-        let temporary = try StoreUnderTest(kind)
+        let temporary = try await StoreUnderTest.make(kind)
         let store = temporary.store
         try await store.save(WorkspaceSettings(timeZone: "UTC", frequencyCaps: caps))
         try await store.install(active("T"))

@@ -1,5 +1,7 @@
 import ConnectorCore
+import ConnectorPostgres
 import ConnectorStore
+import PeerSupport
 import Testing
 import Foundation
 import GRDB
@@ -104,25 +106,45 @@ extension SQLiteStore {
 }
 
 
-/// The store backends the protocol tests run against (the PostgreSQL store adds itself here).
+/// The store backends the protocol tests run against.
 enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case sqlite
+    case postgres
     var testDescription: String { rawValue }
 }
+
+/// The PostgreSQL server of this test process (Tests/Peers/pg_peer.py), started on first
+/// use; it ends with the process. Each store under test gets a database of its own.
+let sharedPostgres = Task { try await Peer.start("pg_peer.py", ["WORKDIR"], needs: "(Debian's postgresql package)") }
 
 /// A fresh store of one kind, through the protocol only, removed when the test ends.
 final class StoreUnderTest: Sendable {
     let store: any Store
-    private let folder: URL
+    private let folder: URL?
 
-    init(_ kind: StoreKind) throws {
-        folder = try makeTemporaryFolder("conformance")
+    private init(store: any Store, folder: URL?) {
+        self.store = store
+        self.folder = folder
+    }
+
+    static func make(_ kind: StoreKind) async throws -> StoreUnderTest {
         switch kind {
-        case .sqlite: store = try SQLiteStore(path: folder.appendingPathComponent("connector.sqlite").path)
+        case .sqlite:
+            let folder = try makeTemporaryFolder("conformance")
+            return StoreUnderTest(store: try SQLiteStore(path: folder.appendingPathComponent("connector.sqlite").path), folder: folder)
+        case .postgres:
+            let server = try await sharedPostgres.value
+            let database = "test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+            let admin = "postgres://postgres@127.0.0.1:\(server.port)/postgres"
+            try await PostgresStore.createDatabase(database, serverURL: admin)
+            return StoreUnderTest(store: try await PostgresStore.open(url: "postgres://postgres@127.0.0.1:\(server.port)/\(database)", maximumConnections: 4),
+                                  folder: nil)
         }
     }
 
-    deinit { try? FileManager.default.removeItem(at: folder) }
+    deinit {
+        if let folder { try? FileManager.default.removeItem(at: folder) }
+    }
 }
 
 extension CampaignRepository {

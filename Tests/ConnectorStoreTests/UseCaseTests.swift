@@ -12,7 +12,7 @@ struct UseCaseTests {
     /// A store of `kind` with the campaigns installed (published through the lifecycle) and
     /// the users saved, and a scheduler on it.
     func world(_ kind: StoreKind, _ campaigns: [Campaign], users: [User]) async throws -> (StoreUnderTest, Scheduler) {
-        let temporary = try StoreUnderTest(kind)
+        let temporary = try await StoreUnderTest.make(kind)
         for campaign in campaigns { try await temporary.store.install(campaign) }
         try await temporary.store.save(users)
         return (temporary, Scheduler(store: temporary.store, worker: "use-case"))
@@ -113,7 +113,7 @@ struct StoreBehaviourTests {
 
     @Test("R25: an event id ingested twice has no further effect", arguments: StoreKind.allCases)
     func R25_duplicates(_ kind: StoreKind) async throws {
-        let temporary = try StoreUnderTest(kind)
+        let temporary = try await StoreUnderTest.make(kind)
         var followUp = active("F")
         followUp.trigger = Trigger(kind: .pushOpened, target: "T")
         try await temporary.store.install(active("T"))
@@ -128,7 +128,7 @@ struct StoreBehaviourTests {
 
     @Test("R14: an exception that arrives before its (earlier) trigger still cancels the wait", arguments: StoreKind.allCases)
     func R14_outOfOrder(_ kind: StoreKind) async throws {
-        let temporary = try StoreUnderTest(kind)
+        let temporary = try await StoreUnderTest.make(kind)
         var followUp = active("F")
         followUp.trigger = Trigger(kind: .pushReceived, target: "T")
         followUp.delay = .relative(seconds: 86_400)
@@ -147,7 +147,7 @@ struct StoreBehaviourTests {
 
     @Test("a stop cancels waiting users for good; resuming does not replay them (R16)", arguments: StoreKind.allCases)
     func R16_stopWhileWaiting(_ kind: StoreKind) async throws {
-        let temporary = try StoreUnderTest(kind)
+        let temporary = try await StoreUnderTest.make(kind)
         var followUp = active("F")
         followUp.trigger = Trigger(kind: .pushReceived, target: "T")
         followUp.delay = .relative(seconds: 3600)

@@ -4,7 +4,7 @@ base URL, so a test can compare what the SDK puts on the wire with what the conn
 sends for the same message.
 
 Usage: sdk_send.py SPEC_JSON   (SPEC: {"sdk": NAME, "base": URL, "message": {...}})
-SDKs: sendgrid, twilio, postmarker, resend, exponent_server_sdk. Prints one line:
+SDKs: sendgrid, twilio, postmarker, resend, exponent_server_sdk, boto3_ses, boto3_sns. Prints one line:
 "SENT" or "FAILED <error>". Exits when done (it is not a server).
 """
 import json
@@ -56,6 +56,20 @@ def exponent_server_sdk(base, m):
     client = PushClient(host=base)
     client.publish(PushMessage(to=m["to"], title=m["title"], subtitle=m["subtitle"], body=m["body"], data=m["data"], ttl=m["ttl"],
                                priority=m["priority"], sound=m["sound"], badge=m["badge"], category=m["category"]))
+
+
+def _boto3(service, base, m):
+    import boto3
+    return boto3.client(service, endpoint_url=base, region_name=m["region"], aws_access_key_id=m["key"],
+                        aws_secret_access_key=m["secret"])
+
+
+def boto3_ses(base, m):
+    _boto3("sesv2", base, m).send_email(**m["params"])
+
+
+def boto3_sns(base, m):
+    _boto3("sns", base, m).publish(**m["params"])
 
 
 def main():
