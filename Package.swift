@@ -108,6 +108,7 @@ let package = Package(
                 "ConnectorCore",
                 "JSONCore",
                 "ConnectorStore",
+                "ConnectorPostgres",
                 "Delivery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

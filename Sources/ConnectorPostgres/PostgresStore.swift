@@ -70,7 +70,11 @@ public final class PostgresStore: Store, Sendable {
             host: host, port: components.port ?? 5432, username: components.user ?? "postgres", password: components.password,
             database: database.isEmpty ? nil : database, tls: tls)
         configuration.options.maximumConnections = max(1, maximumConnections)
-        let store = PostgresStore(client: PostgresClient(configuration: configuration, backgroundLogger: logger), logger: logger)
+        // The pool's own log: errors only (it warns when a lease comes before run() is
+        // scheduled, which it waits out).
+        var background = logger
+        background.logLevel = .error
+        let store = PostgresStore(client: PostgresClient(configuration: configuration, backgroundLogger: background), logger: logger)
         do {
             try await store.migrate()
         } catch {

@@ -20,7 +20,7 @@ struct DrainCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "The SQLite database file.")
+    @Option(help: "The SQLite database file, or a postgres:// URL.")
     var database: String
 
     @Option(help: "The provider configuration (YAML); default: everything to the sandbox.")
@@ -43,7 +43,7 @@ struct DrainCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        guard FileManager.default.fileExists(atPath: database) else { throw ValidationError("no database at \(database)") }
+        try requireDatabase(database)
         let fixed = try at.map { try CommandLineTime.parse($0, option: "--at") }
         var folders = providerFiles.map { URL(fileURLWithPath: $0) }
         let shipped = URL(fileURLWithPath: "Templates/providers")
@@ -56,7 +56,7 @@ struct DrainCommand: AsyncParsableCommand {
                 throw ValidationError("\(error)")
             }
         }
-        let store = try SQLiteStore.forCommand(path: database)
+        let store = try await openStore(database)
         let client = CurlClient()
         let dispatcher = Dispatcher(
             store: store, routes: delivery.routes, client: client, tracking: delivery.tracking,

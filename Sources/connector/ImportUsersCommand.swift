@@ -6,19 +6,19 @@ import Foundation
 /// `connector import-users --database FILE [USERS.jsonl]`: users as JSON Lines (see
 /// ``UserJSON``) into a store, in one transaction; a malformed line is reported with its
 /// number and field, the others are imported, and the exit status is 1.
-struct ImportUsersCommand: ParsableCommand {
+struct ImportUsersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import-users",
         abstract: "Import users (JSON Lines: id, attributes, time_zone, addresses, subscriptions) into a SQLite store."
     )
 
-    @Option(help: "The SQLite database file (created if missing).")
+    @Option(help: "The SQLite database file (created if missing), or a postgres:// URL.")
     var database: String
 
     @Argument(help: "The JSON Lines file; standard input when missing or '-'.")
     var file: String?
 
-    func run() throws {
+    func run() async throws {
         var latest: [UserID: (line: Int, user: User)] = [:]
         var malformed = 0
         for line in try JSONLinesInput.lines(of: file) {
@@ -35,7 +35,7 @@ struct ImportUsersCommand: ParsableCommand {
             }
         }
         let users = latest.values.sorted { $0.line < $1.line }.map(\.user)
-        try SQLiteStore.forCommand(path: database).save(users)
+        try await openStore(database).save(users)
         print("\(users.count) users imported, \(malformed) malformed")
         if malformed > 0 { throw ExitCode(1) }
     }

@@ -7,13 +7,13 @@ import Foundation
 /// standard input) through the engine into a store. A malformed line is reported with its
 /// number and field and the other lines are ingested; the exit status is 1 if any line or
 /// event was rejected.
-struct IngestCommand: ParsableCommand {
+struct IngestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ingest",
         abstract: "Ingest events (JSON Lines, see EventJSON) through the engine into a SQLite store."
     )
 
-    @Option(help: "The SQLite database file (created if missing).")
+    @Option(help: "The SQLite database file (created if missing), or a postgres:// URL.")
     var database: String
 
     @Option(help: "A folder of campaign files to save into the store first.")
@@ -32,16 +32,16 @@ struct IngestCommand: ParsableCommand {
         guard batch > 0 else { throw ValidationError("--batch must be positive") }
     }
 
-    func run() throws {
+    func run() async throws {
         let processingTime = try CommandLineTime.parse(now, option: "--now")
         let lines = try JSONLinesInput.lines(of: file)
-        let store = try SQLiteStore.forCommand(path: database)
+        let store = try await openStore(database)
         if let campaigns {
             let (definitions, errors) = CampaignFileReader.campaigns(inFolder: URL(fileURLWithPath: campaigns))
             guard errors.isEmpty else { throw ValidationError("campaign files with errors:\n" + errors.map(\.description).joined(separator: "\n")) }
-            let known = Dictionary(uniqueKeysWithValues: try store.campaigns().map { ($0.id, $0) })
+            let known = Dictionary(uniqueKeysWithValues: try await store.campaigns().map { ($0.id, $0) })
             for campaign in definitions {
-                try store.save(campaign)  // keeps a stored campaign's status history
+                try await store.save(campaign)  // keeps a stored campaign's status history
                 if let stored = known[campaign.id] {
                     if !campaign.history.changes.isEmpty, campaign.history.current != stored.history.current {
                         FileHandle.standardError.write(Data("\(campaign.id): the file says \(campaign.history.current.rawValue), the store has it \(stored.history.current.rawValue); the store's status stays (change it with `connector set-status`)\n".utf8))
@@ -52,22 +52,22 @@ struct IngestCommand: ParsableCommand {
                 // lifecycle checks, as `set-status` would.
                 for change in campaign.history.changes {
                     do {
-                        _ = try store.changeStatus(of: campaign.id, to: change.status, at: change.at)
+                        _ = try await store.changeStatus(of: campaign.id, to: change.status, at: change.at)
                     } catch {
                         throw ValidationError("\(campaign.id): \(error)")
                     }
                 }
             }
-            let drafts = try store.campaigns().filter { $0.history.current == .draft }.map(\.id.rawValue)
+            let drafts = try await store.campaigns().filter { $0.history.current == .draft }.map(\.id.rawValue)
             if !drafts.isEmpty {
                 FileHandle.standardError.write(Data("drafts (they trigger nothing until published with `connector set-status`): \(drafts.joined(separator: ", "))\n".utf8))
             }
         }
         var malformed = 0, total = IngestReport()
         var pending: [Event] = []
-        func flush() throws {
+        func flush() async throws {
             guard !pending.isEmpty else { return }
-            let report = try store.ingest(pending, now: processingTime)
+            let report = try await store.ingest(pending, now: processingTime)
             for failure in report.failures { FileHandle.standardError.write(Data("\(failure)\n".utf8)) }
             total.accepted += report.accepted
             total.duplicates += report.duplicates
@@ -82,9 +82,9 @@ struct IngestCommand: ParsableCommand {
                 malformed += 1
                 JSONLinesInput.reject(line.number, error)
             }
-            if pending.count >= batch { try flush() }
+            if pending.count >= batch { try await flush() }
         }
-        try flush()
+        try await flush()
         print("\(total.accepted) accepted, \(total.duplicates.count) duplicate, \(malformed) malformed, \(total.failures.count) failed; \(total.decisions.count) decisions")
         if malformed + total.failures.count > 0 { throw ExitCode(1) }
     }

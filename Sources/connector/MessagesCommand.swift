@@ -5,13 +5,13 @@ import Foundation
 
 /// `connector messages --database FILE [--user U] [--channel C]`: the rendered messages
 /// the store kept (the sandbox's captures, in-app messages and content cards).
-struct MessagesCommand: ParsableCommand {
+struct MessagesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "messages",
         abstract: "Show rendered messages kept in the store (sandbox captures, in-app and content card feeds), newest first."
     )
 
-    @Option(help: "The SQLite database file.")
+    @Option(help: "The SQLite database file, or a postgres:// URL.")
     var database: String
 
     @Option(help: "Only this user's messages.")
@@ -23,8 +23,8 @@ struct MessagesCommand: ParsableCommand {
     @Option(help: "At most this many.")
     var limit = 20
 
-    func run() throws {
-        guard FileManager.default.fileExists(atPath: database) else { throw ValidationError("no database at \(database)") }
+    func run() async throws {
+        try requireDatabase(database)
         var only: Channel?
         if let channel {
             guard let parsed = Channel(rawValue: channel) else {
@@ -32,8 +32,8 @@ struct MessagesCommand: ParsableCommand {
             }
             only = parsed
         }
-        let store = try SQLiteStore.forCommand(path: database)
-        let kept = try store.keptMessages(KeptMessageFilter(user: user.map { UserID($0) }, channel: only, limit: max(0, limit)))
+        let store = try await openStore(database)
+        let kept = try await store.keptMessages(KeptMessageFilter(user: user.map { UserID($0) }, channel: only, limit: max(0, limit)))
         for message in kept {
             print("\(message.at.ISO8601Format())  \(message.dispatchID)  \(message.campaign.rawValue) -> \(message.userID.rawValue) on \(message.channel.rawValue) via \(message.provider)")
             print("  " + String(decoding: message.json, as: UTF8.self))

@@ -5,13 +5,13 @@ import Foundation
 
 /// `connector outbox --database FILE [--state S] [--campaign C] [--user U]`: dispatches
 /// and where each is on its way to the provider.
-struct OutboxCommand: ParsableCommand {
+struct OutboxCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "outbox",
         abstract: "List dispatches in the outbox (oldest first), by state, follow-up or user."
     )
 
-    @Option(help: "The SQLite database file.")
+    @Option(help: "The SQLite database file, or a postgres:// URL.")
     var database: String
 
     @Option(help: "Only dispatches in these states (comma-separated: \(DispatchState.allCases.map(\.rawValue).joined(separator: ", "))).")
@@ -26,8 +26,8 @@ struct OutboxCommand: ParsableCommand {
     @Option(help: "At most this many.")
     var limit = 100
 
-    func run() throws {
-        guard FileManager.default.fileExists(atPath: database) else { throw ValidationError("no database at \(database)") }
+    func run() async throws {
+        try requireDatabase(database)
         var states: Set<DispatchState>?
         if let state {
             states = []
@@ -38,8 +38,8 @@ struct OutboxCommand: ParsableCommand {
                 states?.insert(parsed)
             }
         }
-        let store = try SQLiteStore.forCommand(path: database)
-        let items = try store.outbox(OutboxFilter(states: states, followUp: campaign.map { CampaignID($0) }, user: user.map { UserID($0) },
+        let store = try await openStore(database)
+        let items = try await store.outbox(OutboxFilter(states: states, followUp: campaign.map { CampaignID($0) }, user: user.map { UserID($0) },
                                                   limit: max(0, limit)))
         for item in items {
             let dispatch = item.dispatch

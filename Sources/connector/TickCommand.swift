@@ -11,7 +11,7 @@ struct TickCommand: AsyncParsableCommand {
         abstract: "Run the scheduler once: claim and settle the waiting entries due at a time (dispatches go to the outbox)."
     )
 
-    @Option(help: "The SQLite database file.")
+    @Option(help: "The SQLite database file, or a postgres:// URL.")
     var database: String
 
     @Option(help: "The scheduler's time (ISO 8601 or Unix seconds); default: now.")
@@ -20,15 +20,28 @@ struct TickCommand: AsyncParsableCommand {
     @Option(help: "Entries per claim.")
     var batch = 1000
 
+    @Option(help: "Seconds a claim lasts; entries of a scheduler that died are claimed again after it.")
+    var lease: Double = 60
+
+    /// A failover drill: claim what is due, print how many, and hold the claims without
+    /// settling until killed, as a scheduler that dies mid-batch would.
+    @Flag(help: .hidden)
+    var claimAndHold = false
+
     func validate() throws {
         guard batch > 0 else { throw ValidationError("--batch must be positive") }
     }
 
     func run() async throws {
-        guard FileManager.default.fileExists(atPath: database) else { throw ValidationError("no database at \(database)") }
+        try requireDatabase(database)
         let now = try CommandLineTime.parse(at, option: "--at")
-        let store = try SQLiteStore.forCommand(path: database)
-        let scheduler = Scheduler(store: store, worker: .unique("tick"))
+        let store = try await openStore(database)
+        if claimAndHold {
+            let claimed = try await store.claimDue(at: now, worker: .unique("tick-hold"), lease: lease, limit: batch)
+            FileHandle.standardOutput.write(Data("claimed \(claimed.count), holding\n".utf8))
+            while true { try await Task.sleep(for: .seconds(3600)) }
+        }
+        let scheduler = Scheduler(store: store, worker: .unique("tick"), lease: lease)
         let settled = try await scheduler.runAllDue(at: now, batch: batch)
         var counts: [String: Int] = [:]
         for settlement in settled {

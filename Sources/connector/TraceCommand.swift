@@ -5,24 +5,24 @@ import Foundation
 
 /// `connector trace --database FILE USER`: a user's decision trace, waiting entries and
 /// dispatches, from a store's database (for "why did / didn't they get it?").
-struct TraceCommand: ParsableCommand {
+struct TraceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trace",
         abstract: "Show a user's decision trace and waiting entries from a store's database."
     )
 
-    @Option(help: "The SQLite database file.")
+    @Option(help: "The SQLite database file, or a postgres:// URL.")
     var database: String
 
     @Argument(help: "The user id.")
     var user: String
 
-    func run() throws {
-        guard FileManager.default.fileExists(atPath: database) else { throw ValidationError("no database at \(database)") }
-        let store = try SQLiteStore.forCommand(path: database)
+    func run() async throws {
+        try requireDatabase(database)
+        let store = try await openStore(database)
         let id = UserID(user)
-        let trace = try store.trace(for: id)
-        let waiting = try store.waitingEntries(for: id)
+        let trace = try await store.trace(for: id)
+        let waiting = try await store.waitingEntries(for: id)
         if trace.isEmpty && waiting.isEmpty { print("no decisions recorded for user \(user)") }
         for record in trace {
             print("\(record.time.ISO8601Format())  \(record.campaign.rawValue)  \(record.action.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0))  \(record.reason.text) [\(record.reason.code)]")

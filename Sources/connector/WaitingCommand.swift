@@ -5,13 +5,13 @@ import Foundation
 
 /// `connector waiting --database FILE [--campaign C] [--user U] [--due-by T]`: waiting
 /// entries across users, earliest due first.
-struct WaitingCommand: ParsableCommand {
+struct WaitingCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "waiting",
         abstract: "List waiting entries across users (earliest due first), by follow-up, user or due time."
     )
 
-    @Option(help: "The SQLite database file.")
+    @Option(help: "The SQLite database file, or a postgres:// URL.")
     var database: String
 
     @Option(help: "Only this follow-up's entries.")
@@ -26,11 +26,11 @@ struct WaitingCommand: ParsableCommand {
     @Option(help: "At most this many.")
     var limit = 100
 
-    func run() throws {
-        guard FileManager.default.fileExists(atPath: database) else { throw ValidationError("no database at \(database)") }
+    func run() async throws {
+        try requireDatabase(database)
         let due = try dueBy.map { try CommandLineTime.parse($0, option: "--due-by") }
-        let store = try SQLiteStore.forCommand(path: database)
-        let entries = try store.waitingEntries(WaitingFilter(followUp: campaign.map { CampaignID($0) }, user: user.map { UserID($0) },
+        let store = try await openStore(database)
+        let entries = try await store.waitingEntries(WaitingFilter(followUp: campaign.map { CampaignID($0) }, user: user.map { UserID($0) },
                                                               dueBy: due, limit: max(0, limit)))
         for entry in entries {
             let held = entry.firstDueAt != entry.dueAt ? " (first due \(entry.firstDueAt.ISO8601Format()))" : ""

@@ -5,14 +5,14 @@ import Foundation
 
 /// `connector workspace --database FILE [--time-zone Z] [--cap CHANNEL:N/PERIOD ...] [--no-caps]`:
 /// shows or changes the workspace's settings stored with its data.
-struct WorkspaceCommand: ParsableCommand {
+struct WorkspaceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "workspace",
         abstract: "Show or change the workspace settings: its time zone (R11, R20) and frequency caps (R19).",
         discussion: "A cap is CHANNEL:N/PERIOD, where CHANNEL is a channel or 'any' and PERIOD is e.g. 1d, 2w, 30m: '--cap push:2/1d --cap any:5/1w'."
     )
 
-    @Option(help: "The SQLite database file (created if missing).")
+    @Option(help: "The SQLite database file (created if missing), or a postgres:// URL.")
     var database: String
 
     @Option(name: .customLong("time-zone"), help: "The workspace's IANA time zone, e.g. Europe/Berlin.")
@@ -24,14 +24,14 @@ struct WorkspaceCommand: ParsableCommand {
     @Flag(name: .customLong("no-caps"), help: "Remove every frequency cap.")
     var noCaps = false
 
-    func run() throws {
-        let store = try SQLiteStore.forCommand(path: database)
-        var settings = try store.workspaceSettings()
+    func run() async throws {
+        let store = try await openStore(database)
+        var settings = try await store.workspaceSettings()
         if let timeZone { settings.timeZone = timeZone }
         if noCaps { settings.frequencyCaps = [] }
         if !cap.isEmpty { settings.frequencyCaps = try cap.map(Self.parseCap) }
         if timeZone != nil || noCaps || !cap.isEmpty {
-            do { try store.save(settings) } catch let invalid as WorkspaceSettings.Invalid {
+            do { try await store.save(settings) } catch let invalid as WorkspaceSettings.Invalid {
                 throw ValidationError("\(invalid)")
             }
         }
