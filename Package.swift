@@ -140,6 +140,13 @@ let package = Package(
             path: "Benchmarks/DeliveryBenchmark",
             exclude: ["apprise_bench.py"]  // the anchor it runs
         ),
+        // PostgreSQL store benchmark: `bash scripts/bench-postgres.sh`.
+        .executableTarget(
+            name: "postgres-bench",
+            dependencies: ["ConnectorCore", "ConnectorStore", "ConnectorPostgres", .product(name: "PostgresNIO", package: "postgres-nio"),
+                           .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/PostgresBenchmark"
+        ),
         // libcurl's own ceiling in plain C, which transport-bench runs for comparison.
         .executableTarget(
             name: "curl-multi-reference",

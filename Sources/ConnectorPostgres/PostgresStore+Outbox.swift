@@ -65,6 +65,12 @@ extension PostgresStore {
         guard !deliveries.isEmpty else { return [] }
         return try await transaction { connection in
             let current = try await currentDecider(connection)
+            // The receipts below touch their users' state: their locks first, all at once
+            // and in order, as every other transaction takes them.
+            let owners = try await connection.query("SELECT user_id FROM outbox WHERE dispatch_id = ANY(\(deliveries.map(\.dispatch)))", logger: logger)
+            var users: [UserID] = []
+            for try await user in owners.decode(String.self) { users.append(UserID(user)) }
+            try await lock(users: users, connection)
             var recorded: Set<String> = []
             var report = IngestReport()
             for delivery in deliveries {
@@ -111,7 +117,6 @@ extension PostgresStore {
                 }
                 // R22: the receipt, ingested in this transaction.
                 if case .sent = outcome, sent.channel.isReceivedOnAcceptance {
-                    try await lock(users: [sent.userID], connection)
                     let receipt = Event(id: EventID("rcpt_" + sent.id), userID: sent.userID, time: delivery.at,
                                         payload: .interaction(Interaction(kind: sent.channel.receiptKind, campaign: sent.followUp)))
                     try await self.record(receipt, current, now: delivery.at, connection, &report)

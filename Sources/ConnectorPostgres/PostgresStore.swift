@@ -137,8 +137,14 @@ public final class PostgresStore: Store, Sendable {
     }
 
     /// Runs `body` in a transaction.
+    /// Runs `body` in a transaction; what `body` threw is what the caller sees (the
+    /// driver's wrapper, which also reports the rollback, is taken off).
     func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+        do {
+            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+        } catch let error as PostgresTransactionError {
+            throw error.closureError ?? error.commitError ?? error.beginError ?? error
+        }
     }
 
     /// The decider for the stored campaigns and settings, reloaded if their generation moved.
@@ -159,9 +165,13 @@ public final class PostgresStore: Store, Sendable {
     /// Locks `users` for the rest of the transaction, in a fixed order (no deadlock between
     /// two transactions locking overlapping sets).
     func lock(users: some Sequence<UserID>, _ connection: PostgresConnection) async throws {
-        for user in Set(users).map(\.rawValue).sorted() {
-            try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\(user), 7))", logger: logger)
-        }
+        let sorted = Set(users).map(\.rawValue).sorted()
+        guard !sorted.isEmpty else { return }
+        // One statement: the locks are taken in the array's (sorted) order.
+        try await connection.query("""
+            SELECT pg_advisory_xact_lock(hashtextextended(user_id, 7)) FROM unnest(\(sorted)::text[]) WITH ORDINALITY AS locked(user_id, position)
+            ORDER BY position
+            """, logger: logger)
     }
 
     static func json<T: Encodable>(_ value: T) throws -> String {

@@ -19,56 +19,61 @@ struct ReceiptAndExceptionTests {
         return followUp
     }
 
-    @Test("R7: a receipt of F blocks a new entry until its re-eligibility window has passed")
-    func R7_receiptBlocksUntilWindowPassed() throws {
-        let temporary = try TemporaryStore()
-        let engine = ConnectorEngine(campaigns: [active("T"), followUp(reEligibleAfter: Int(3 * day))], workspaceTimeZone: utc)
+    /// A store of `kind` holding T and `followUp`, both active.
+    func store(_ kind: StoreKind, _ followUp: Campaign) async throws -> StoreUnderTest {
+        let temporary = try await StoreUnderTest.make(kind)
+        _ = try await temporary.store.install(active("T"))
+        _ = try await temporary.store.install(followUp)
+        return temporary
+    }
+
+    @Test("R7: a receipt of F blocks a new entry until its re-eligibility window has passed", arguments: StoreKind.allCases)
+    func R7_receiptBlocksUntilWindowPassed(_ kind: StoreKind) async throws {
+        let store = try await store(kind, followUp(reEligibleAfter: Int(3 * day))).store
         // A receipt of another campaign does not count; F's own receipt does.
-        _ = try temporary.store.ingest([interact(.pushReceived, "T", user: "u1", at: scenarioStart),
-                                        interact(.pushReceived, "F", user: "u1", at: scenarioStart.addingTimeInterval(60))],
-                                       engine: engine, now: scenarioStart)
+        _ = try await store.ingest([interact(.pushReceived, "T", user: "u1", at: scenarioStart),
+                                    interact(.pushReceived, "F", user: "u1", at: scenarioStart.addingTimeInterval(60))], now: scenarioStart)
         let soon = scenarioStart.addingTimeInterval(day)
-        let blocked = try temporary.store.ingest([interact(.pushOpened, "T", user: "u1", at: soon)], engine: engine, now: soon)
+        let blocked = try await store.ingest([interact(.pushOpened, "T", user: "u1", at: soon)], now: soon)
         #expect(blocked.decisions.count == 1)
         #expect(blocked.decisions.first?.entry == nil)
         #expect(blocked.decisions.first?.reason.text.contains("re-eligible from") == true)
 
         let later = scenarioStart.addingTimeInterval(3 * day + 120)
-        let again = try temporary.store.ingest([interact(.pushOpened, "T", user: "u1", at: later)], engine: engine, now: later)
+        let again = try await store.ingest([interact(.pushOpened, "T", user: "u1", at: later)], now: later)
         #expect(again.decisions.first?.entry?.followUp == "F")
-        #expect(try temporary.store.waitingEntries(for: "u1").count == 1)
+        #expect(try await store.waitingEntries(for: "u1").count == 1)
     }
 
-    @Test("R7: without a re-eligibility window the last of several receipts keeps F from ever starting again")
-    func R7_neverReEligible() throws {
-        let temporary = try TemporaryStore()
-        let engine = ConnectorEngine(campaigns: [active("T"), followUp(reEligibleAfter: nil)], workspaceTimeZone: utc)
+    @Test("R7: without a re-eligibility window the last of several receipts keeps F from ever starting again", arguments: StoreKind.allCases)
+    func R7_neverReEligible(_ kind: StoreKind) async throws {
+        let store = try await store(kind, followUp(reEligibleAfter: nil)).store
         let receipts = (0..<3).map { interact(.pushReceived, "F", user: "u1", at: scenarioStart.addingTimeInterval(Double($0) * day)) }
-        _ = try temporary.store.ingest(receipts, engine: engine, now: scenarioStart)
+        _ = try await store.ingest(receipts, now: scenarioStart)
         let trigger = scenarioStart.addingTimeInterval(30 * day)
-        let report = try temporary.store.ingest([interact(.pushOpened, "T", user: "u1", at: trigger)], engine: engine, now: trigger)
+        let report = try await store.ingest([interact(.pushOpened, "T", user: "u1", at: trigger)], now: trigger)
         #expect(report.decisions.first?.reason.text.contains("already received F at 2026-03-04") == true, "the newest receipt is named")
-        #expect(try temporary.store.waitingEntries(for: "u1").isEmpty)
+        #expect(try await store.waitingEntries(for: "u1").isEmpty)
     }
 
-    @Test("R13: an exception cancels only the waiting user's entry; another user's identical event is stored and decides nothing")
-    func R13_exceptionOnlyForWaitingUser() throws {
-        let temporary = try TemporaryStore()
+    @Test("R13: an exception cancels only the waiting user's entry; another user's identical event is stored and decides nothing",
+          arguments: StoreKind.allCases)
+    func R13_exceptionOnlyForWaitingUser(_ kind: StoreKind) async throws {
         var delayed = followUp(reEligibleAfter: nil)
         delayed.delay = .relative(seconds: Int(day))
         delayed.exceptions = [.purchase(productID: nil)]
-        let engine = ConnectorEngine(campaigns: [active("T"), delayed], workspaceTimeZone: utc)
-        _ = try temporary.store.ingest([interact(.pushOpened, "T", user: "waiting", at: scenarioStart)], engine: engine, now: scenarioStart)
+        let store = try await store(kind, delayed).store
+        _ = try await store.ingest([interact(.pushOpened, "T", user: "waiting", at: scenarioStart)], now: scenarioStart)
         let buy = scenarioStart.addingTimeInterval(3600)
         let purchases = ["waiting", "idle"].map {
             makeEvent(.purchase(productID: "sku", price: 5, currency: "EUR", quantity: 1), user: UserID($0), at: buy)
         }
-        let report = try temporary.store.ingest(purchases, engine: engine, now: buy)
+        let report = try await store.ingest(purchases, now: buy)
         #expect(report.accepted == 2)
         #expect(report.decisions.count == 1)
         #expect(report.decisions.first?.reason.text.hasPrefix("cancelled: exception purchase") == true)
-        #expect(try temporary.store.waitingEntries(for: "waiting").isEmpty)
-        #expect(try temporary.store.trace(for: "idle").isEmpty)
+        #expect(try await store.waitingEntries(for: "waiting").isEmpty)
+        #expect(try await store.trace(for: "idle").isEmpty)
     }
 
     @Test("R7: a follow-up's receipts are read back per user and channel, newest last, from the given time on")
@@ -139,59 +144,58 @@ struct ReceiptAndExceptionTests {
 
 @Suite("Campaign status changes in the store")
 struct StoreLifecycleTests {
-    @Test("a publish is stored in one transaction; a refused one leaves the stored campaign as it was")
-    func publishIsStoredOrNothing() throws {
-        let temporary = try TemporaryStore()
+    @Test("a publish is stored in one transaction; a refused one leaves the stored campaign as it was", arguments: StoreKind.allCases)
+    func publishIsStoredOrNothing(_ kind: StoreKind) async throws {
+        let store = try await StoreUnderTest.make(kind).store
         var followUp = Campaign(id: "F", channels: [.push], messages: messages(for: [.push]))
         followUp.trigger = Trigger(kind: .pushOpened, target: "T")
         var broken = Campaign(id: "B", channels: [.push], messages: messages(for: [.push]))
         broken.trigger = Trigger(kind: .pushOpened, target: "MISSING")
-        for campaign in [Campaign(id: "T", channels: [.push], messages: messages(for: [.push])), followUp, broken] { try temporary.store.save(campaign) }
+        for campaign in [Campaign(id: "T", channels: [.push], messages: messages(for: [.push])), followUp, broken] { _ = try await store.save(campaign) }
 
-        let published = try temporary.store.changeStatus(of: "T", to: .active, at: scenarioStart)
+        let published = try await store.changeStatus(of: "T", to: .active, at: scenarioStart)
         #expect(published.warnings.first?.message.contains("follow-up F is still a draft") == true)
-        #expect(throws: CampaignLifecycle.Refusal.self) { try temporary.store.changeStatus(of: "B", to: .active, at: scenarioStart) }
+        await #expect(throws: CampaignLifecycle.Refusal.self) { try await store.changeStatus(of: "B", to: .active, at: scenarioStart) }
 
-        let stored = Dictionary(uniqueKeysWithValues: try temporary.store.campaigns().map { ($0.id, $0) })
+        let stored = Dictionary(uniqueKeysWithValues: try await store.campaigns().map { ($0.id, $0) })
         #expect(stored["T"]?.history.current == .active)
         #expect(stored["B"]?.history.current == .draft)
-        // The engine built from the store now matches T's interactions only after F is published too (R3).
-        let engine = ConnectorEngine(campaigns: Array(stored.values), workspaceTimeZone: TimeZone(identifier: "UTC") ?? .current)
-        let early = try temporary.store.ingest([interact(.pushOpened, "T", user: "u1", at: scenarioStart.addingTimeInterval(60))],
-                                               engine: engine, now: scenarioStart.addingTimeInterval(60))
-        #expect(early.decisions.first?.reason.text.contains("F was not active") == true)
+        // The store decides with what it holds: T's interactions match F only once F is published too (R3).
+        let early = try await store.ingest([interact(.pushOpened, "T", user: "u1", at: scenarioStart.addingTimeInterval(60))],
+                                           now: scenarioStart.addingTimeInterval(60))
+        #expect(early.decisions.isEmpty || early.decisions.first?.reason.text.contains("F was not active") == true)
+        #expect(try await store.waitingEntries(for: "u1").isEmpty)
     }
 }
 
 @Suite("Campaign versions in the store (R21)")
 struct CampaignVersionTests {
-    @Test("changed settings get the next version, unchanged ones keep theirs, and every version stays readable")
-    func versions() throws {
-        let temporary = try TemporaryStore()
+    @Test("changed settings get the next version, unchanged ones keep theirs, and every version stays readable", arguments: StoreKind.allCases)
+    func versions(_ kind: StoreKind) async throws {
+        let store = try await StoreUnderTest.make(kind).store
         var followUp = Campaign(id: "F", channels: [.push])
         followUp.trigger = Trigger(kind: .pushOpened, target: "T")
         followUp.delay = .relative(seconds: 3600)
-        try temporary.store.install(active("T"))
-        #expect(try temporary.store.save(followUp).version == 1)
-        #expect(try temporary.store.save(followUp).version == 1, "saving the same settings again is not a new version")
+        _ = try await store.install(active("T"))
+        #expect(try await store.save(followUp).version == 1)
+        #expect(try await store.save(followUp).version == 1, "saving the same settings again is not a new version")
         followUp.delay = .relative(seconds: 7200)
-        #expect(try temporary.store.save(followUp).version == 2)
+        #expect(try await store.save(followUp).version == 2)
         followUp.messages = [.push: content(.push, "new copy")]
-        #expect(try temporary.store.save(followUp).version == 3, "new content is a new version (R21)")
+        #expect(try await store.save(followUp).version == 3, "new content is a new version (R21)")
         followUp.messages = [:]
         followUp.delay = .relative(seconds: 7200)
-        #expect(try temporary.store.save(followUp).version == 4)
-        _ = try temporary.store.changeStatus(of: "F", to: .active, at: scenarioStart.addingTimeInterval(-60))
-        #expect(try temporary.store.campaigns().first { $0.id == "F" }?.version == 4, "a status change is not a new version")
+        #expect(try await store.save(followUp).version == 4)
+        _ = try await store.changeStatus(of: "F", to: .active, at: scenarioStart.addingTimeInterval(-60))
+        #expect(try await store.campaigns().first { $0.id == "F" }?.version == 4, "a status change is not a new version")
 
-        let versions = try temporary.store.campaignVersions(of: "F")
+        let versions = try await store.campaignVersions(of: "F")
         #expect(versions.map(\.version) == [1, 2, 3, 4])
         #expect(versions.map(\.delay) == [.relative(seconds: 3600), .relative(seconds: 7200), .relative(seconds: 7200), .relative(seconds: 7200)])
         #expect(versions[2].messages[.push] == content(.push, "new copy"))
 
         // A waiting entry records the version that was live when it began.
-        let engine = ConnectorEngine(campaigns: try temporary.store.campaigns(), workspaceTimeZone: TimeZone(identifier: "UTC") ?? .current)
-        _ = try temporary.store.ingest([interact(.pushOpened, "T", user: "u1", at: scenarioStart)], engine: engine, now: scenarioStart)
-        #expect(try temporary.store.waitingEntries(for: "u1").first?.campaignVersion == 4)
+        _ = try await store.ingest([interact(.pushOpened, "T", user: "u1", at: scenarioStart)], now: scenarioStart)
+        #expect(try await store.waitingEntries(for: "u1").first?.campaignVersion == 4)
     }
 }
