@@ -93,16 +93,7 @@ extension PostgresStore {
                                                logger: logger)
                     continue
                 }
-                var providerID: String?
-                var reason: DecisionReason?
-                var readyAt: Double?
-                switch outcome {
-                case .sent(let id): providerID = id
-                case .retry(let at, let why):
-                    readyAt = at.timeIntervalSince1970
-                    reason = why
-                case .dead(let why), .badAddress(let why), .aborted(let why), .possiblySent(let why): reason = why
-                }
+                let providerID = outcome.providerMessageID, reason = outcome.reason, readyAt = outcome.retryAt
                 try await connection.query("""
                     UPDATE outbox SET state = \(outcome.state.rawValue), attempts = attempts + \(delivery.attempts.count), claimed_by = NULL,
                                       lease_until = NULL, ready_at = \(readyAt), reclaimed = FALSE, send_started_at = NULL,

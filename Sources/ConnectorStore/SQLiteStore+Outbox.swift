@@ -91,16 +91,7 @@ extension SQLiteStore {
                 .execute(arguments: [delivery.attempts.count, delivery.dispatch])
             return true
         }
-        var providerID: String?
-        var reason: DecisionReason?
-        var readyAt: Double?
-        switch outcome {
-        case .sent(let id): providerID = id
-        case .retry(let at, let why):
-            readyAt = at.timeIntervalSince1970
-            reason = why
-        case .dead(let why), .badAddress(let why), .aborted(let why), .possiblySent(let why): reason = why
-        }
+        let providerID = outcome.providerMessageID, reason = outcome.reason, readyAt = outcome.retryAt
         try db.cachedStatement(sql: """
             UPDATE outbox SET state = ?, attempts = attempts + ?, claimed_by = NULL, lease_until = NULL, ready_at = ?, reclaimed = 0,
                               send_started_at = NULL, provider_message_id = COALESCE(?, provider_message_id), reason_code = ?, reason = ?,

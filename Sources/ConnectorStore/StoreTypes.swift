@@ -123,6 +123,26 @@ public enum DeliveryOutcome: Sendable, Equatable {
     case aborted(DecisionReason)
     case possiblySent(DecisionReason)
 
+    /// The provider's id for the message, when it was sent.
+    public var providerMessageID: String? {
+        if case .sent(let id) = self { return id }
+        return nil
+    }
+
+    /// Why the dispatch is where it is (nil when sent).
+    public var reason: DecisionReason? {
+        switch self {
+        case .sent: return nil
+        case .retry(_, let why), .dead(let why), .badAddress(let why), .aborted(let why), .possiblySent(let why): return why
+        }
+    }
+
+    /// When a retry is due, seconds since 1970 (the outbox's `ready_at`).
+    public var retryAt: Double? {
+        if case .retry(let at, _) = self { return at.timeIntervalSince1970 }
+        return nil
+    }
+
     /// The dispatch state this outcome leaves it in.
     public var state: DispatchState {
         switch self {

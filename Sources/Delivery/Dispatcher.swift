@@ -55,7 +55,7 @@ public final class Dispatcher: Sendable {
 
         public var delivered: [Delivered] = []
         public var counts: [DispatchState: Int] {
-            delivered.reduce(into: [:]) { $0[$1.outcome.stateName, default: 0] += 1 }
+            delivered.reduce(into: [:]) { $0[$1.outcome.state, default: 0] += 1 }
         }
         public var total: Int { delivered.count }
         public init() {}
@@ -156,7 +156,7 @@ public final class Dispatcher: Sendable {
             case .dead(let reason), .possiblySent(let reason), .badAddress(let reason):
                 // Ids, codes and texts built from statuses and reason codes: no address, URL or secret.
                 context.logger.warning("dispatch not delivered", metadata: [
-                    "dispatch": "\(dispatch.id)", "channel": "\(dispatch.channel.rawValue)", "state": "\(outcome.stateName.rawValue)",
+                    "dispatch": "\(dispatch.id)", "channel": "\(dispatch.channel.rawValue)", "state": "\(outcome.state.rawValue)",
                     "reason": "\(reason.code.rawValue)",
                 ])
             default: break
@@ -260,20 +260,6 @@ extension ProviderOutcome {
         switch self {
         case .sent: return nil
         case .retryable(_, let reason), .permanent(let reason), .badAddress(let reason), .possiblySent(let reason): return reason
-        }
-    }
-}
-
-extension DeliveryOutcome {
-    /// The dispatch state this outcome leaves it in.
-    public var stateName: DispatchState {
-        switch self {
-        case .sent: return .sent
-        case .retry: return .retrying
-        case .dead: return .dead
-        case .badAddress: return .badAddress
-        case .aborted: return .aborted
-        case .possiblySent: return .possiblySent
         }
     }
 }

@@ -72,7 +72,7 @@ struct DrainCommand: AsyncParsableCommand {
         await client.shutdown()
         for item in report.delivered {
             let dispatch = item.dispatch
-            var line = "\(dispatch.id)  \(dispatch.followUp.rawValue) -> \(dispatch.userID.rawValue) on \(dispatch.channel.rawValue): \(item.outcome.stateName.rawValue)"
+            var line = "\(dispatch.id)  \(dispatch.followUp.rawValue) -> \(dispatch.userID.rawValue) on \(dispatch.channel.rawValue): \(item.outcome.state.rawValue)"
             switch item.outcome {
             case .sent(let id): if let id { line += " (provider id \(id))" }
             case .retry(let at, let reason): line += " at \(at.ISO8601Format()): \(reason.text)"

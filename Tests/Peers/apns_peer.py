@@ -27,6 +27,7 @@ from hypercorn.asyncio import serve
 from hypercorn.config import Config
 
 from peer_certs import make_certs
+from peer_asgi import lifespan, read_body
 from peer_life import exit_with_parent
 
 WORKDIR, KEY, TEAM, KID = None, None, None, None
@@ -56,19 +57,8 @@ def check_jwt(token):
 
 async def app(scope, receive, send):
     if scope["type"] == "lifespan":
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                await send({"type": "lifespan.shutdown.complete"})
-                return
-    body = b""
-    while True:
-        message = await receive()
-        body += message.get("body", b"")
-        if not message.get("more_body"):
-            break
+        return await lifespan(receive, send)
+    body = await read_body(receive)
     headers = {k.decode(): v.decode() for k, v in scope["headers"]}
     auth = headers.get("authorization", "")
     jwt = auth[len("bearer "):] if auth.startswith("bearer ") else ""

@@ -17,24 +17,14 @@ import sys
 from peer_certs import make_certs
 from hypercorn.asyncio import serve
 from hypercorn.config import Config
+from peer_asgi import lifespan, read_body
 from peer_life import exit_with_parent
 
 
 async def app(scope, receive, send):
     if scope["type"] == "lifespan":
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                await send({"type": "lifespan.shutdown.complete"})
-                return
-    body = b""
-    while True:
-        message = await receive()
-        body += message.get("body", b"")
-        if not message.get("more_body"):
-            break
+        return await lifespan(receive, send)
+    body = await read_body(receive)
     payload = json.dumps({
         "http_version": scope["http_version"],
         "method": scope["method"],
