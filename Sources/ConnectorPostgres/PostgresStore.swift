@@ -46,7 +46,11 @@ public final class PostgresStore: Store, Sendable {
 
     private init(client: PostgresClient, logger: Logger) {
         self.client = client
-        self.logger = logger
+        // The driver's per-query log: errors only, unless the caller asked for debugging
+        // (it warns when the first lease comes before run() is scheduled, which it waits out).
+        var queries = logger
+        if queries.logLevel > .debug { queries.logLevel = .error }
+        self.logger = queries
         runner = Task { await client.run() }
     }
 
