@@ -23,12 +23,7 @@ public enum ChannelContent: Codable, Sendable, Equatable {
         }
     }
 
-    private struct Key: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
+    private typealias Key = ChannelCodingKey
 
     /// As JSON: `{"push": {...}}`.
     public func encode(to encoder: any Encoder) throws {
@@ -325,4 +320,13 @@ public struct ContentCardContent: Codable, Sendable, Equatable {
         self.pinned = pinned
         self.expiresAfter = expiresAfter
     }
+}
+
+/// The one key of a per-channel JSON document (`{"push": {...}}`): the channel's name.
+/// Campaign content and rendered messages are written this way.
+public struct ChannelCodingKey: CodingKey {
+    public var stringValue: String
+    public var intValue: Int? { nil }
+    public init(stringValue: String) { self.stringValue = stringValue }
+    public init?(intValue: Int) { nil }
 }
