@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "ConnectorStore", targets: ["ConnectorStore"]),
         .library(name: "ConnectorPostgres", targets: ["ConnectorPostgres"]),
         .library(name: "Delivery", targets: ["Delivery"]),
+        .library(name: "ConnectorService", targets: ["ConnectorService"]),
         .executable(name: "connector", targets: ["connector"]),
         .executable(name: "liquid", targets: ["LiquidCLI"]),
     ],
@@ -27,6 +28,11 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         // X.509: the signing certificates of Amazon SNS messages (SES events).
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        // The service: HTTP server, lifecycle (graceful shutdown), metrics in Prometheus' format.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // libcurl, through a header-only shim for its variadic C functions.
@@ -91,6 +97,20 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The service: the HTTP API, tracking, SDK feeds and provider webhooks on Hummingbird,
+        // with the scheduler and the dispatcher running beside the server.
+        .target(
+            name: "ConnectorService",
+            dependencies: [
+                "ConnectorCore", "ConnectorStore", "ConnectorPostgres", "CurlTransport", "Delivery", "JSONCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // `liquid`: render templates from the command line or over JSON Lines.
         .executableTarget(
             name: "LiquidCLI",
@@ -110,8 +130,11 @@ let package = Package(
                 "ConnectorStore",
                 "ConnectorPostgres",
                 "Delivery",
+                "ConnectorService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         // Benchmarks: run with `swift run -c release transport-bench`.
@@ -154,7 +177,7 @@ let package = Package(
             linkerSettings: [.linkedLibrary("curl")]
         ),
         // The tests' loopback peers (Tests/Peers/*.py) as child processes.
-        .target(name: "PeerSupport", dependencies: ["ChildProcess"], path: "Tests/PeerSupport"),
+        .target(name: "PeerSupport", dependencies: ["ChildProcess", "CurlTransport"], path: "Tests/PeerSupport"),
         .testTarget(
             name: "CurlTransportTests",
             dependencies: ["ChildProcess", "CurlTransport", "PeerSupport"]
@@ -174,6 +197,13 @@ let package = Package(
                 "Delivery", "ChildProcess", "ConnectorStore", "ConnectorCore", "CurlTransport", "PeerSupport",
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
+            ]
+        ),
+        .testTarget(
+            name: "ConnectorServiceTests",
+            dependencies: [
+                "ConnectorService", "ConnectorCore", "ConnectorStore", "CurlTransport", "Delivery", "PeerSupport", "ChildProcess",
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .testTarget(

@@ -1,7 +1,58 @@
 #!/usr/bin/env bash
-# README's first command: the main job on a fresh machine. Installs what the build needs
-# (scripts/bootstrap.sh), then runs `connector demo` with any arguments given.
+# README's first command, the main job on a fresh machine: installs what the build needs
+# (scripts/bootstrap.sh), builds `connector`, starts the service on the embedded SQLite
+# store with Examples/quickstart (campaigns, every channel to the sandbox) on a virtual
+# clock, replays a morning of events through its HTTP API, moves the clock a week on, and
+# shows the follow-ups that reached the sandbox and how to look at them. The service is
+# stopped (SIGTERM, graceful) and its temporary store removed when the script ends.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
-exec swift run connector demo "$@"
+swift build --product connector
+bin="$(swift build --show-bin-path)/connector"
+
+work=$(mktemp -d)
+secret() { head -c 24 /dev/urandom | base64 | tr -d '/+='; }
+export CONNECTOR_STORE="$work/quickstart.sqlite"
+export CONNECTOR_API_KEY="${CONNECTOR_API_KEY:-$(secret)}"
+export CONNECTOR_SDK_KEY="${CONNECTOR_SDK_KEY:-$(secret)}"
+export CONNECTOR_TRACKING_KEY="${CONNECTOR_TRACKING_KEY:-$(secret)$(secret)}"
+export CONNECTOR_PORT="${CONNECTOR_PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"
+url="http://127.0.0.1:$CONNECTOR_PORT"
+
+# The service, its readiness line read from its standard output (no sleeping).
+coproc SERVER { exec "$bin" serve --config Examples/quickstart/connector.yaml --clock virtual:2026-03-02T08:00:00Z 2>"$work/serve.log"; }
+server_pid=$SERVER_PID
+stop() {
+    kill -TERM "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+    rm -rf "$work"
+}
+trap stop EXIT
+if ! read -r ready <&"${SERVER[0]}"; then
+    echo "the service did not start:" >&2
+    cat "$work/serve.log" >&2
+    exit 1
+fi
+echo "service: $ready (store $CONNECTOR_STORE, virtual clock at 2026-03-02T08:00:00Z)"
+
+echo
+echo "Replaying Examples/quickstart/events.jsonl through POST /v1/events on the virtual clock, then a week on:"
+"$bin" replay Examples/quickstart/events.jsonl --users Examples/quickstart/users.jsonl --url "$url" --clock --then-advance 8d
+
+echo
+"$bin" sandbox list --url "$url"
+
+echo
+echo "Why bob got no 15% off and ada's second digest was not sent (the decision traces, read from the store):"
+for user in bob ada; do "$bin" trace --database "$CONNECTOR_STORE" "$user" | sed 's/^/  /'; done
+
+cat <<TEXT
+
+Look further while it runs (key: CONNECTOR_API_KEY=$CONNECTOR_API_KEY):
+  curl -H "Authorization: Bearer \$CONNECTOR_API_KEY" $url/v1/users/bob/trace      # why bob got no 15% off
+  curl -H "Authorization: Bearer \$CONNECTOR_API_KEY" $url/v1/outbox               # every dispatch and its state
+  curl -H "Authorization: Bearer \$CONNECTOR_API_KEY" $url/metrics                 # Prometheus metrics
+(this script stops the service when it ends; \`connector serve --config Examples/quickstart/connector.yaml\`
+ with the same variables keeps one running; docs/API.md lists every endpoint)
+TEXT

@@ -56,6 +56,15 @@ public enum UserJSON {
         return user
     }
 
+    /// A user as the JSON document ``user(json:)`` reads (keys sorted).
+    public static func json(_ user: User) -> String {
+        var fields: [String: AttributeValue] = ["id": .string(user.id.rawValue), "attributes": .object(user.attributes)]
+        if let zone = user.timeZone { fields["time_zone"] = .string(zone) }
+        fields["addresses"] = .object(Dictionary(uniqueKeysWithValues: user.addresses.map { ($0.key.rawValue, AttributeValue.string($0.value)) }))
+        fields["subscriptions"] = .object(Dictionary(uniqueKeysWithValues: user.subscriptions.map { ($0.key.rawValue, AttributeValue.string($0.value.rawValue)) }))
+        return AttributeValue.jsonText(fields)
+    }
+
     private static func channelMap(_ value: AttributeValue?, _ field: String) throws(DocumentError) -> [(Channel, AttributeValue)] {
         switch value {
         case nil, .null?:

@@ -125,6 +125,7 @@ extension PostgresStore {
                 WHERE (\(states)::text[] IS NULL OR state = ANY(\(states)))
                   AND (\(filter.followUp?.rawValue)::text IS NULL OR campaign_id = \(filter.followUp?.rawValue))
                   AND (\(filter.user?.rawValue)::text IS NULL OR user_id = \(filter.user?.rawValue))
+                  AND (\(filter.dispatchID)::text IS NULL OR dispatch_id = \(filter.dispatchID))
                 ORDER BY seq LIMIT \(min(filter.limit, Int(Int32.max)))
                 """, logger: logger)
             var items: [OutboxItem] = []

@@ -126,9 +126,9 @@ extension SQLiteStore {
             try Row.fetchAll(db, sql: """
                 SELECT \(Self.outboxColumns) FROM outbox
                 WHERE (?1 IS NULL OR instr(',' || ?1 || ',', ',' || state || ',') > 0)
-                  AND (?2 IS NULL OR campaign_id = ?2) AND (?3 IS NULL OR user_id = ?3)
+                  AND (?2 IS NULL OR campaign_id = ?2) AND (?3 IS NULL OR user_id = ?3) AND (?5 IS NULL OR dispatch_id = ?5)
                 ORDER BY seq LIMIT ?4
-                """, arguments: [states, filter.followUp?.rawValue, filter.user?.rawValue, max(0, filter.limit)])
+                """, arguments: [states, filter.followUp?.rawValue, filter.user?.rawValue, max(0, filter.limit), filter.dispatchID])
                 .map(Self.outboxItem)
         }
     }

@@ -203,12 +203,16 @@ public struct OutboxFilter: Sendable, Equatable {
     public var states: Set<DispatchState>?
     public var followUp: CampaignID?
     public var user: UserID?
+    /// One dispatch by its id.
+    public var dispatchID: String?
     public var limit: Int
 
-    public init(states: Set<DispatchState>? = nil, followUp: CampaignID? = nil, user: UserID? = nil, limit: Int = 1000) {
+    public init(states: Set<DispatchState>? = nil, followUp: CampaignID? = nil, user: UserID? = nil, dispatchID: String? = nil,
+                limit: Int = 1000) {
         self.states = states
         self.followUp = followUp
         self.user = user
+        self.dispatchID = dispatchID
         self.limit = limit
     }
 }

@@ -36,6 +36,9 @@ public struct DeliveryConfiguration: Sendable {
         self.retry = retry
     }
 
+    /// The top-level fields a delivery configuration file may hold.
+    public static let fields = ["providers", "tracking", "retry", "provider_files"]
+
     /// Reads `file`, with `${NAME}` from `environment` and declarative providers from
     /// the `.yaml` files of `providerFiles` folders.
     public static func load(contentsOf file: URL, environment: [String: String] = ProcessInfo.processInfo.environment,
@@ -46,10 +49,20 @@ public struct DeliveryConfiguration: Sendable {
         } catch {
             throw ConfigurationError(file: file.path, line: nil, path: "", code: .unreadable, message: "cannot read the file: \(error.localizedDescription)")
         }
+        let root = try ConfigNode.parse(text, file: file.path, environment: environment)
+        if !root.isMissing {
+            _ = try root.keys()
+            try root.allowOnly(fields)
+        }
+        return try parse(root, relativeTo: file, providerFiles: folders)
+    }
+
+    /// Reads the delivery fields (``fields``) of a configuration that may hold others
+    /// beside them (the service's file): declarative providers from `providerFiles`
+    /// folders and from the `provider_files:` folders, relative to `file`.
+    public static func parse(_ root: ConfigNode, relativeTo file: URL, providerFiles folders: [URL] = []) throws(ConfigurationError) -> DeliveryConfiguration {
         var declarative: [String: DeclarativeProviderFile] = [:]
         for folder in folders { try readProviderFiles(in: folder, into: &declarative) }
-        // `provider_files:` folders, relative to the configuration file.
-        let root = try ConfigNode.parse(text, file: file.path, environment: environment)
         if !root.isMissing, (try? root.keys()) != nil, !root.child("provider_files").isMissing {
             for item in try root.child("provider_files").list() {
                 let path = try item.string()
@@ -61,7 +74,7 @@ public struct DeliveryConfiguration: Sendable {
                 try readProviderFiles(in: folder, into: &declarative)
             }
         }
-        return try parse(text, file: file.path, environment: environment, declarative: declarative)
+        return try parse(node: root, declarative: declarative)
     }
 
     /// Reads every `.yaml` provider file of `folder`; two files of one name are an error.
@@ -81,10 +94,18 @@ public struct DeliveryConfiguration: Sendable {
     public static func parse(_ text: String, file: String, environment: [String: String],
                              declarative: [String: DeclarativeProviderFile] = [:]) throws(ConfigurationError) -> DeliveryConfiguration {
         let root = try ConfigNode.parse(text, file: file, environment: environment)
+        if !root.isMissing {
+            _ = try root.keys()
+            try root.allowOnly(fields)
+        }
+        return try parse(node: root, declarative: declarative)
+    }
+
+    /// The delivery fields of `root`, whatever else it holds.
+    static func parse(node root: ConfigNode, declarative: [String: DeclarativeProviderFile]) throws(ConfigurationError) -> DeliveryConfiguration {
         var configuration = DeliveryConfiguration()
         guard !root.isMissing else { return configuration }
         _ = try root.keys()
-        try root.allowOnly(["providers", "tracking", "retry", "provider_files"])
         let tracking = root.child("tracking")
         if !tracking.isMissing {
             try tracking.allowOnly(["base_url", "key"])

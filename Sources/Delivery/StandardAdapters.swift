@@ -32,7 +32,7 @@ public struct EmailAdapter: ChannelAdapter {
             let rewritten = LinkRewriter.rewriteHTML(withPreheader, pixel: track?.pixelURL(dispatch: dispatch)) { link in
                 let alias = link.alias ?? email.linkAliases[link.url]
                 links.append(FoundLink(index: link.index, url: link.url, alias: alias))
-                return track?.clickURL(dispatch: dispatch, index: link.index, alias: alias) ?? link.url
+                return track?.clickURL(dispatch: dispatch, index: link.index, alias: alias, url: link.url) ?? link.url
             }
             html = rewritten.html
         }
@@ -42,7 +42,7 @@ public struct EmailAdapter: ChannelAdapter {
             text = LinkRewriter.rewriteText(body, startIndex: start) { link in
                 let alias = email.linkAliases[link.url]
                 links.append(FoundLink(index: link.index, url: link.url, alias: alias))
-                return track?.clickURL(dispatch: dispatch, index: link.index, alias: alias) ?? link.url
+                return track?.clickURL(dispatch: dispatch, index: link.index, alias: alias, url: link.url) ?? link.url
             }.text
         }
         guard html != nil || text != nil else { throw .failed(field: "html", message: "both bodies rendered empty") }
@@ -84,7 +84,7 @@ public struct SMSAdapter: ChannelAdapter {
         if sms.trackLinks, let tracking = scope.tracking {
             body = LinkRewriter.rewriteText(body) { link in
                 links.append(link)
-                return tracking.shortURL(dispatch: scope.input.dispatch.id, index: link.index)
+                return tracking.shortURL(dispatch: scope.input.dispatch.id, index: link.index, url: link.url)
             }.text
         }
         return .sms(SMSMessage(from: try scope.optional(sms.from, field: "from"), to: scope.input.address, body: body, links: links))

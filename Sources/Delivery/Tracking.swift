@@ -18,9 +18,9 @@ public struct Tracking: Sendable {
         tokens = try TrackingTokens(key: key)
     }
 
-    /// The click URL of link `index` (with its alias) of `dispatch`.
-    public func clickURL(dispatch: String, index: Int, alias: String?) -> String {
-        "\(baseURL)/c/\(tokens.token(for: TrackedLink(dispatchID: dispatch, linkIndex: index, alias: alias)))"
+    /// The click URL of link `index` (with its alias) of `dispatch`, redirecting to `url`.
+    public func clickURL(dispatch: String, index: Int, alias: String?, url: String) -> String {
+        "\(baseURL)/c/\(tokens.token(for: TrackedLink(dispatchID: dispatch, linkIndex: index, alias: alias, url: url)))"
     }
 
     /// The open pixel of `dispatch`.
@@ -28,9 +28,9 @@ public struct Tracking: Sendable {
         "\(baseURL)/o/\(tokens.token(for: TrackedLink(dispatchID: dispatch, linkIndex: nil)))"
     }
 
-    /// The short link of link `index` of an SMS.
-    public func shortURL(dispatch: String, index: Int) -> String {
-        "\(baseURL)/s/\(tokens.token(for: TrackedLink(dispatchID: dispatch, linkIndex: index)))"
+    /// The tracked link of link `index` of an SMS, redirecting to `url`.
+    public func shortURL(dispatch: String, index: Int, url: String) -> String {
+        "\(baseURL)/s/\(tokens.token(for: TrackedLink(dispatchID: dispatch, linkIndex: index, url: url)))"
     }
 
     /// The one-click unsubscribe URL of `dispatch` (RFC 8058).

@@ -2,16 +2,22 @@ import Crypto
 import Foundation
 
 /// What a tracked link (or the open pixel) stands for: the dispatch, which link of the
-/// message (nil for the open pixel), and the link's alias, if it has one.
+/// message (nil for the open pixel), the link's alias, if it has one, and where it leads.
+///
+/// The destination travels signed inside the token, so a click redirects without a
+/// lookup and a link of a dispatch the store no longer holds still leads where it did.
 public struct TrackedLink: Sendable, Equatable {
     public var dispatchID: String
     public var linkIndex: Int?
     public var alias: String?
+    /// The original URL a click redirects to (nil for the open pixel and unsubscribe).
+    public var url: String?
 
-    public init(dispatchID: String, linkIndex: Int?, alias: String? = nil) {
+    public init(dispatchID: String, linkIndex: Int?, alias: String? = nil, url: String? = nil) {
         self.dispatchID = dispatchID
         self.linkIndex = linkIndex
         self.alias = alias
+        self.url = url
     }
 }
 
@@ -60,11 +66,11 @@ public struct TrackingTokens: Sendable {
         Data(HMAC<SHA256>.authenticationCode(for: payload, using: key)).prefix(16)
     }
 
-    /// `dispatch|index|alias`, each percent-encoded so `|` cannot appear inside.
+    /// `dispatch|index|alias|url`, each percent-encoded so `|` cannot appear inside.
     private static func encode(_ link: TrackedLink) -> String {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(link.dispatchID.utf8.count + (link.alias?.utf8.count ?? 0) + 8)
-        for (position, field) in [link.dispatchID, link.linkIndex.map(String.init) ?? "", link.alias ?? ""].enumerated() {
+        for (position, field) in [link.dispatchID, link.linkIndex.map(String.init) ?? "", link.alias ?? "", link.url ?? ""].enumerated() {
             if position > 0 { bytes.append(UInt8(ascii: "|")) }
             for byte in field.utf8 {
                 if Self.unreserved(byte) {
@@ -88,14 +94,14 @@ public struct TrackingTokens: Sendable {
 
     private static func decode(_ text: String) -> TrackedLink? {
         let fields = text.split(separator: "|", omittingEmptySubsequences: false).map { $0.removingPercentEncoding }
-        guard fields.count == 3, let dispatch = fields[0] ?? nil, !dispatch.isEmpty, let index = fields[1] ?? nil,
-              let alias = fields[2] ?? nil else { return nil }
+        guard fields.count == 4, let dispatch = fields[0] ?? nil, !dispatch.isEmpty, let index = fields[1] ?? nil,
+              let alias = fields[2] ?? nil, let url = fields[3] ?? nil else { return nil }
         let linkIndex: Int?
         if index.isEmpty { linkIndex = nil } else {
             guard let number = Int(index), number >= 0 else { return nil }
             linkIndex = number
         }
-        return TrackedLink(dispatchID: dispatch, linkIndex: linkIndex, alias: alias.isEmpty ? nil : alias)
+        return TrackedLink(dispatchID: dispatch, linkIndex: linkIndex, alias: alias.isEmpty ? nil : alias, url: url.isEmpty ? nil : url)
     }
 
     static func base64URL(_ data: Data) -> String {

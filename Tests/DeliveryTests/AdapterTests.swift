@@ -85,8 +85,8 @@ struct AdapterTests {
         // Every click URL verifies and stands for its link.
         let tokens = try #require(testTracking).tokens
         let clicks = html.components(separatedBy: "https://t.example.com/c/").dropFirst().map { String($0.prefix { $0 != "\"" }) }
-        #expect(clicks.compactMap { tokens.verify($0) } == [TrackedLink(dispatchID: dispatchID, linkIndex: 0, alias: "hero"),
-                                                            TrackedLink(dispatchID: dispatchID, linkIndex: 1, alias: "help")])
+        #expect(clicks.compactMap { tokens.verify($0) } == [TrackedLink(dispatchID: dispatchID, linkIndex: 0, alias: "hero", url: "https://shop.example/sale?u=ada lovelace&x=1"),
+                                                            TrackedLink(dispatchID: dispatchID, linkIndex: 1, alias: "help", url: "https://shop.example/help")])
         #expect(html.contains("https://t.example.com/o/"), "open pixel")
         #expect(email.text?.contains("https://t.example.com/c/") == true && email.text?.contains("shop.example") == false)
         #expect(email.listUnsubscribe?.hasPrefix("https://t.example.com/u/") == true)

@@ -56,62 +56,6 @@ final class DeliveryBench: Sendable {
     }
 }
 
-/// The scripted HTTP sink (Tests/Peers/sink_peer.py): records requests, answers as told.
-final class Sink: Sendable {
-    struct Recorded: Decodable {
-        let method: String
-        let path: String
-        let query: String
-        let headers: [[String]]
-        let body_b64: String
-        let time: Double
-
-        var body: Data { Data(base64Encoded: body_b64) ?? Data() }
-        var text: String { String(decoding: body, as: UTF8.self) }
-        func header(_ name: String) -> String? { headers.first { $0.first?.lowercased() == name.lowercased() }?.last }
-        var json: [String: Any] { ((try? JSONSerialization.jsonObject(with: body)) as? [String: Any]) ?? [:] }
-    }
-
-    let peer: Peer
-    let client = CurlClient()
-
-    private init(peer: Peer) { self.peer = peer }
-
-    static func start() async throws -> Sink { Sink(peer: try await Peer.start("sink_peer.py", needs: "(standard library only)")) }
-
-    func url(_ path: String) -> String { peer.url(path) }
-
-    /// Answers the next requests to `path` with `responses` (JSON objects), then `fallback`.
-    func script(_ path: String, _ responses: [[String: Any]], fallback: [String: Any]? = nil) async throws {
-        var spec: [String: Any] = ["path": path, "responses": responses]
-        if let fallback { spec["default"] = fallback }
-        var request = HTTPRequest(method: .post, url: peer.url("/_control/script"))
-        request.body = Array(try JSONSerialization.data(withJSONObject: spec))
-        let response = try await client.execute(request)
-        #expect(response.status == 200)
-    }
-
-    func requests(_ path: String) async throws -> [Recorded] {
-        let response = try await client.execute(HTTPRequest(method: .get, url: peer.url("/_control/requests?path=\(path)")))
-        return try JSONDecoder().decode([Recorded].self, from: Data(response.body))
-    }
-
-    /// Returns once `count` requests have reached `path` (the readiness signal).
-    func arrived(_ path: String, count: Int = 1) async throws {
-        let response = try await client.execute(HTTPRequest(method: .get, url: peer.url("/_control/arrived?path=\(path)&n=\(count)"),
-                                                             timeouts: Timeouts(connect: .seconds(5), total: .seconds(70))))
-        #expect(response.status == 200, "\(count) request(s) never reached \(path)")
-    }
-
-    func release(_ key: String) async throws {
-        _ = try await client.execute(HTTPRequest(method: .get, url: peer.url("/_control/release?key=\(key)")))
-    }
-
-    deinit {
-        peer.stop()
-    }
-}
-
 /// A dispatcher over `bench`'s store with `routes`, on `clock`, with no jitter (the
 /// full backoff ceiling) unless told.
 func dispatcher(_ bench: DeliveryBench, _ routes: ProviderRoutes, clock: TestClock, client: CurlClient, tracking: Tracking? = nil,

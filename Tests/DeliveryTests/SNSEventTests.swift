@@ -3,6 +3,7 @@ import Crypto
 import CurlTransport
 import Delivery
 import Foundation
+import PeerSupport
 import Testing
 import X509
 
