@@ -202,7 +202,7 @@ let package = Package(
         .testTarget(
             name: "ConnectorServiceTests",
             dependencies: [
-                "ConnectorService", "ConnectorCore", "ConnectorStore", "CurlTransport", "Delivery", "PeerSupport", "ChildProcess",
+                "ConnectorService", "ConnectorCore", "ConnectorStore", "ConnectorPostgres", "CurlTransport", "Delivery", "PeerSupport", "ChildProcess",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

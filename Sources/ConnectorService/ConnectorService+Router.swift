@@ -35,7 +35,7 @@ extension ConnectorService {
         let buffer: ByteBuffer
         do {
             buffer = try await request.collectBody(upTo: configuration.limits.maxBody)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
             throw APIError(.tooLarge, "the body is larger than \(configuration.limits.maxBody) bytes (limits.max_body): send smaller batches")
         }
         return Data(buffer.readableBytesView)

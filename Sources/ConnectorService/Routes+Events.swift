@@ -46,13 +46,20 @@ extension ConnectorService {
             }
             let rejected = results.count { $0 != nil }
             let report = try await self.ingest(events.map(\.event), source: "api", rejected: rejected)
-            let duplicates = Set(report.duplicates)
+            // An id the store had before is a duplicate every time; one new in this batch
+            // is accepted the first time and a duplicate after (the report lists each).
+            var duplicates: [EventID: Int] = [:], occurrences: [EventID: Int] = [:]
+            for id in report.duplicates { duplicates[id, default: 0] += 1 }
+            for (_, event) in events { occurrences[event.id, default: 0] += 1 }
+            var seen: [EventID: Int] = [:]
             let failures = Dictionary(report.failures.map { ($0.eventID, $0.reason) }, uniquingKeysWith: { first, _ in first })
             for (index, event) in events {
+                seen[event.id, default: 0] += 1
                 if let reason = failures[event.id] {
                     results[index] = ItemResult(index: index, id: event.id.rawValue, status: "failed", error: .init(field: nil, message: reason))
                 } else {
-                    results[index] = ItemResult(index: index, id: event.id.rawValue, status: duplicates.contains(event.id) ? "duplicate" : "accepted")
+                    let accepted = (occurrences[event.id] ?? 0) - (duplicates[event.id] ?? 0)
+                    results[index] = ItemResult(index: index, id: event.id.rawValue, status: (seen[event.id] ?? 0) <= accepted ? "accepted" : "duplicate")
                 }
             }
             let answer = BatchResult(accepted: report.accepted, duplicates: report.duplicates.count, rejected: rejected,

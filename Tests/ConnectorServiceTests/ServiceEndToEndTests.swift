@@ -40,14 +40,15 @@ struct ServiceEndToEndTests {
         }
     }
 
-    @Test("R1/R13/R23: a click on the delivered email triggers the follow-up an hour later; a purchase in between cancels it")
-    func clickTriggersFollowUp() async throws {
+    @Test("R1/R13/R23: a click on the delivered email triggers the follow-up an hour later; a purchase in between cancels it",
+          arguments: ["sqlite", "postgres"])
+    func clickTriggersFollowUp(store: String) async throws {
         let sink = try await Sink.start()
         let service = try await ServiceUnderTest(campaigns: Self.campaigns, providers: """
             providers:
               email: [ { kind: webhook, url: "\(sink.url("/email"))", secret: "whsec_dGVzdHNlY3JldHRlc3RzZWNyZXQ=" } ]
               push: [ { kind: webhook, url: "\(sink.url("/push"))" } ]
-            """)
+            """, store: store)
         for line in [user("ada", email: "ada@example.com", push: "tok-ada"), user("bob", email: "bob@example.com", push: "tok-bob", name: "Bob")] {
             let id = line.contains("\"ada\"") ? "ada" : "bob"
             #expect(try await service.call(.put, "/v1/users/\(id)", line).status == 200)

@@ -1,5 +1,6 @@
 import ChildProcess
 import ConnectorCore
+import ConnectorPostgres
 import CurlTransport
 import Foundation
 import PeerSupport
@@ -23,6 +24,8 @@ final class ServiceUnderTest: @unchecked Sendable {
     let folder: URL
     let process: ChildProcess
     let baseURL: String
+    /// The configured store: `connector.sqlite` or a `postgres://` URL.
+    let storeURL: String
     let client = CurlClient()
     private var stopped = false
 
@@ -30,14 +33,22 @@ final class ServiceUnderTest: @unchecked Sendable {
 
     /// Starts a service with `campaigns` (file name: YAML) and the configuration's
     /// `providers:` and further top-level fields in `extra`.
-    init(campaigns: [String: String], providers: String = "", extra: String = "", clock: String = "virtual:\(ServiceUnderTest.start)") async throws {
+    /// - Parameter store: `sqlite` (a file in the folder), `postgres` (a new database on the
+    ///   test process's PostgreSQL server) or a `postgres://` URL (another instance's).
+    init(campaigns: [String: String], providers: String = "", extra: String = "", clock: String = "virtual:\(ServiceUnderTest.start)",
+         store: String = "sqlite") async throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("service-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("campaigns"), withIntermediateDirectories: true)
         for (name, text) in campaigns {
             try text.write(to: folder.appendingPathComponent("campaigns/\(name).yaml"), atomically: true, encoding: .utf8)
         }
+        switch store {
+        case "sqlite": storeURL = "connector.sqlite"
+        case "postgres": storeURL = try await newPostgresDatabase()
+        default: storeURL = store
+        }
         let configuration = """
-            store: connector.sqlite
+            store: "\(storeURL)"
             listen: 127.0.0.1:0
             api_keys:
               - { name: test, key: "${TEST_API_KEY}", scopes: [ingest, admin, read] }
@@ -121,6 +132,17 @@ final class ServiceUnderTest: @unchecked Sendable {
         if !stopped { _ = process.terminate(signal: SIGKILL) }
         try? FileManager.default.removeItem(at: folder)
     }
+}
+
+/// The PostgreSQL server of this test process (Tests/Peers/pg_peer.py), started on first use.
+let sharedPostgres = Task { try await Peer.start("pg_peer.py", ["WORKDIR"], needs: "(Debian's postgresql package)") }
+
+/// A new, empty database on the shared server; its URL.
+func newPostgresDatabase() async throws -> String {
+    let server = try await sharedPostgres.value
+    let database = "service_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+    try await PostgresStore.createDatabase(database, serverURL: "postgres://postgres@127.0.0.1:\(server.port)/postgres")
+    return "postgres://postgres@127.0.0.1:\(server.port)/\(database)"
 }
 
 /// An event line.
