@@ -44,6 +44,27 @@ echo
 "$bin" sandbox list --url "$url"
 
 echo
+echo "Clicking the tracked link in dee's email (the service redirects and records email_clicked):"
+python3 - "$url" <<'PY'
+import json, re, sys, urllib.request
+base, key = sys.argv[1], __import__("os").environ["CONNECTOR_API_KEY"]
+auth = {"Authorization": "Bearer " + key}
+messages = json.load(urllib.request.urlopen(urllib.request.Request(base + "/v1/sandbox/messages?user=dee", headers=auth)))["messages"]
+html = next(m["message"]["email"]["html"] for m in messages if m["channel"] == "email")
+link = re.search(r'href="([^"]+/c/[^"]+)"', html).group(1)
+class Stop(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args): return None
+try:
+    urllib.request.build_opener(Stop).open(link)
+except urllib.error.HTTPError as answer:
+    print(f"  GET {link[:60]}... -> {answer.code} {answer.headers['Location']}")
+metrics = urllib.request.urlopen(urllib.request.Request(base + "/metrics", headers=auth)).read().decode()
+for line in metrics.splitlines():
+    if line.startswith(("connector_interactions_captured_total", "connector_dispatch_outcomes_total")):
+        print("  " + line)
+PY
+
+echo
 echo "Why bob got no 15% off and ada's second digest was not sent (the decision traces, read from the store):"
 for user in bob ada; do "$bin" trace --database "$CONNECTOR_STORE" "$user" | sed 's/^/  /'; done
 

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=.peers/venv
-check='import aiosmtpd, hypercorn, h2, moto, cryptography, sendgrid, twilio, postmarker, resend, exponent_server_sdk
+check='import aiosmtpd, hypercorn, h2, moto, cryptography, sendgrid, twilio, postmarker, resend, exponent_server_sdk, segment.analytics
 print("test peers ready:", "aiosmtpd", aiosmtpd.__version__, "| moto", moto.__version__, "| h2", h2.__version__)'
 if [ -x "$venv/bin/python3" ] && "$venv/bin/python3" -c "$check" 2>/dev/null; then
     exit 0
@@ -16,5 +16,6 @@ if [ ! -x "$venv/bin/python3" ]; then
 fi
 "$venv/bin/python3" -m pip install --quiet --disable-pip-version-check \
     "aiosmtpd>=1.4" "hypercorn>=0.16" "h2>=4.1" "moto[server]>=5.0" "cryptography>=41" \
-    "sendgrid==6.12.5" "twilio==9.13.0" "postmarker==1.0" "resend==2.52.0" "exponent_server_sdk==2.2.0"
+    "sendgrid==6.12.5" "twilio==9.13.0" "postmarker==1.0" "resend==2.52.0" "exponent_server_sdk==2.2.0" \
+    "segment-analytics-python==2.3.4"
 "$venv/bin/python3" -c "$check"

@@ -66,7 +66,12 @@ struct KeyRing: Sendable {
     /// The key that grants `scope`, or the reason to refuse (every key is compared, so the
     /// time does not tell which one nearly matched).
     func authorize(_ headers: HTTPFields, _ scope: APIKey.Scope) throws(APIError) -> APIKey {
-        guard let secret = Self.presented(headers), !secret.isEmpty else { throw APIError.unauthorized }
+        try authorize(secret: Self.presented(headers), scope)
+    }
+
+    /// The key `secret` is, if it grants `scope`.
+    func authorize(secret: String?, _ scope: APIKey.Scope) throws(APIError) -> APIKey {
+        guard let secret, !secret.isEmpty else { throw APIError.unauthorized }
         var found: APIKey?
         for key in keys where key.matches(secret) && found == nil { found = key }
         guard let key = found else { throw APIError.unauthorized }

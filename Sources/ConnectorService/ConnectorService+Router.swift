@@ -12,6 +12,7 @@ extension ConnectorService {
         router.add(middleware: RefusalMetricsMiddleware(metrics: metrics))
         addOperationRoutes(to: router)
         addEventRoutes(to: router)
+        addCompatibilityRoutes(to: router)
         addCampaignRoutes(to: router)
         addReadRoutes(to: router)
         addTrackingRoutes(to: router)
@@ -29,8 +30,12 @@ extension ConnectorService {
         return text
     }
 
-    /// The request body's bytes, at most the configured size (413).
+    /// The request body's bytes, at most the configured size (413); compressed bodies are
+    /// refused (415) rather than misread.
     func bodyData(_ request: Request) async throws -> Data {
+        if let encoding = request.headers[.contentEncoding], encoding.lowercased() != "identity" {
+            throw APIError(.unsupported, "Content-Encoding \(encoding) is not accepted: send the body uncompressed")
+        }
         var request = request
         let buffer: ByteBuffer
         do {
