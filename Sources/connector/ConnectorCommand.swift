@@ -9,7 +9,9 @@ struct ConnectorCommand: AsyncParsableCommand {
         discussion: """
             `serve` runs the service (HTTP API, tracking, feeds, webhooks, scheduler, dispatcher); \
             `replay` sends a JSON Lines file of events to it (on its virtual clock with --clock); \
-            `sandbox` lists what its sandbox provider captured. `demo` runs example campaigns through the engine and the transport; \
+            `sandbox` lists what its sandbox provider captured; `campaigns` lists and changes its \
+            campaigns; `check` checks a configuration as `serve` would; `render` renders (and \
+            --send sends) one campaign's message for a user. `demo` runs example campaigns through the engine and the transport; \
             `check-campaigns` checks campaign files; `ingest` feeds JSON Lines events into a store; \
             `set-status` publishes, stops or archives a campaign; `tick` runs the scheduler once; \
             `drain` delivers the outbox through the configured providers; `waiting`, `outbox` and \
@@ -17,7 +19,7 @@ struct ConnectorCommand: AsyncParsableCommand {
             and frequency caps; `trace` shows why a user got (or did not get) a follow-up.
             """,
         subcommands: [
-            ServeCommand.self, ReplayCommand.self, SandboxCommand.self,
+            ServeCommand.self, CheckCommand.self, RenderCommand.self, ReplayCommand.self, SandboxCommand.self, CampaignsCommand.self,
             DemoCommand.self, CampaignsCheckCommand.self, ImportUsersCommand.self, WorkspaceCommand.self, IngestCommand.self,
             SetStatusCommand.self, TickCommand.self, DrainCommand.self, WaitingCommand.self, OutboxCommand.self, MessagesCommand.self,
             TraceCommand.self, SendCommand.self,
