@@ -148,4 +148,13 @@ extension PostgresStore {
             return entries
         }
     }
+
+    public func waitingCounts() async throws -> [CampaignID: Int] {
+        try await client.withConnection { connection in
+            let rows = try await connection.query("SELECT follow_up, COUNT(*) FROM waiting GROUP BY follow_up", logger: logger)
+            var counts: [CampaignID: Int] = [:]
+            for try await (followUp, count) in rows.decode((String, Int64).self) { counts[CampaignID(followUp)] = Int(count) }
+            return counts
+        }
+    }
 }

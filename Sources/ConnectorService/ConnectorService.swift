@@ -35,6 +35,11 @@ public final class ConnectorService: Sendable {
     let registry: PrometheusCollectorRegistry?
     let logger: Logger
     let health = HealthState()
+    /// Wake the scheduler when an event schedules an entry due now (an immediate
+    /// follow-up), and the dispatcher when the scheduler queued dispatches, so neither
+    /// waits out its interval with work ready.
+    let schedulerWakeup = Wakeup()
+    let dispatcherWakeup = Wakeup()
 
     init(configuration: ServiceConfiguration, store: any Store, clock: ServiceClock, tracking: Tracking, registry: PrometheusCollectorRegistry?,
          logger: Logger) {
@@ -116,8 +121,10 @@ public final class ConnectorService: Sendable {
             if rejected > 0 { metrics.ingested(IngestReport(), rejected: rejected, source: source) }
             return IngestReport()
         }
-        let report = try await store.ingest(events, now: clock.now())
+        let now = clock.now()
+        let report = try await store.ingest(events, now: now)
         metrics.ingested(report, rejected: rejected, source: source)
+        if report.decisions.contains(where: { $0.entry.map { $0.dueAt <= now } ?? false }) { schedulerWakeup.signal() }
         return report
     }
 
@@ -164,7 +171,7 @@ public final class ConnectorService: Sendable {
         let router = makeRouter()
         let app = Application(
             router: router,
-            server: .http1(configuration: .init(idleTimeout: .seconds(30))),
+            server: .http1(configuration: .init(idleTimeout: .milliseconds(Int64(configuration.limits.idleTimeout * 1000)))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "campaign-connector"),
             services: [DispatcherLoop(service: self), SchedulerLoop(service: self)],
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },

@@ -28,6 +28,8 @@ extension ConnectorService {
         router.get("/metrics") { request, _ -> Response in
             _ = try self.keys.authorize(request.headers, .read)
             guard let registry = self.registry else { throw APIError.notFound("metrics are not collected in this process") }
+            self.metrics.waiting(try await self.store.waitingCounts(),
+                                 followUps: try await self.store.campaigns().filter { $0.trigger != nil }.map(\.id))
             var bytes: [UInt8] = []
             registry.emit(into: &bytes)
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],

@@ -27,6 +27,12 @@ extension ConnectorService {
                                                                              limit: try self.limit(request)))
             return json(tree: .object(["waiting": .array(entries.map(Self.entryJSON))]))
         }
+        // How many users wait for each follow-up.
+        router.get("/v1/waiting/counts") { request, _ -> Response in
+            _ = try self.keys.authorize(request.headers, .read)
+            let counts = try await self.store.waitingCounts()
+            return json(tree: .object(["counts": .object(Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, AttributeValue.number(Double($0.value))) }))]))
+        }
         // Dispatches: `?user=`, `?campaign=`, `?state=sent,dead`.
         router.get("/v1/outbox") { request, _ -> Response in
             _ = try self.keys.authorize(request.headers, .read)

@@ -19,7 +19,7 @@ import Foundation
 /// providers: { email: [ { kind: sandbox } ] }
 /// webhooks:
 ///   sendgrid: { kind: sendgrid, public_key: ${SENDGRID_WEBHOOK_KEY} }
-/// limits: { max_body: 1048576, max_batch: 1000 }
+/// limits: { max_body: 1048576, max_batch: 1000, idle_timeout: 30s }
 /// scheduler: { interval: 1s, lease: 60s }
 /// dispatcher: { concurrency: 64, lease: 60s }
 /// ```
@@ -52,10 +52,13 @@ public struct ServiceConfiguration: Sendable {
         public var maxBody: Int
         /// The most items in one batch (413 above it).
         public var maxBatch: Int
+        /// How long a connection may send nothing (a slow or stalled client) before it is closed.
+        public var idleTimeout: TimeInterval
 
-        public init(maxBody: Int = 1 << 20, maxBatch: Int = 1000) {
+        public init(maxBody: Int = 1 << 20, maxBatch: Int = 1000, idleTimeout: TimeInterval = 30) {
             self.maxBody = maxBody
             self.maxBatch = maxBatch
+            self.idleTimeout = idleTimeout
         }
     }
 
@@ -160,7 +163,12 @@ public struct ServiceConfiguration: Sendable {
         var limits = Limits()
         let limitsNode = root.child("limits")
         if !limitsNode.isMissing {
-            try limitsNode.allowOnly(["max_body", "max_batch"])
+            try limitsNode.allowOnly(["max_body", "max_batch", "idle_timeout"])
+            if !limitsNode.child("idle_timeout").isMissing {
+                let seconds = try limitsNode.child("idle_timeout").duration()
+                guard seconds >= 0.1, seconds <= 3600 else { throw limitsNode.child("idle_timeout").fail(.badValue, "use 100ms to 1h") }
+                limits.idleTimeout = seconds
+            }
             if !limitsNode.child("max_body").isMissing { limits.maxBody = try limitsNode.child("max_body").int(in: 1024...(64 << 20)) }
             if !limitsNode.child("max_batch").isMissing { limits.maxBatch = try limitsNode.child("max_batch").int(in: 1...100_000) }
         }

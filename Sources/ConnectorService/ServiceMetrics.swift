@@ -27,10 +27,15 @@ struct ServiceMetrics: Sendable {
         for (result, count) in byResult { Counter(label: "connector_due_entries_settled_total", dimensions: [("result", result)]).increment(by: count) }
     }
 
-    /// Dispatches that reached a new state, by channel and state, and how long each waited
-    /// in the outbox (queue lag).
+    /// Dispatches that reached a new state, by channel and state, how long each waited in
+    /// the outbox (queue lag), and each try's time at its provider (send latency).
     func delivered(_ report: Dispatcher.Report, now: Date) {
         for item in report.delivered {
+            for attempt in item.attempts {
+                Metrics.Timer(label: "connector_send_latency_seconds",
+                              dimensions: [("provider", attempt.provider), ("class", attempt.errorClass ?? "ok")])
+                    .recordNanoseconds(Int64(max(0, attempt.latency) * 1e9))
+            }
             Counter(label: "connector_dispatch_outcomes_total",
                     dimensions: [("channel", item.dispatch.channel.rawValue), ("state", item.outcome.state.rawValue)]).increment()
             if item.outcome.state == .sent {
@@ -44,6 +49,14 @@ struct ServiceMetrics: Sendable {
     /// A tracked interaction (open, click, SDK report, provider event), by kind.
     func captured(_ kind: String) {
         Counter(label: "connector_interactions_captured_total", dimensions: [("kind", kind)]).increment()
+    }
+
+    /// How many users wait for each follow-up (0 for those nobody waits for), read at
+    /// each scrape of `/metrics`.
+    func waiting(_ counts: [CampaignID: Int], followUps: [CampaignID]) {
+        for id in Set(followUps).union(counts.keys) {
+            Gauge(label: "connector_waiting_entries", dimensions: [("follow_up", id.rawValue)]).record(counts[id] ?? 0)
+        }
     }
 
     /// An HTTP request refused, by code.

@@ -137,4 +137,14 @@ extension SQLiteStore {
                 .map(WaitingRow.entry)
         }
     }
+
+    public func waitingCounts() throws -> [CampaignID: Int] {
+        try pool.read { db in
+            var counts: [CampaignID: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT follow_up, COUNT(*) AS n FROM waiting GROUP BY follow_up") {
+                counts[CampaignID(row["follow_up"] as String)] = row["n"]
+            }
+            return counts
+        }
+    }
 }

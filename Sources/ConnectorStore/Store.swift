@@ -85,6 +85,9 @@ public protocol WaitQueue: Sendable {
     func waitingEntries(for user: UserID) async throws -> [WaitingEntry]
     /// Waiting entries across users, earliest due first.
     func waitingEntries(_ filter: WaitingFilter) async throws -> [WaitingEntry]
+    /// How many users wait for each follow-up (claimed entries included); follow-ups
+    /// nobody waits for are left out.
+    func waitingCounts() async throws -> [CampaignID: Int]
 }
 
 /// Dispatches on their way to a provider.

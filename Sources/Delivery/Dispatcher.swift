@@ -51,6 +51,8 @@ public final class Dispatcher: Sendable {
         public struct Delivered: Sendable, Equatable {
             public var dispatch: Dispatch
             public var outcome: DeliveryOutcome
+            /// The tries of this delivery (provider, status, latency), oldest first.
+            public var attempts: [DeliveryAttempt] = []
         }
 
         public var delivered: [Delivered] = []
@@ -161,7 +163,7 @@ public final class Dispatcher: Sendable {
                 ])
             default: break
             }
-            return try await commits.record(delivery) ? Report.Delivered(dispatch: dispatch, outcome: outcome) : nil
+            return try await commits.record(delivery) ? Report.Delivered(dispatch: dispatch, outcome: outcome, attempts: attempts) : nil
         }
         guard let campaign, let content = campaign.messages[dispatch.channel] else {
             return try await finish(.aborted(DecisionReason(.campaignMissing, "the follow-up or its \(dispatch.channel.rawValue) content is gone")))

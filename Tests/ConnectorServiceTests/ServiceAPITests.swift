@@ -66,6 +66,11 @@ struct ServiceAPITests {
         // The good event was decided: ada waits for `later`.
         let waiting = ServiceUnderTest.json(try await service.call(.get, "/v1/users/ada/waiting"))
         #expect((waiting["waiting"] as? [[String: Any]])?.first?["follow_up"] as? String == "later")
+        let counts = ServiceUnderTest.json(try await service.call(.get, "/v1/waiting/counts", key: ServiceUnderTest.readKey))
+        #expect((counts["counts"] as? [String: Any])?["later"] as? Int == 1, "\(counts)")
+        let metrics = try await service.call(.get, "/metrics", key: ServiceUnderTest.readKey).bodyText
+        #expect(metrics.contains(#"connector_waiting_entries{follow_up="later"} 1"#), "\(metrics)")
+        #expect(metrics.contains(#"connector_events_ingested_total{result="rejected",source="api"} 5"#), "\(metrics)")
         #expect(await service.stop() == .exited(0))
     }
 

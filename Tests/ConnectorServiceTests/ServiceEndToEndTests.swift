@@ -78,6 +78,8 @@ struct ServiceEndToEndTests {
         }
         // Bob buys before his follow-up is due: it is cancelled (R13).
         #expect(try await service.events([#"{"id": "e3", "user_id": "bob", "time": "2026-03-02T09:20:00Z", "type": "purchase", "product_id": "p", "price": 5, "currency": "EUR"}"#]).status == 200)
+        let counts = ServiceUnderTest.json(try await service.call(.get, "/v1/waiting/counts"))
+        #expect((counts["counts"] as? [String: Any])?["thanks"] as? Int == 1, "ada waits, bob's wait was cancelled: \(counts)")
         // Not before its delay: nothing at 10:09.
         try await service.advance(to: "2026-03-02T10:09:00Z")
         #expect(try await sink.requests("/push").isEmpty)

@@ -1,4 +1,7 @@
 import ChildProcess
+#if canImport(Glibc)
+import Glibc
+#endif
 import ConnectorCore
 import ConnectorStore
 import CurlTransport
@@ -110,5 +113,39 @@ struct ServiceLifecycleTests {
         let pushes = try await sink.requests("/push")
         #expect(pushes.count == users.count, "each follow-up sent once: \(pushes.count) for \(users.count)")
         #expect(Set(pushes.compactMap { $0.json["user"] as? String }) == Set(users))
+    }
+}
+
+/// Slow clients: a connection that stops sending halfway through its request head is
+/// closed after `limits.idle_timeout`, and the service keeps serving others.
+@Suite("Service: stalled clients are cut off")
+struct ServiceSlowClientTests {
+    @Test("a request head that stalls is closed after the idle timeout (1 s here); other requests are served meanwhile")
+    func stalledHead() async throws {
+        let service = try await ServiceUnderTest(campaigns: [:], idleTimeout: "1s")
+        let port = try #require(Int(service.baseURL.split(separator: ":").last ?? ""))
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #expect(socket >= 0)
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        #expect(connected == 0)
+        // A safety net, not the synchronisation: recv returns when the server closes.
+        var limit = timeval(tv_sec: 20, tv_usec: 0)
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+        let partial = Array("POST /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Le".utf8)
+        #expect(send(socket, partial, partial.count, 0) == partial.count)
+        #expect(try await service.call(.get, "/health", key: nil).status == 200, "others are served while it stalls")
+        let started = ContinuousClock.now
+        var byte: UInt8 = 0
+        let received = recv(socket, &byte, 1, 0)
+        #expect(received == 0, "the server closed the stalled connection (recv: \(received), errno \(errno))")
+        #expect(started.duration(to: .now) < .seconds(15))
+        #expect(await service.stop() == .exited(0))
     }
 }

@@ -36,7 +36,7 @@ final class ServiceUnderTest: @unchecked Sendable {
     /// - Parameter store: `sqlite` (a file in the folder), `postgres` (a new database on the
     ///   test process's PostgreSQL server) or a `postgres://` URL (another instance's).
     init(campaigns: [String: String], providers: String = "", extra: String = "", clock: String = "virtual:\(ServiceUnderTest.start)",
-         store: String = "sqlite") async throws {
+         store: String = "sqlite", idleTimeout: String = "30s") async throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("service-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("campaigns"), withIntermediateDirectories: true)
         for (name, text) in campaigns {
@@ -56,7 +56,7 @@ final class ServiceUnderTest: @unchecked Sendable {
             sdk_key: "\(Self.sdkKey)"
             campaigns: campaigns
             tracking: { base_url: "https://t.example.com", key: "${TEST_TRACKING_KEY}" }
-            limits: { max_body: 65536, max_batch: 50 }
+            limits: { max_body: 65536, max_batch: 50, idle_timeout: \(idleTimeout) }
             scheduler: { interval: 100ms }
             \(providers)
             \(extra)

@@ -85,6 +85,32 @@ struct ProviderTests {
         #expect(try gone.store.suppression(of: "tok-ada", on: .push) != nil)
     }
 
+    @Test("Teams webhook file: an Adaptive Card with the title, body and deep link; 404 suppresses the webhook (bad address), 429 retries")
+    func teams() async throws {
+        let sink = try await Sink.start()
+        let configuration = try declarative("teams-webhook", settings: "{ webhook_url: '\(sink.url("/workflows/abc/triggers/manual"))' }")
+        let bench = try await pushBench()
+        let clock = TestClock(bench.queuedAt)
+        try await sink.script("/workflows/abc/triggers/manual", [["status": 202, "body": ""]])
+        #expect(try await dispatcher(bench, configuration.routes, clock: clock, client: sink.client).drain().counts == [.sent: 1])
+        let request = try #require(try await sink.requests("/workflows/abc/triggers/manual").first)
+        #expect(request.method == "POST" && request.header("Content-Type") == "application/json")
+        let attachment = try #require((request.json["attachments"] as? [[String: Any]])?.first)
+        #expect(request.json["type"] as? String == "message" && attachment["contentType"] as? String == "application/vnd.microsoft.card.adaptive")
+        let card = try #require(attachment["content"] as? [String: Any])
+        #expect(card["type"] as? String == "AdaptiveCard")
+        let texts = (card["body"] as? [[String: Any]])?.compactMap { $0["text"] as? String }
+        #expect(texts == ["Hi Ada", "15% off \"today\""], "\(card)")
+        #expect(((card["actions"] as? [[String: Any]])?.first?["url"] as? String) == "app://sale")
+
+        let throttled = try await pushBench()
+        try await sink.script("/workflows/abc/triggers/manual", [["status": 429, "headers": [["Retry-After", "5"]]]])
+        #expect(try await dispatcher(throttled, configuration.routes, clock: clock, client: sink.client).drain().counts == [.retrying: 1])
+        let gone = try await pushBench()
+        try await sink.script("/workflows/abc/triggers/manual", [["status": 404, "body": "WorkflowNotFound"]])
+        #expect(try await dispatcher(gone, configuration.routes, clock: clock, client: sink.client).drain().counts == [.badAddress: 1])
+    }
+
     @Test("Discord webhook file: wait=true, the created message's id as the provider id, no mentions; 429 waits for Retry-After")
     func discord() async throws {
         let sink = try await Sink.start()
