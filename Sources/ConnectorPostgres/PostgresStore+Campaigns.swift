@@ -87,6 +87,21 @@ extension PostgresStore {
         try await save([user])
     }
 
+    public func deleteUser(_ id: UserID) async throws -> UserDeletion {
+        try await transaction { connection in
+            // The user's lock: no event of theirs is being decided meanwhile.
+            try await lock(users: [id], connection)
+            var waiting = 0, messages = 0, existed = false
+            for try await count in try await connection.query("WITH gone AS (DELETE FROM waiting WHERE user_id = \(id.rawValue) RETURNING 1) SELECT COUNT(*) FROM gone",
+                                                              logger: logger).decode(Int64.self) { waiting = Int(count) }
+            for try await count in try await connection.query("WITH gone AS (DELETE FROM app_user WHERE id = \(id.rawValue) RETURNING 1) SELECT COUNT(*) FROM gone",
+                                                              logger: logger).decode(Int64.self) { existed = count > 0 }
+            for try await count in try await connection.query("WITH gone AS (DELETE FROM kept_message WHERE user_id = \(id.rawValue) RETURNING 1) SELECT COUNT(*) FROM gone",
+                                                              logger: logger).decode(Int64.self) { messages = Int(count) }
+            return UserDeletion(existed: existed, waitingRemoved: waiting, messagesRemoved: messages)
+        }
+    }
+
     public func save(_ users: [User]) async throws {
         guard !users.isEmpty else { return }
         try await transaction { connection in

@@ -101,6 +101,15 @@ extension ConnectorService {
             return try json(BatchResult(accepted: users.count, duplicates: 0, rejected: rejected, failed: 0, results: results),
                             status: rejected > 0 ? .badRequest : .ok)
         }
+        // Deletes the user and what waits for them (nothing pending is sent); 404 if unknown.
+        router.delete("/v1/users/:id") { request, context -> Response in
+            _ = try self.keys.authorize(request.headers, .admin)
+            let id = try context.parameters.require("id")
+            let deletion = try await self.store.deleteUser(UserID(id))
+            guard deletion.existed else { throw APIError.notFound("no user '\(id)'") }
+            return json(tree: .object(["id": .string(id), "status": .string("deleted"), "waiting_removed": .number(Double(deletion.waitingRemoved)),
+                                       "messages_removed": .number(Double(deletion.messagesRemoved))]))
+        }
         router.get("/v1/users/:id") { request, context -> Response in
             _ = try self.keys.authorize(request.headers, .read)
             let id = try context.parameters.require("id")

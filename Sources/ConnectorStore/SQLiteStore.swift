@@ -293,6 +293,19 @@ public final class SQLiteStore: Store {
         }
     }
 
+    public func deleteUser(_ id: UserID) throws -> UserDeletion {
+        try write { db in
+            // Through the writer, so the entries not indexed by user yet are forgotten too.
+            let writer = WriteTransaction(db, unindexed: index.notes)
+            let seqs = try Int64.fetchAll(db, sql: "SELECT seq FROM waiting WHERE user_id = ?", arguments: [id.rawValue])
+            for seq in seqs { try writer.deleteWaiting(seq, user: id) }
+            try db.execute(sql: "DELETE FROM user WHERE id = ?", arguments: [id.rawValue])
+            let existed = db.changesCount > 0
+            try db.execute(sql: "DELETE FROM kept_message WHERE user_id = ?", arguments: [id.rawValue])
+            return UserDeletion(existed: existed, waitingRemoved: seqs.count, messagesRemoved: db.changesCount)
+        }
+    }
+
     static func write(_ user: User, _ db: Database) throws {
         try db.cachedStatement(sql: "INSERT OR REPLACE INTO user (id, json) VALUES (?, ?)")
             .execute(arguments: [user.id.rawValue, Data(UserRow.json(user).utf8)])

@@ -42,6 +42,26 @@ public protocol UserRepository: Sendable {
     func user(_ id: UserID) async throws -> User?
     /// The known users among `ids`.
     func users(_ ids: Set<UserID>) async throws -> [UserID: User]
+    /// Deletes a user with their waiting entries (nothing pending is sent to them) and
+    /// their feed messages, in one transaction. Dispatches already queued are aborted at
+    /// delivery (the user is gone); the decision trace and delivery records stay.
+    func deleteUser(_ id: UserID) async throws -> UserDeletion
+}
+
+/// What deleting a user removed.
+public struct UserDeletion: Sendable, Equatable {
+    /// Whether the user existed.
+    public var existed: Bool
+    /// Waiting entries removed.
+    public var waitingRemoved: Int
+    /// Feed messages (in-app messages, content cards) removed.
+    public var messagesRemoved: Int
+
+    public init(existed: Bool, waitingRemoved: Int, messagesRemoved: Int) {
+        self.existed = existed
+        self.waitingRemoved = waitingRemoved
+        self.messagesRemoved = messagesRemoved
+    }
 }
 
 /// The workspace's settings: its time zone (R11, R20) and frequency caps (R19).

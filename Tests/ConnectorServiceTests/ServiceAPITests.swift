@@ -132,7 +132,7 @@ struct ServiceAPITests {
         #expect(await service.stop() == .exited(0))
     }
 
-    @Test("users: saved whole by id, read back; a body for another id or a bad field is 400 with the field")
+    @Test("users: saved whole by id, read back, deleted (admin scope); a body for another id or a bad field is 400 with the field")
     func users() async throws {
         let service = try await ServiceUnderTest(campaigns: [:])
         #expect(try await service.call(.put, "/v1/users/ada", user("ada", email: "ada@example.com")).status == 200)
@@ -148,6 +148,11 @@ struct ServiceAPITests {
         #expect(results.map { $0["status"] as? String } == ["accepted", "rejected", "rejected"])
         #expect(try await service.call(.get, "/v1/users/b1").status == 200)
         #expect(try await service.call(.get, "/v1/users/b3").status == 404)
+        #expect(try await service.call(.delete, "/v1/users/b1", key: ServiceUnderTest.readKey).status == 403)
+        let deleted = try await service.call(.delete, "/v1/users/b1")
+        #expect(deleted.status == 200 && ServiceUnderTest.json(deleted)["status"] as? String == "deleted")
+        #expect(try await service.call(.get, "/v1/users/b1").status == 404)
+        #expect(try await service.call(.delete, "/v1/users/b1").status == 404)
         #expect(await service.stop() == .exited(0))
     }
 }

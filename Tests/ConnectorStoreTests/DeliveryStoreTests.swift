@@ -61,6 +61,35 @@ struct DeliveryStoreTests {
         #expect(!retried.reclaimed && retried.sendStartedAt == nil)
     }
 
+    @Test("deleting a user removes them, their waiting entries (nothing pending is sent) and their feed; others stay; counts per follow-up follow",
+          arguments: StoreKind.allCases)
+    func deleteUser(_ kind: StoreKind) async throws {
+        let temporary = try await StoreUnderTest.make(kind)
+        let store = temporary.store
+        var followUp = active("F")
+        followUp.trigger = Trigger(kind: .pushOpened, target: "T")
+        followUp.delay = .relative(seconds: 3600)
+        for campaign in [active("T"), followUp] { _ = try await store.install(campaign) }
+        try await store.save([User(id: "u0", addresses: [.push: "token-u0"]), User(id: "u1", addresses: [.push: "token-u1"])])
+        _ = try await store.ingest([interact(.pushOpened, "T", user: "u0", at: scenarioStart), interact(.pushOpened, "T", user: "u1", at: scenarioStart)],
+                                   now: scenarioStart)
+        _ = try await store.keep(KeptMessage(dispatchID: "d1", userID: "u0", campaign: "F", channel: .contentCard, provider: "feed", at: due,
+                                             json: Data("{}".utf8)))
+        #expect(try await store.waitingCounts() == ["F": 2])
+        let deletion = try await store.deleteUser("u0")
+        #expect(deletion == UserDeletion(existed: true, waitingRemoved: 1, messagesRemoved: 1))
+        #expect(try await store.user("u0") == nil)
+        #expect(try await store.user("u1") != nil)
+        #expect(try await store.waitingEntries(for: "u0").isEmpty)
+        #expect(try await store.waitingEntries(for: "u1").count == 1)
+        #expect(try await store.keptMessages(KeptMessageFilter(user: "u0")).isEmpty)
+        #expect(try await store.waitingCounts() == ["F": 1])
+        // Nothing is sent to the deleted user when the wait would have ended.
+        let settled = try await Scheduler(store: store, worker: "s").runAllDue(at: due)
+        #expect(try await store.outbox(OutboxFilter()).map(\.dispatch.userID) == ["u1"], "\(settled)")
+        #expect(try await store.deleteUser("u0") == UserDeletion(existed: false, waitingRemoved: 0, messagesRemoved: 0))
+    }
+
     @Test("kept messages: kept once per dispatch, read by user and channel, live until dismissed or expired", arguments: StoreKind.allCases)
     func keptMessages(_ kind: StoreKind) async throws {
         let store = try await StoreUnderTest.make(kind).store

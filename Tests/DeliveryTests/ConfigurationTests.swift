@@ -115,13 +115,14 @@ struct ExampleConfigurationTests {
     func examples() throws {
         let folder = Peer.repositoryRoot.appendingPathComponent("Examples/providers")
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".yaml") }.sorted()
-        #expect(files.count == 13)
+        #expect(files.count == 14)
         var environment: [String: String] = [:]
         for name in ["SENDGRID_API_KEY", "MAILGUN_API_KEY", "POSTMARK_SERVER_TOKEN", "RESEND_API_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
                      "SMTP_USER", "SMTP_PASSWORD", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "VONAGE_API_KEY", "VONAGE_API_SECRET",
                      "ONESIGNAL_APP_ID", "ONESIGNAL_API_KEY", "EXPO_ACCESS_TOKEN"] {
             environment[name] = "example-\(name.lowercased())"
         }
+        environment["TEAMS_WEBHOOK_URL"] = "https://example.webhook.office.com/webhookb2/example"
         for file in files {
             do {
                 let configuration = try DeliveryConfiguration.load(contentsOf: folder.appendingPathComponent(file), environment: environment,
