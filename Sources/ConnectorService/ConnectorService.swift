@@ -41,8 +41,8 @@ public final class ConnectorService: Sendable {
     let schedulerWakeup = Wakeup()
     let dispatcherWakeup = Wakeup()
 
-    init(configuration: ServiceConfiguration, store: any Store, clock: ServiceClock, tracking: Tracking, registry: PrometheusCollectorRegistry?,
-         logger: Logger) {
+    init(configuration: ServiceConfiguration, store: any Store, clock: ServiceClock, tracking: Tracking, adapters: AdapterRegistry,
+         registry: PrometheusCollectorRegistry?, logger: Logger) {
         self.configuration = configuration
         self.store = store
         self.clock = clock
@@ -53,7 +53,7 @@ public final class ConnectorService: Sendable {
         client = CurlClient()
         let now: @Sendable () -> Date = { clock.now() }
         dispatcher = Dispatcher(
-            store: store, routes: configuration.delivery.routes, client: client, tracking: tracking,
+            store: store, routes: configuration.delivery.routes, adapters: adapters, client: client, tracking: tracking,
             configuration: Dispatcher.Configuration(worker: .unique("dispatcher"), lease: configuration.dispatcherLease,
                                                     concurrency: configuration.dispatcherConcurrency, retry: configuration.delivery.retry,
                                                     pollInterval: .milliseconds(Int64(configuration.schedulerInterval * 1000))),
@@ -64,8 +64,13 @@ public final class ConnectorService: Sendable {
     /// Opens the configured store (migrating it), applies the workspace settings and saves
     /// the campaign folder's campaigns: every problem is reported here, before the server
     /// listens.
-    public static func open(_ configuration: ServiceConfiguration, clock: ServiceClock, registry: PrometheusCollectorRegistry? = nil,
-                            logger: Logger) async throws -> ConnectorService {
+    ///
+    /// - Parameters:
+    ///   - adapters: the channel adapters (the built-in ones, or some replaced by an
+    ///     extension package's own).
+    ///   - registry: where `GET /metrics` reads from (nil: the endpoint answers 404).
+    public static func open(_ configuration: ServiceConfiguration, clock: ServiceClock, adapters: AdapterRegistry = AdapterRegistry(),
+                            registry: PrometheusCollectorRegistry? = nil, logger: Logger) async throws -> ConnectorService {
         guard let tracking = configuration.delivery.tracking else {
             throw APIError(.invalid, "\(configuration.file): tracking: the service needs a tracking base URL and key")
         }
@@ -75,8 +80,8 @@ public final class ConnectorService: Sendable {
         } else {
             store = try SQLiteStore(path: configuration.store, logger: logger)
         }
-        let service = ConnectorService(configuration: configuration, store: store, clock: clock, tracking: tracking, registry: registry,
-                                       logger: logger)
+        let service = ConnectorService(configuration: configuration, store: store, clock: clock, tracking: tracking, adapters: adapters,
+                                       registry: registry, logger: logger)
         if let zone = configuration.timeZone {
             var settings = try await store.workspaceSettings()
             if settings.timeZone != zone {

@@ -79,15 +79,10 @@ public struct ServiceConfiguration: Sendable {
 
     /// Reads `file`, with `${NAME}` from `environment`; declarative provider files from
     /// `providerFiles` folders and the file's own `provider_files:`.
+    /// - Parameter providerKinds: provider kinds written in Swift (an extension package's).
     public static func load(contentsOf file: URL, environment: [String: String] = ProcessInfo.processInfo.environment,
-                            providerFiles: [URL] = []) throws(ConfigurationError) -> ServiceConfiguration {
-        let text: String
-        do {
-            text = try String(contentsOf: file, encoding: .utf8)
-        } catch {
-            throw ConfigurationError(file: file.path, line: nil, path: "", code: .unreadable, message: "cannot read the file: \(error.localizedDescription)")
-        }
-        let root = try ConfigNode.parse(text, file: file.path, environment: environment)
+                            providerFiles: [URL] = [], providerKinds: ProviderKinds = ProviderKinds()) throws(ConfigurationError) -> ServiceConfiguration {
+        let root = try ConfigNode.load(contentsOf: file, environment: environment)
         _ = try root.keys()
         try root.allowOnly(fields)
         let folder = file.deletingLastPathComponent()
@@ -150,7 +145,7 @@ public struct ServiceConfiguration: Sendable {
                 timeZone = zone
             }
         }
-        let delivery = try DeliveryConfiguration.parse(root, relativeTo: file, providerFiles: providerFiles)
+        let delivery = try DeliveryConfiguration.parse(root, relativeTo: file, providerFiles: providerFiles, providerKinds: providerKinds)
         guard delivery.tracking != nil else {
             throw root.child("tracking").fail(.missingField, "the service signs its tracking links: tracking: {base_url: https://t.example.com, key: ${CONNECTOR_TRACKING_KEY}}")
         }

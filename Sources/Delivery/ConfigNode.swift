@@ -33,6 +33,17 @@ public struct ConfigNode {
         return ConfigNode(node: node, path: "", file: file, environment: environment, fallbackLine: 1)
     }
 
+    /// The root of the file at `file` (an unreadable file is an error naming it).
+    public static func load(contentsOf file: URL, environment: [String: String]) throws(ConfigurationError) -> ConfigNode {
+        let text: String
+        do {
+            text = try String(contentsOf: file, encoding: .utf8)
+        } catch {
+            throw ConfigurationError(file: file.path, line: nil, path: "", code: .unreadable, message: "cannot read the file: \(error.localizedDescription)")
+        }
+        return try parse(text, file: file.path, environment: environment)
+    }
+
     /// The line of this value (or of its parent when it is missing).
     public var line: Int? { node?.mark?.line ?? fallbackLine }
 

@@ -42,25 +42,20 @@ public struct DeliveryConfiguration: Sendable {
     /// Reads `file`, with `${NAME}` from `environment` and declarative providers from
     /// the `.yaml` files of `providerFiles` folders.
     public static func load(contentsOf file: URL, environment: [String: String] = ProcessInfo.processInfo.environment,
-                            providerFiles folders: [URL] = []) throws(ConfigurationError) -> DeliveryConfiguration {
-        let text: String
-        do {
-            text = try String(contentsOf: file, encoding: .utf8)
-        } catch {
-            throw ConfigurationError(file: file.path, line: nil, path: "", code: .unreadable, message: "cannot read the file: \(error.localizedDescription)")
-        }
-        let root = try ConfigNode.parse(text, file: file.path, environment: environment)
+                            providerFiles folders: [URL] = [], providerKinds: ProviderKinds = ProviderKinds()) throws(ConfigurationError) -> DeliveryConfiguration {
+        let root = try ConfigNode.load(contentsOf: file, environment: environment)
         if !root.isMissing {
             _ = try root.keys()
             try root.allowOnly(fields)
         }
-        return try parse(root, relativeTo: file, providerFiles: folders)
+        return try parse(root, relativeTo: file, providerFiles: folders, providerKinds: providerKinds)
     }
 
     /// Reads the delivery fields (``fields``) of a configuration that may hold others
     /// beside them (the service's file): declarative providers from `providerFiles`
     /// folders and from the `provider_files:` folders, relative to `file`.
-    public static func parse(_ root: ConfigNode, relativeTo file: URL, providerFiles folders: [URL] = []) throws(ConfigurationError) -> DeliveryConfiguration {
+    public static func parse(_ root: ConfigNode, relativeTo file: URL, providerFiles folders: [URL] = [],
+                             providerKinds: ProviderKinds = ProviderKinds()) throws(ConfigurationError) -> DeliveryConfiguration {
         var declarative: [String: DeclarativeProviderFile] = [:]
         for folder in folders { try readProviderFiles(in: folder, into: &declarative) }
         if !root.isMissing, (try? root.keys()) != nil, !root.child("provider_files").isMissing {
@@ -74,7 +69,7 @@ public struct DeliveryConfiguration: Sendable {
                 try readProviderFiles(in: folder, into: &declarative)
             }
         }
-        return try parse(node: root, declarative: declarative)
+        return try parse(node: root, declarative: declarative, kinds: providerKinds)
     }
 
     /// Reads every `.yaml` provider file of `folder`; two files of one name are an error.
@@ -102,7 +97,8 @@ public struct DeliveryConfiguration: Sendable {
     }
 
     /// The delivery fields of `root`, whatever else it holds.
-    static func parse(node root: ConfigNode, declarative: [String: DeclarativeProviderFile]) throws(ConfigurationError) -> DeliveryConfiguration {
+    static func parse(node root: ConfigNode, declarative: [String: DeclarativeProviderFile],
+                      kinds: ProviderKinds = ProviderKinds()) throws(ConfigurationError) -> DeliveryConfiguration {
         var configuration = DeliveryConfiguration()
         guard !root.isMissing else { return configuration }
         _ = try root.keys()
@@ -134,7 +130,7 @@ public struct DeliveryConfiguration: Sendable {
                 var routes: [ProviderRoute] = []
                 var names: Set<String> = []
                 for item in try node.list() {
-                    let route = try self.route(item, channel: channel, declarative: declarative)
+                    let route = try self.route(item, channel: channel, declarative: declarative, kinds: kinds)
                     guard names.insert(route.provider.name).inserted else {
                         throw item.child("name").fail(.badValue, "two \(name) providers are named '\(route.provider.name)': give each a name")
                     }
@@ -163,7 +159,10 @@ public struct DeliveryConfiguration: Sendable {
         }
     }
 
-    static func route(_ node: ConfigNode, channel: Channel, declarative: [String: DeclarativeProviderFile]) throws(ConfigurationError) -> ProviderRoute {
+    static let builtInKinds = ["sandbox", "feed", "webhook", "smtp", "ses", "sns", "apns", "fcm"]
+
+    static func route(_ node: ConfigNode, channel: Channel, declarative: [String: DeclarativeProviderFile],
+                      kinds: ProviderKinds = ProviderKinds()) throws(ConfigurationError) -> ProviderRoute {
         _ = try node.keys()
         let kind = try node.child("kind").rawString()
         let name = node.child("name").isMissing ? kind : try node.child("name").rawString()
@@ -274,8 +273,22 @@ public struct DeliveryConfiguration: Sendable {
                 throw node.child(node.child("service_account").isMissing ? "service_account_file" : "service_account").fail(.badValue, "\(error)")
             }
         default:
+            if let custom = kinds[kind], declarative[kind] == nil {
+                guard custom.channels.contains(channel) else {
+                    throw node.child("kind").fail(.badValue, "\(kind) carries \(custom.channels.map(\.rawValue).sorted().joined(separator: ", ")), not \(channel.rawValue)")
+                }
+                try node.allowOnly(common + custom.fields)
+                do {
+                    provider = try custom.make(node, channel, name)
+                } catch let error as ConfigurationError {
+                    throw error
+                } catch {
+                    throw node.fail(.badValue, "\(kind): \(error)")
+                }
+                break
+            }
             guard let file = declarative[kind] else {
-                let known = (["sandbox", "feed", "webhook", "smtp", "ses", "sns", "apns", "fcm"] + declarative.keys.sorted()).joined(separator: ", ")
+                let known = (builtInKinds + declarative.keys.sorted() + kinds.names).joined(separator: ", ")
                 throw node.child("kind").fail(.unknownKind, "unknown provider kind '\(kind)'. Known kinds: \(known)")
             }
             guard file.channels.contains(channel) else {

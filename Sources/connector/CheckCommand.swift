@@ -21,12 +21,9 @@ struct CheckCommand: AsyncParsableCommand {
     var providerFiles: [String] = []
 
     func run() async throws {
-        var folders = providerFiles.map { URL(fileURLWithPath: $0) }
-        let shipped = URL(fileURLWithPath: "Templates/providers")
-        if FileManager.default.fileExists(atPath: shipped.path) { folders.append(shipped) }
         let configuration: ServiceConfiguration
         do {
-            configuration = try ServiceConfiguration.load(contentsOf: URL(fileURLWithPath: config), providerFiles: folders)
+            configuration = try loadServiceConfiguration(config, providerFiles: providerFiles)
         } catch {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode(1)

@@ -34,14 +34,7 @@ struct RenderCommand: AsyncParsableCommand {
     var send = false
 
     func run() async throws {
-        let configuration: ServiceConfiguration
-        do {
-            configuration = try ServiceConfiguration.load(contentsOf: URL(fileURLWithPath: config),
-                                                          providerFiles: FileManager.default.fileExists(atPath: "Templates/providers")
-                                                              ? [URL(fileURLWithPath: "Templates/providers")] : [])
-        } catch {
-            throw StartFailure(description: "\(error)")
-        }
+        let configuration = try loadServiceConfiguration(config)
         guard let folder = configuration.campaignFolder else { throw ValidationError("the configuration names no campaigns folder") }
         let (definitions, errors) = CampaignFileReader.campaigns(inFolder: folder)
         guard errors.isEmpty else { throw StartFailure(description: errors.map(\.description).joined(separator: "\n")) }

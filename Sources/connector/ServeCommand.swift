@@ -58,15 +58,7 @@ struct ServeCommand: AsyncParsableCommand {
         } else {
             throw ValidationError("--clock is `system` or `virtual:TIME` (ISO 8601)")
         }
-        var folders = providerFiles.map { URL(fileURLWithPath: $0) }
-        let shipped = URL(fileURLWithPath: "Templates/providers")
-        if FileManager.default.fileExists(atPath: shipped.path) { folders.append(shipped) }
-        var configuration: ServiceConfiguration
-        do {
-            configuration = try ServiceConfiguration.load(contentsOf: URL(fileURLWithPath: config), providerFiles: folders)
-        } catch {
-            throw StartFailure(description: "\(error)")
-        }
+        var configuration = try loadServiceConfiguration(config, providerFiles: providerFiles)
         if let listen {
             guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65_535).contains(port) else {
                 throw ValidationError("--listen is HOST:PORT")
@@ -93,4 +85,17 @@ struct ServeCommand: AsyncParsableCommand {
 /// A service that cannot start: the reason, without the usage text (the command line was right).
 struct StartFailure: Error, CustomStringConvertible {
     var description: String
+}
+
+/// The service configuration at `path`, with declarative provider files from `providerFiles`
+/// and from Templates/providers when run from the repository; an error as `StartFailure`.
+func loadServiceConfiguration(_ path: String, providerFiles: [String] = []) throws -> ServiceConfiguration {
+    var folders = providerFiles.map { URL(fileURLWithPath: $0) }
+    let shipped = URL(fileURLWithPath: "Templates/providers")
+    if FileManager.default.fileExists(atPath: shipped.path) { folders.append(shipped) }
+    do {
+        return try ServiceConfiguration.load(contentsOf: URL(fileURLWithPath: path), providerFiles: folders)
+    } catch {
+        throw StartFailure(description: "\(error)")
+    }
 }

@@ -109,6 +109,52 @@ struct ConfigurationTests {
     }
 }
 
+/// Provider kinds written in Swift by an extension package, configured like built-in ones.
+@Suite("Provider kinds registered from Swift")
+struct ProviderKindTests {
+    static var kinds: ProviderKinds {
+        var kinds = ProviderKinds()
+        kinds.register("pigeon", channels: [.sms], fields: ["loft"]) { entry, _, name in
+            _ = try entry.child("loft").url()  // a bad value fails with the field's line
+            return SandboxProvider(name: name)
+        }
+        return kinds
+    }
+
+    func load(_ text: String) throws(ConfigurationError) -> DeliveryConfiguration {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("kinds-\(UUID().uuidString).yaml")
+        try? text.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        return try DeliveryConfiguration.load(contentsOf: file, environment: [:], providerKinds: Self.kinds)
+    }
+
+    @Test("a registered kind is configured by name with its own fields; its errors, a wrong channel and unknown fields name the line")
+    func registered() throws {
+        let configuration = try load("providers:\n  sms:\n    - { kind: pigeon, name: coo, loft: 'https://loft.example', failover: true }\n")
+        #expect(configuration.routes.routes[.sms]?.map(\.provider.name) == ["coo"])
+        #expect(configuration.routes.routes[.sms]?.first?.failover == true)
+        #expect(throws: ConfigurationError.self) { try load("providers:\n  push:\n    - { kind: pigeon, loft: 'https://loft.example' }\n") }
+        do {
+            _ = try load("providers:\n  sms:\n    - { kind: pigeon, loft: 'https://loft.example', wings: 2 }\n")
+            Issue.record("an unknown field loaded")
+        } catch {
+            #expect(error.code == .unknownField && error.line == 3 && error.path == "providers.sms[0].wings", "\(error)")
+        }
+        do {
+            _ = try load("providers:\n  sms:\n    - { kind: pigeon, loft: 'not a url' }\n")
+            Issue.record("a bad loft loaded")
+        } catch {
+            #expect(error.code == .badURL && error.path == "providers.sms[0].loft", "\(error)")
+        }
+        do {
+            _ = try load("providers:\n  sms:\n    - { kind: raven }\n")
+            Issue.record("an unknown kind loaded")
+        } catch {
+            #expect(error.code == .unknownKind && error.message.contains("pigeon"), "the registered kinds are listed: \(error)")
+        }
+    }
+}
+
 @Suite("Example provider configurations")
 struct ExampleConfigurationTests {
     @Test("every file in Examples/providers loads (key files aside, which only exist on a real machine)")
