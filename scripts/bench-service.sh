@@ -16,6 +16,7 @@ swift build -c release --product postgres-bench
 bin=.build/release
 
 work=$(mktemp -d)
+chmod 755 "$work"  # the PostgreSQL server runs as the postgres user when this runs as root
 pids=()
 cleanup() {
     for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
@@ -45,7 +46,7 @@ sink="http://127.0.0.1:$(sed 's/.*"port": *\([0-9]*\).*/\1/' <<<"$ready")"
 python3 Benchmarks/ServiceBenchmark/setup.py "$work" "$sink"
 
 # A PostgreSQL server of its own, as the tests start one.
-mkdir -p "$work/pg"
+mkdir -p "$work/pg" && chmod 777 "$work/pg"
 start pg python3 -u Tests/Peers/pg_peer.py "$work/pg"
 pg_port=$(sed 's/.*"port": *\([0-9]*\).*/\1/' <<<"$ready")
 psql -h 127.0.0.1 -p "$pg_port" -U postgres -qc "CREATE DATABASE bench" postgres

@@ -121,6 +121,9 @@ class Handler(BaseHTTPRequestHandler):
 
 class Server(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver listens with a backlog of 5: a burst of new connections (a dispatcher
+    # with 64 sends in flight) would lose SYNs and wait out the 1 s retransmission.
+    request_queue_size = 256
     allow_reuse_address = True
 
 
