@@ -15,61 +15,6 @@ final class HealthState: Sendable {
     var snapshot: (dispatcherRunning: Bool, schedulerRunning: Bool, lastError: String?) { state.withLock { $0 } }
 }
 
-/// How a loop beside the server waits between runs: until its interval has passed, or
-/// until it is woken (work arrived: an immediate follow-up was scheduled, a dispatch was
-/// queued, or a shutdown began), whichever comes first. One loop waits on each.
-final class Wakeup: Sendable {
-    private struct State {
-        var pending = false
-        var waiter: CheckedContinuation<Void, Never>?
-    }
-
-    private let state = Mutex(State())
-
-    /// Wakes the waiting loop, or the next wait if none is waiting.
-    func signal() {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            guard let waiter = state.waiter else {
-                state.pending = true
-                return nil
-            }
-            state.waiter = nil
-            return waiter
-        }
-        waiter?.resume()
-    }
-
-    /// Returns after `seconds`, or sooner when signalled (at once if a signal is pending).
-    func wait(upTo seconds: TimeInterval) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                await withCheckedContinuation { continuation in
-                    let now = self.state.withLock { state -> Bool in
-                        if state.pending {
-                            state.pending = false
-                            return true
-                        }
-                        // The timer already won and the cleanup below has run: do not wait.
-                        if Task.isCancelled { return true }
-                        state.waiter = continuation
-                        return false
-                    }
-                    if now { continuation.resume() }
-                }
-            }
-            group.addTask { try? await Task.sleep(for: .milliseconds(Int64(seconds * 1000))) }
-            await group.next()
-            group.cancelAll()
-            // The timer won: end the wait for a signal that did not come.
-            let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-                defer { state.waiter = nil }
-                return state.waiter
-            }
-            waiter?.resume()
-        }
-    }
-}
-
 /// A flag a graceful shutdown sets; setting it wakes the loop.
 final class StopSignal: Sendable {
     private let stopped = Mutex(false)
@@ -101,6 +46,9 @@ struct SchedulerLoop: Service {
         let stop = StopSignal(wakeup: service.schedulerWakeup)
         service.health.set(scheduler: true)
         defer { service.health.set(scheduler: false) }
+        // A virtual clock's time moves only by POST /v1/clock, which settles and delivers
+        // itself: loops beside it would race it and send at a later virtual time.
+        guard !service.clock.isVirtual else { return await idleUntilShutdown() }
         await withGracefulShutdownHandler {
             while !stop.isSet {
                 do {
@@ -124,9 +72,11 @@ struct SchedulerLoop: Service {
     }
 }
 
-/// The dispatcher beside the server: claims ready dispatches and delivers them, batch
-/// after batch, pausing when the outbox is empty. On shutdown the batch in flight is sent
-/// and recorded before it returns, so no send is lost or left to its lease.
+/// The dispatcher beside the server: up to `dispatcher.concurrency` sends in flight, a
+/// slot refilled as soon as a send ends (``Dispatcher/run(wakeup:stopping:delivered:)``),
+/// woken by the scheduler when it queues dispatches. On shutdown it claims nothing more and
+/// returns once the sends in flight are sent and recorded, so no send is lost or left to
+/// its lease.
 struct DispatcherLoop: Service {
     let service: ConnectorService
 
@@ -134,20 +84,29 @@ struct DispatcherLoop: Service {
         let stop = StopSignal(wakeup: service.dispatcherWakeup)
         service.health.set(dispatcher: true)
         defer { service.health.set(dispatcher: false) }
+        guard !service.clock.isVirtual else { return await idleUntilShutdown() }
         await withGracefulShutdownHandler {
             while !stop.isSet {
                 do {
-                    let report = try await service.dispatcher.deliverBatch()
-                    service.metrics.delivered(report, now: service.clock.now())
-                    if report.total > 0 { continue }
+                    try await service.dispatcher.run(wakeup: service.dispatcherWakeup, stopping: { stop.isSet }) { delivered in
+                        var report = Dispatcher.Report()
+                        report.delivered = [delivered]
+                        service.metrics.delivered(report, now: service.clock.now())
+                    }
                 } catch {
-                    service.logger.error("dispatcher batch failed", metadata: ["error": "\(error)"])
+                    // A store that is briefly unreachable: start again after a pause.
+                    service.logger.error("dispatcher failed", metadata: ["error": "\(error)"])
                     service.health.failed("dispatcher: \(error)")
+                    await stop.pause(service.configuration.schedulerInterval)
                 }
-                await stop.pause(service.configuration.schedulerInterval)
             }
         } onGracefulShutdown: {
             stop.set()
         }
     }
+}
+
+/// Waits for the graceful shutdown (a loop with nothing to do on a virtual clock).
+func idleUntilShutdown() async {
+    try? await gracefulShutdown()
 }

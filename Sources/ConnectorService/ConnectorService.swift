@@ -129,7 +129,15 @@ public final class ConnectorService: Sendable {
         let now = clock.now()
         let report = try await store.ingest(events, now: now)
         metrics.ingested(report, rejected: rejected, source: source)
-        if report.decisions.contains(where: { $0.entry.map { $0.dueAt <= now } ?? false }) { schedulerWakeup.signal() }
+        if report.decisions.contains(where: { $0.entry.map { $0.dueAt <= now } ?? false }) {
+            if clock.isVirtual {
+                // On a virtual clock everything happens at the clock's time, in the request
+                // that made it due: the answer comes after the follow-up was sent.
+                _ = try await settleNow()
+            } else {
+                schedulerWakeup.signal()
+            }
+        }
         return report
     }
 

@@ -120,6 +120,55 @@ public final class Dispatcher: Sendable {
         }
     }
 
+    /// Delivers continuously with up to `concurrency` sends in flight: a free slot is
+    /// filled as soon as a send ends, so a dispatch queued while others are in flight does
+    /// not wait for a whole batch. It claims when `wakeup` was signalled (new dispatches),
+    /// while claims come back full, and at least every `pollInterval` (retries falling
+    /// due); with nothing in flight it waits on `wakeup`. Once `stopping()` is true it
+    /// claims nothing more, finishes and records the sends in flight, and returns.
+    ///
+    /// - Parameter delivered: called with each dispatch's new state as it is recorded.
+    public func run(wakeup: Wakeup, stopping: @escaping @Sendable () -> Bool,
+                    delivered: @escaping @Sendable (Report.Delivered) -> Void = { _ in }) async throws {
+        let slots = max(1, configuration.concurrency)
+        let interval = Double(configuration.pollInterval.components.seconds) + Double(configuration.pollInterval.components.attoseconds) / 1e18
+        try await withThrowingTaskGroup(of: Report.Delivered?.self) { group in
+            var inFlight = 0
+            var mayHaveWork = true
+            var lastClaim = ContinuousClock.now
+            while true {
+                if wakeup.take() || ContinuousClock.now - lastClaim > configuration.pollInterval { mayHaveWork = true }
+                if !stopping(), mayHaveWork, inFlight < slots {
+                    let limit = min(configuration.batchSize, slots - inFlight)
+                    lastClaim = .now
+                    let claimed = try await store.claimDispatches(at: context.now(), worker: configuration.worker, lease: configuration.lease,
+                                                                  limit: limit)
+                    mayHaveWork = claimed.count == limit
+                    if !claimed.isEmpty {
+                        let campaigns = Dictionary(try await store.campaigns().map { ($0.id, $0) }, uniquingKeysWith: { $1 })
+                        let users = try await store.users(Set(claimed.map(\.dispatch.userID)))
+                        for item in claimed {
+                            group.addTask { try await self.deliver(item, campaign: campaigns[item.dispatch.followUp], user: users[item.dispatch.userID]) }
+                        }
+                        inFlight += claimed.count
+                        continue
+                    }
+                }
+                if inFlight == 0 {
+                    if stopping() { return }
+                    await wakeup.wait(upTo: interval)
+                    mayHaveWork = true
+                    continue
+                }
+                // A send ended: its slot is free for the next claim.
+                if let done = try await group.next() {
+                    inFlight -= 1
+                    if let done { delivered(done) }
+                }
+            }
+        }
+    }
+
     /// Asks ``run()`` to return after the batch in flight.
     public func stop() { stopping.withLock { $0 = true } }
 

@@ -113,7 +113,7 @@ struct ReplayCommand: AsyncParsableCommand {
         let elapsed = Date().timeIntervalSince(started)
         print("replayed \(sent) events in \(String(format: "%.2f", elapsed)) s (\(Int(Double(sent) / max(elapsed, 0.001))) events/s): "
               + "\(accepted) accepted, \(duplicates) duplicate, \(rejected + malformed) rejected"
-              + (clock ? "; on the virtual clock \(settled) due entries settled, \(delivered) dispatches delivered" : ""))
+              + (clock ? "; the clock's moves settled \(settled) due entries and delivered \(delivered) dispatches (immediate follow-ups are sent in their events' requests)" : ""))
         if rejected + malformed > 0 { throw ExitCode(1) }
     }
 
