@@ -120,9 +120,9 @@ public final class Dispatcher: Sendable {
         }
     }
 
-    /// Delivers continuously with up to `concurrency` sends in flight: a free slot is
-    /// filled as soon as a send ends, so a dispatch queued while others are in flight does
-    /// not wait for a whole batch. It claims when `wakeup` was signalled (new dispatches),
+    /// Delivers continuously with up to `concurrency` sends in flight: free slots are
+    /// filled as soon as half of them are free, so a dispatch queued while others are in
+    /// flight does not wait for a whole batch. It claims when `wakeup` was signalled (new dispatches),
     /// while claims come back full, and at least every `pollInterval` (retries falling
     /// due); with nothing in flight it waits on `wakeup`. Once `stopping()` is true it
     /// claims nothing more, finishes and records the sends in flight, and returns.
@@ -138,7 +138,9 @@ public final class Dispatcher: Sendable {
             var lastClaim = ContinuousClock.now
             while true {
                 if wakeup.take() || ContinuousClock.now - lastClaim > configuration.pollInterval { mayHaveWork = true }
-                if !stopping(), mayHaveWork, inFlight < slots {
+                // Claim in chunks (half the slots free, or none in flight): a claim per
+                // finished send would spend more on claiming than on sending.
+                if !stopping(), mayHaveWork, inFlight == 0 || slots - inFlight >= max(1, slots / 2) {
                     let limit = min(configuration.batchSize, slots - inFlight)
                     lastClaim = .now
                     let claimed = try await store.claimDispatches(at: context.now(), worker: configuration.worker, lease: configuration.lease,
@@ -151,6 +153,7 @@ public final class Dispatcher: Sendable {
                             group.addTask { try await self.deliver(item, campaign: campaigns[item.dispatch.followUp], user: users[item.dispatch.userID]) }
                         }
                         inFlight += claimed.count
+                        assert(inFlight <= slots, "a claim never takes more than the free slots")
                         continue
                     }
                 }
