@@ -204,6 +204,7 @@ let package = Package(
             dependencies: [
                 "ConnectorService", "ConnectorCore", "ConnectorStore", "ConnectorPostgres", "CurlTransport", "Delivery", "PeerSupport", "ChildProcess",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .testTarget(

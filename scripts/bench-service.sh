@@ -66,7 +66,7 @@ PY
 
 serve() {  # serve NAME STORE: starts the service, sets $url and $serve_pid
     export BENCH_STORE="$2"
-    start "$1" "$bin/connector" serve --config "$work/connector.yaml" --log-level error
+    start "$1" "$bin/connector" serve --config "$work/connector.yaml" --log-level error --stop-at-input-end
     serve_pid=$last_pid
     url=${ready#listening on }
 }

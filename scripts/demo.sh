@@ -21,7 +21,9 @@ export CONNECTOR_PORT="${CONNECTOR_PORT:-$(python3 -c 'import socket; s = socket
 url="http://127.0.0.1:$CONNECTOR_PORT"
 
 # The service, its readiness line read from its standard output (no sleeping).
-coproc SERVER { exec "$bin" serve --config Examples/quickstart/connector.yaml --clock virtual:2026-03-02T08:00:00Z 2>"$work/serve.log"; }
+# --stop-at-input-end: the service stops when this script's end of the pipe closes, even
+# if the script is killed.
+coproc SERVER { exec "$bin" serve --config Examples/quickstart/connector.yaml --clock virtual:2026-03-02T08:00:00Z --stop-at-input-end 2>"$work/serve.log"; }
 server_pid=$SERVER_PID
 stop() {
     kill -TERM "$server_pid" 2>/dev/null || true

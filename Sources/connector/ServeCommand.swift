@@ -40,6 +40,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "A folder of declarative provider files (repeatable); Templates/providers is read when it exists.")
     var providerFiles: [String] = []
 
+    @Flag(help: "Stop gracefully when standard input ends: a parent (a script, a test) that starts the service with a pipe on its input stops it by dying, even by SIGKILL.")
+    var stopAtInputEnd = false
+
     func run() async throws {
         guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("unknown --log-level '\(logLevel)'") }
         LoggingSystem.bootstrap { label in
@@ -74,8 +77,16 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw StartFailure(description: "\(error)")
         }
-        let host = configuration.host
+        let host = configuration.host, watchInput = stopAtInputEnd
         try await service.run { port in
+            if watchInput {
+                // Once SIGTERM means a graceful shutdown: a thread of its own blocks reading
+                // until the parent's end of the pipe closes.
+                Thread.detachNewThread {
+                    _ = FileHandle.standardInput.readDataToEndOfFile()
+                    kill(getpid(), SIGTERM)
+                }
+            }
             // The readiness line scripts and tests wait for.
             FileHandle.standardOutput.write(Data("listening on http://\(host):\(port)\n".utf8))
         }

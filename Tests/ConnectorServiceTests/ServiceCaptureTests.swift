@@ -124,3 +124,98 @@ struct ServiceCaptureTests {
         #expect(try store.suppression(of: "ada@example.com", on: .email) != nil)
     }
 }
+
+/// SMS links, unsubscribe and the in-app message feed, through the running service.
+@Suite("Service capture: SMS links, unsubscribe, in-app messages (R23)")
+struct ServiceLinkTests {
+    @Test("R23: an SMS's tracked link redirects and records sms_link_clicked, which triggers its follow-up")
+    func smsLink() async throws {
+        let service = try await ServiceUnderTest(campaigns: [
+            "seed": campaign("id: seed\nchannels: [push]\nmessages: { push: { body: 'x' } }"),
+            "text": campaign("""
+                id: text
+                channels: [sms]
+                messages: { sms: { body: "Hi {{ ${first_name} }}, see https://shop.example/deal?id=7" } }
+                trigger: { kind: push_opened, campaign: seed }
+                """),
+            "clicked": campaign("""
+                id: clicked
+                channels: [push]
+                messages: { push: { body: "Glad you looked" } }
+                trigger: { kind: sms_link_clicked, campaign: text }
+                """),
+        ], providers: "providers: { sms: [ { kind: sandbox } ], push: [ { kind: sandbox } ] }")
+        #expect(try await service.call(.put, "/v1/users/ada", #"{"id": "ada", "attributes": {"first_name": "Ada"}, "addresses": {"sms": "+15550001", "push": "tok"}}"#).status == 200)
+        #expect(try await service.events([event("e1", "ada", "2026-03-02T09:00:00Z", "push_opened", "seed")]).status == 200)
+        let sms = ServiceUnderTest.json(try await service.call(.get, "/v1/sandbox/messages?channel=sms"))
+        let body = try #require((((sms["messages"] as? [[String: Any]])?.first?["message"] as? [String: Any])?["sms"] as? [String: Any])?["body"] as? String)
+        #expect(body.hasPrefix("Hi Ada, see https://t.example.com/s/") && !body.contains("shop.example"), "\(body)")
+        let token = String(body.components(separatedBy: "/s/")[1].prefix { !$0.isWhitespace })
+        let click = try await service.call(.get, "/s/\(token)", key: nil)
+        #expect(click.status == 302 && click.headers.first(name: "Location") == "https://shop.example/deal?id=7")
+        try await service.advance(to: "2026-03-02T09:00:01Z")
+        let pushes = ServiceUnderTest.json(try await service.call(.get, "/v1/sandbox/messages?channel=push"))
+        #expect((pushes["messages"] as? [[String: Any]])?.map { $0["campaign"] as? String } == ["clicked"])
+        #expect(try await service.call(.get, "/c/\(token)", key: nil).status == 302, "a valid token redirects on either path")
+        #expect(await service.stop() == .exited(0))
+    }
+
+    @Test("unsubscribe: GET only shows a button (a link scanner unsubscribes no one); POST unsubscribes from the channel, and the next follow-up is skipped")
+    func unsubscribe() async throws {
+        let service = try await ServiceUnderTest(campaigns: [
+            "seed": campaign("id: seed\nchannels: [push]\nmessages: { push: { body: 'x' } }"),
+            "mail": campaign("""
+                id: mail
+                channels: [email]
+                messages: { email: { from: shop@example.com, subject: "Hi", text: "Hello" } }
+                trigger: { kind: push_opened, campaign: seed }
+                re_eligible_after: always
+                """),
+        ], providers: "providers: { email: [ { kind: sandbox } ] }")
+        #expect(try await service.call(.put, "/v1/users/ada", user("ada", email: "ada@example.com")).status == 200)
+        #expect(try await service.events([event("e1", "ada", "2026-03-02T09:00:00Z", "push_opened", "seed")]).status == 200)
+        let kept = ServiceUnderTest.json(try await service.call(.get, "/v1/sandbox/messages?channel=email"))
+        let email = try #require((((kept["messages"] as? [[String: Any]])?.first?["message"] as? [String: Any])?["email"] as? [String: Any]))
+        let link = try #require(email["list_unsubscribe"] as? String)
+        let token = try #require(link.components(separatedBy: "/u/").last)
+        let page = try await service.call(.get, "/u/\(token)", key: nil)
+        #expect(page.status == 200 && page.bodyText.contains("<form method=\"post\">"))
+        #expect((ServiceUnderTest.json(try await service.call(.get, "/v1/users/ada"))["subscriptions"] as? [String: Any])?["email"] == nil)
+        #expect(try await service.call(.post, "/u/\(token)x", key: nil).status == 404)
+        let done = try await service.call(.post, "/u/\(token)", "List-Unsubscribe=One-Click", key: nil,
+                                          headers: [("Content-Type", "application/x-www-form-urlencoded")])
+        #expect(done.status == 200)
+        #expect((ServiceUnderTest.json(try await service.call(.get, "/v1/users/ada"))["subscriptions"] as? [String: Any])?["email"] as? String == "unsubscribed")
+        // The next trigger sends nothing by email (R16-R20's subscription check).
+        #expect(try await service.events([event("e2", "ada", "2026-03-02T10:00:00Z", "push_opened", "seed")]).status == 200)
+        try await service.advance(to: "2026-03-02T10:00:01Z")
+        let after = ServiceUnderTest.json(try await service.call(.get, "/v1/sandbox/messages?channel=email"))
+        #expect((after["messages"] as? [Any])?.count == 1, "\(after)")
+        #expect(await service.stop() == .exited(0))
+    }
+
+    @Test("R23: in-app messages are pending for the app until viewed; a view is recorded once per client id")
+    func inAppMessages() async throws {
+        let service = try await ServiceUnderTest(campaigns: [
+            "seed": campaign("id: seed\nchannels: [push]\nmessages: { push: { body: 'x' } }"),
+            "tour": campaign("""
+                id: tour
+                channels: [in_app_message]
+                messages: { in_app_message: { layout: modal, header: "Welcome {{ ${first_name} }}", body: "Take the tour" } }
+                trigger: { kind: push_opened, campaign: seed }
+                """),
+        ], providers: "providers: { in_app_message: [ { kind: feed } ] }")
+        #expect(try await service.call(.put, "/v1/users/ada", user("ada", push: "tok")).status == 200)
+        #expect(try await service.events([event("e1", "ada", "2026-03-02T09:00:00Z", "push_opened", "seed")]).status == 200)
+        let pending = ServiceUnderTest.json(try await service.call(.get, "/v1/sdk/users/ada/in-app-messages", key: ServiceUnderTest.sdkKey))
+        let message = try #require((pending["messages"] as? [[String: Any]])?.first)
+        #expect(((message["message"] as? [String: Any])?["in_app_message"] as? [String: Any])?["header"] as? String == "Welcome Ada")
+        let dispatch = try #require(message["dispatch_id"] as? String)
+        let viewed = try await service.call(.post, "/v1/sdk/interactions", #"{"dispatch_id": "\#(dispatch)", "kind": "in_app_message_viewed", "id": "v1"}"#,
+                                            key: ServiceUnderTest.sdkKey)
+        #expect(viewed.status == 200)
+        let after = ServiceUnderTest.json(try await service.call(.get, "/v1/sdk/users/ada/in-app-messages", key: ServiceUnderTest.sdkKey))
+        #expect((after["messages"] as? [Any])?.isEmpty == true)
+        #expect(await service.stop() == .exited(0))
+    }
+}

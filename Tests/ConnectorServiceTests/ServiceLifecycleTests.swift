@@ -47,6 +47,13 @@ struct ServiceLifecycleTests {
         #expect(try store.attempts(of: try #require(items.first).dispatch.id).count == 1)
     }
 
+    @Test("with --stop-at-input-end, the end of its input (its parent gone) stops the service gracefully")
+    func stopsWithItsParent() async throws {
+        let service = try await ServiceUnderTest(campaigns: Self.quick)
+        #expect(try await service.call(.get, "/health", key: nil).status == 200)
+        #expect(await service.closeInputAndWait() == .exited(0))
+    }
+
     /// Runs `connector serve` with `configuration` and returns its exit status and output.
     static func serve(_ configuration: String, environment: [String: String] = [:]) async throws -> (Int32, String) {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("serve-\(UUID().uuidString)")
@@ -56,7 +63,7 @@ struct ServiceLifecycleTests {
         try configuration.write(to: file, atomically: true, encoding: .utf8)
         var variables = ProcessInfo.processInfo.environment
         variables.merge(environment) { $1 }
-        let process = try ChildProcess(executable: ServiceUnderTest.connectorPath, arguments: ["serve", "--config", file.path],
+        let process = try ChildProcess(executable: ServiceUnderTest.connectorPath, arguments: ["serve", "--config", file.path, "--stop-at-input-end"],
                                        environment: variables.map { "\($0.key)=\($0.value)" }, standardError: .standardOutput)
         let (output, termination) = await process.outputAndTermination()
         guard case .exited(let status) = termination else { return (-1, String(decoding: output, as: UTF8.self)) }

@@ -68,7 +68,7 @@ final class ServiceUnderTest: @unchecked Sendable {
         environment["TEST_TRACKING_KEY"] = Self.trackingKey
         process = try ChildProcess(executable: Self.connectorPath,
                                    arguments: ["serve", "--config", folder.appendingPathComponent("connector.yaml").path, "--clock", clock,
-                                               "--log-level", "warning"],
+                                               "--log-level", "warning", "--stop-at-input-end"],
                                    environment: environment.map { "\($0.key)=\($0.value)" },
                                    standardError: .file(folder.appendingPathComponent("serve.log").path))
         guard let line = await process.readLine(), line.hasPrefix("listening on ") else {
@@ -123,6 +123,15 @@ final class ServiceUnderTest: @unchecked Sendable {
     func stop(signal: Int32 = SIGTERM) async -> ChildProcess.Termination {
         stopped = true
         process.send(signal: signal)
+        let termination = await process.wait()
+        await client.shutdown()
+        return termination
+    }
+
+    /// Closes the service's standard input (what a parent's death does) and waits.
+    func closeInputAndWait() async -> ChildProcess.Termination {
+        stopped = true
+        process.closeInput()
         let termination = await process.wait()
         await client.shutdown()
         return termination
