@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "ConnectorService", targets: ["ConnectorService"]),
         .executable(name: "connector", targets: ["connector"]),
         .executable(name: "liquid", targets: ["LiquidCLI"]),
+        .plugin(name: "CheckTemplates", targets: ["CheckTemplates"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -131,11 +132,21 @@ let package = Package(
                 "ConnectorPostgres",
                 "Delivery",
                 "ConnectorService",
+                "Liquid",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
+        ),
+        // `swift package check-templates [CAMPAIGN FILES...]`: provider files, Liquid
+        // templates and campaign files checked as the service loads them.
+        .plugin(
+            name: "CheckTemplates",
+            capability: .command(intent: .custom(verb: "check-templates",
+                                                 description: "Check Templates/ (provider files, Liquid templates) and the campaign files given")),
+            dependencies: ["connector"],
+            path: "Plugins/CheckTemplates"
         ),
         // Benchmarks: run with `swift run -c release transport-bench`.
         .executableTarget(

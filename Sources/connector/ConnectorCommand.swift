@@ -19,7 +19,7 @@ struct ConnectorCommand: AsyncParsableCommand {
             and frequency caps; `trace` shows why a user got (or did not get) a follow-up.
             """,
         subcommands: [
-            ServeCommand.self, CheckCommand.self, RenderCommand.self, ReplayCommand.self, SandboxCommand.self, CampaignsCommand.self,
+            ServeCommand.self, CheckCommand.self, CheckTemplatesCommand.self, RenderCommand.self, ReplayCommand.self, SandboxCommand.self, CampaignsCommand.self,
             DemoCommand.self, CampaignsCheckCommand.self, ImportUsersCommand.self, WorkspaceCommand.self, IngestCommand.self,
             SetStatusCommand.self, TickCommand.self, DrainCommand.self, WaitingCommand.self, OutboxCommand.self, MessagesCommand.self,
             TraceCommand.self, SendCommand.self,

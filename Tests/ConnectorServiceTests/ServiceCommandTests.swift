@@ -87,6 +87,28 @@ struct ServiceCommandTests {
         #expect(broken == 1 && message.contains("broken.yaml") && message.contains("messages.push.body"), "\(message)")
     }
 
+    @Test("check-templates: the shipped Templates/ are clean; a broken template, provider file or campaign is reported as file:line:column: error")
+    func checkTemplates() async throws {
+        let (clean, output) = try await Self.connector(["check-templates", Peer.repositoryRoot.appendingPathComponent("Templates").path,
+                                                        "--campaign", Peer.repositoryRoot.appendingPathComponent("Examples/quickstart/campaigns").path])
+        #expect(clean == 0 && output.contains("0 problems"), "\(output)")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("templates-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try "Hello\n{{ ${first_name} }}\nYour code: {% if %}\n".write(to: folder.appendingPathComponent("welcome.liquid"), atomically: true, encoding: .utf8)
+        try "name: broken\nchannels: [sms]\nrequest:\n  method: POST\n  url: \"{{ settings.url \"\n".write(to: folder.appendingPathComponent("broken.yaml"),
+                                                                                                        atomically: true, encoding: .utf8)
+        let campaign = FileManager.default.temporaryDirectory.appendingPathComponent("offer-\(UUID().uuidString).yaml")
+        defer { try? FileManager.default.removeItem(at: campaign) }
+        try "id: offer\nchannels: [push]\nmessages: { push: { body: x } }\ndelay: { after: soon }\n".write(to: campaign, atomically: true, encoding: .utf8)
+        let (status, report) = try await Self.connector(["check-templates", folder.path, "--campaign", campaign.path])
+        #expect(status == 1, "\(report)")
+        #expect(report.contains("welcome.liquid:3:") && report.contains(": error: "), "\(report)")
+        #expect(report.contains("broken.yaml:"), "\(report)")
+        #expect(report.contains("\(campaign.path):1:1: error: delay.after"), "\(report)")
+        #expect(report.contains("3 problems"), "\(report)")
+    }
+
     @Test("render prints a campaign's message for a user; --send hands it to the configured provider (a loopback webhook)")
     func render() async throws {
         let sink = try await Sink.start()
