@@ -12,21 +12,13 @@ struct CampaignsCommand: AsyncParsableCommand {
         defaultSubcommand: List.self
     )
 
-    struct Connection: ParsableArguments {
-        @Option(help: "The service's base URL.")
-        var url = "http://127.0.0.1:8080"
-
-        @Option(help: "An API key (read to list, admin to change); default: CONNECTOR_API_KEY.")
-        var apiKey: String?
-    }
-
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "list", abstract: "Every campaign with its version, status and trigger.")
 
-        @OptionGroup var connection: Connection
+        @OptionGroup var connection: ServiceConnection
 
         func run() async throws {
-            let client = try ServiceClient(url: connection.url, apiKey: connection.apiKey)
+            let client = try connection.client()
             let answer = await Result(catching: { try await client.call(.get, "/v1/campaigns").json })
             await client.shutdown()
             guard case .object(let fields) = try answer.get(), case .array(let campaigns)? = fields["campaigns"] else { return }
@@ -51,14 +43,14 @@ struct CampaignsCommand: AsyncParsableCommand {
         @Argument(help: "The campaign id.")
         var campaign: String
 
-        @OptionGroup var connection: Connection
+        @OptionGroup var connection: ServiceConnection
 
         func validate() throws {
             guard ["publish", "stop", "resume", "archive"].contains(action) else { throw ValidationError("the action is publish, stop, resume or archive") }
         }
 
         func run() async throws {
-            let client = try ServiceClient(url: connection.url, apiKey: connection.apiKey)
+            let client = try connection.client()
             let path = "/v1/campaigns/\(campaign.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? campaign)/\(action)"
             let answer = await Result(catching: { try await client.call(.post, path, body: "{}", accepting: [409]) })
             await client.shutdown()

@@ -16,11 +16,7 @@ struct ReplayCommand: AsyncParsableCommand {
     @Argument(help: "The events (JSON Lines, one event per line as `connector ingest` reads them).")
     var file: String
 
-    @Option(help: "The service's base URL.")
-    var url = "http://127.0.0.1:8080"
-
-    @Option(help: "An API key with the ingest scope (admin too for --clock); default: CONNECTOR_API_KEY.")
-    var apiKey: String?
+    @OptionGroup var connection: ServiceConnection
 
     @Option(help: "Users to send first (JSON Lines, as `connector import-users` reads them).")
     var users: String?
@@ -40,7 +36,7 @@ struct ReplayCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let client = try ServiceClient(url: url, apiKey: apiKey)
+        let client = try connection.client()
         do {
             try await replay(client)
         } catch {

@@ -15,11 +15,7 @@ struct SandboxCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List captured messages, newest first.")
 
-        @Option(help: "The service's base URL.")
-        var url = "http://127.0.0.1:8080"
-
-        @Option(help: "An API key with the read scope; default: CONNECTOR_API_KEY.")
-        var apiKey: String?
+        @OptionGroup var connection: ServiceConnection
 
         @Option(help: "Only this user's messages.")
         var user: String?
@@ -31,7 +27,7 @@ struct SandboxCommand: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
-            let client = try ServiceClient(url: url, apiKey: apiKey)
+            let client = try connection.client()
             var path = "/v1/sandbox/messages?limit=\(limit)"
             if let user, let escaped = user.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) { path += "&user=\(escaped)" }
             let answer: AttributeValue

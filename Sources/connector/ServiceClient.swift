@@ -42,3 +42,14 @@ struct ServiceClient {
 
     func shutdown() async { await client.shutdown() }
 }
+
+/// The options of the commands that talk to a running service: its URL and an API key.
+struct ServiceConnection: ParsableArguments {
+    @Option(help: "The service's base URL.")
+    var url = "http://127.0.0.1:8080"
+
+    @Option(help: "An API key with the scope the command needs (ingest, admin, read); default: CONNECTOR_API_KEY.")
+    var apiKey: String?
+
+    func client() throws -> ServiceClient { try ServiceClient(url: url, apiKey: apiKey) }
+}

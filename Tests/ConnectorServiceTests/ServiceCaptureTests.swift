@@ -7,6 +7,17 @@ import Foundation
 import PeerSupport
 import Testing
 
+/// An email follow-up of a push_opened on `seed`, with `extra` fields.
+func mailCampaign(_ extra: String = "") -> String {
+    campaign("""
+        id: mail
+        channels: [email]
+        messages: { email: { from: shop@example.com, subject: "Hi", text: "Hello" } }
+        trigger: { kind: push_opened, campaign: seed }
+        \(extra)
+        """)
+}
+
 /// Interactions captured by the service besides API events: the app's reports through the
 /// SDK endpoints, and provider event webhooks. Each goes through the ingest path, so each
 /// can trigger a follow-up.
@@ -82,12 +93,7 @@ struct ServiceCaptureTests {
         let key = "mailgun-signing-key-for-tests"
         let service = try await ServiceUnderTest(campaigns: [
             "seed": campaign("id: seed\nchannels: [push]\nmessages: { push: { body: 'x' } }"),
-            "mail": campaign("""
-                id: mail
-                channels: [email]
-                messages: { email: { from: shop@example.com, subject: "Hi", text: "Hello" } }
-                trigger: { kind: push_opened, campaign: seed }
-                """),
+            "mail": mailCampaign(),
             "opened": campaign("""
                 id: opened
                 channels: [push]
@@ -164,13 +170,7 @@ struct ServiceLinkTests {
     func unsubscribe() async throws {
         let service = try await ServiceUnderTest(campaigns: [
             "seed": campaign("id: seed\nchannels: [push]\nmessages: { push: { body: 'x' } }"),
-            "mail": campaign("""
-                id: mail
-                channels: [email]
-                messages: { email: { from: shop@example.com, subject: "Hi", text: "Hello" } }
-                trigger: { kind: push_opened, campaign: seed }
-                re_eligible_after: always
-                """),
+            "mail": mailCampaign("re_eligible_after: always"),
         ], providers: "providers: { email: [ { kind: sandbox } ] }")
         #expect(try await service.call(.put, "/v1/users/ada", user("ada", email: "ada@example.com")).status == 200)
         #expect(try await service.events([event("e1", "ada", "2026-03-02T09:00:00Z", "push_opened", "seed")]).status == 200)
