@@ -10,7 +10,8 @@ struct ConnectorCommand: AsyncParsableCommand {
             `serve` runs the service (HTTP API, tracking, feeds, webhooks, scheduler, dispatcher); \
             `replay` sends a JSON Lines file of events to it (on its virtual clock with --clock); \
             `sandbox` lists what its sandbox provider captured; `campaigns` lists and changes its \
-            campaigns; `check` checks a configuration as `serve` would; `render` renders (and \
+            campaigns; `check` checks a configuration as `serve` would; `check-templates` checks \
+            provider files, templates and campaign files; `render` renders (and \
             --send sends) one campaign's message for a user. `demo` runs example campaigns through the engine and the transport; \
             `check-campaigns` checks campaign files; `ingest` feeds JSON Lines events into a store; \
             `set-status` publishes, stops or archives a campaign; `tick` runs the scheduler once; \
