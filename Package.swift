@@ -12,9 +12,12 @@ let package = Package(
         .library(name: "ConnectorPostgres", targets: ["ConnectorPostgres"]),
         .library(name: "Delivery", targets: ["Delivery"]),
         .library(name: "ConnectorService", targets: ["ConnectorService"]),
+        .library(name: "ConnectorCommandLine", targets: ["ConnectorCommandLine"]),
+        .library(name: "ConnectorTesting", targets: ["ConnectorTesting"]),
         .executable(name: "connector", targets: ["connector"]),
         .executable(name: "liquid", targets: ["LiquidCLI"]),
         .plugin(name: "CheckTemplates", targets: ["CheckTemplates"]),
+        .plugin(name: "NewAdapter", targets: ["NewAdapter"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -120,9 +123,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        // The command-line tool.
-        .executableTarget(
-            name: "connector",
+        // The command-line tool as a library: every command, with the extensions (adapters,
+        // provider kinds) a package's own `connector` executable passes in.
+        .target(
+            name: "ConnectorCommandLine",
             dependencies: [
                 "ChildProcess",
                 "CurlTransport",
@@ -139,6 +143,18 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        // For the tests of adapter packages: a loopback HTTP server that records requests
+        // and answers as scripted.
+        .target(
+            name: "ConnectorTesting",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The command-line tool with the built-in channels and provider kinds.
+        .executableTarget(name: "connector", dependencies: ["ConnectorCommandLine"]),
         // `swift package check-templates [CAMPAIGN FILES...]`: provider files, Liquid
         // templates and campaign files checked as the service loads them.
         .plugin(
@@ -147,6 +163,16 @@ let package = Package(
                                                  description: "Check Templates/ (provider files, Liquid templates) and the campaign files given")),
             dependencies: ["connector"],
             path: "Plugins/CheckTemplates"
+        ),
+        // `swift package --allow-writing-to-package-directory new-adapter NAME --channel CHANNEL
+        // [--declarative]`: a provider (and, for a channel of one's own, an adapter) with a
+        // loopback test, or a declarative provider file with its test.
+        .plugin(
+            name: "NewAdapter",
+            capability: .command(intent: .custom(verb: "new-adapter",
+                                                 description: "Scaffold a provider (Swift or a declarative file) with a loopback test"),
+                                 permissions: [.writeToPackageDirectory(reason: "writes the provider's source or provider file and its test")]),
+            path: "Plugins/NewAdapter"
         ),
         // Benchmarks: run with `swift run -c release transport-bench`.
         .executableTarget(
@@ -205,7 +231,7 @@ let package = Package(
         .testTarget(
             name: "DeliveryTests",
             dependencies: [
-                "Delivery", "ChildProcess", "ConnectorStore", "ConnectorCore", "CurlTransport", "PeerSupport",
+                "Delivery", "ChildProcess", "ConnectorStore", "ConnectorCore", "CurlTransport", "PeerSupport", "ConnectorTesting",
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
             ]

@@ -17,7 +17,7 @@ extension CampaignNode {
             for item in try child("channels").list() {
                 let name = try item.string()
                 guard let channel = Channel(rawValue: name) else {
-                    throw item.fail("unknown channel '\(name)'; expected one of: \(Channel.allCases.map(\.rawValue).joined(separator: ", "))")
+                    throw item.fail(Channel.problem(with: name))
                 }
                 campaign.channels.append(channel)
             }
@@ -26,7 +26,7 @@ extension CampaignNode {
             for (name, _) in try child("messages").object().sorted(by: { $0.key < $1.key }) {
                 let node = child("messages").child(name)
                 guard let channel = Channel(rawValue: name) else {
-                    throw node.fail("unknown channel '\(name)'; expected one of: \(Channel.allCases.map(\.rawValue).joined(separator: ", "))")
+                    throw node.fail(Channel.problem(with: name))
                 }
                 guard campaign.channels.contains(channel) else {
                     throw node.fail("the campaign does not send on \(name) (channels: \(campaign.channels.map(\.rawValue).joined(separator: ", "))); add it to channels or remove this message")
@@ -157,7 +157,7 @@ extension CampaignNode {
         if !child("not").isMissing { return .not(try child("not").segment()) }
         if !child("reachable").isMissing {
             let name = try child("reachable").string()
-            guard let channel = Channel(rawValue: name) else { throw child("reachable").fail("unknown channel '\(name)'") }
+            guard let channel = Channel(rawValue: name) else { throw child("reachable").fail(Channel.problem(with: name)) }
             return .reachable(channel)
         }
         let name = try child("attribute").string()

@@ -23,6 +23,7 @@ extension CampaignNode {
                                               body: try optionalText("body")))
         case .inAppMessage: content = .inAppMessage(try inAppMessage())
         case .contentCard: content = .contentCard(try contentCard())
+        default: content = .custom(CustomContent(channel: channel, fields: try customFields()))
         }
         // Parsed now (Braze's dialect), so a syntax error stops the file, not a send.
         for (path, source) in content.templates {
@@ -34,6 +35,27 @@ extension CampaignNode {
             }
         }
         return content
+    }
+
+    /// A custom channel's entry as template fields by path (see ``CustomContent``).
+    private func customFields() throws(CampaignDefinitionError) -> [CustomContent.Field] {
+        var fields: [CustomContent.Field] = []
+        func collect(_ node: CampaignNode, relative: String) throws(CampaignDefinitionError) {
+            switch node.value {
+            case let object as [String: Any]:
+                for key in object.keys.sorted() { try collect(node.child(key), relative: relative.isEmpty ? key : "\(relative).\(key)") }
+            case let items as [Any]:
+                for index in items.indices { try collect(CampaignNode(value: items[index], path: "\(node.path)[\(index)]", file: file), relative: "\(relative)[\(index)]") }
+            case let text as String: fields.append(.init(path: relative, template: text))
+            case let flag as Bool: fields.append(.init(path: relative, template: flag ? "true" : "false"))
+            case let number as Int: fields.append(.init(path: relative, template: String(number)))
+            case let number as Double: fields.append(.init(path: relative, template: String(number)))
+            default: throw node.fail(node.isMissing ? "has no value" : "expected text, a number, true/false, a mapping or a list")
+            }
+        }
+        try collect(self, relative: "")
+        guard !fields.isEmpty else { throw fail("a \(path.split(separator: ".").last.map(String.init) ?? "custom") message needs at least one field") }
+        return fields
     }
 
     private func email() throws(CampaignDefinitionError) -> EmailContent {

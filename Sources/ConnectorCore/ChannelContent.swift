@@ -10,6 +10,8 @@ public enum ChannelContent: Codable, Sendable, Equatable {
     case webhook(WebhookContent)
     case inAppMessage(InAppMessageContent)
     case contentCard(ContentCardContent)
+    /// Content for a channel a package adds, rendered by the adapter it registers.
+    case custom(CustomContent)
 
     /// The channel this content is for.
     public var channel: Channel {
@@ -20,6 +22,7 @@ public enum ChannelContent: Codable, Sendable, Equatable {
         case .webhook: return .webhook
         case .inAppMessage: return .inAppMessage
         case .contentCard: return .contentCard
+        case .custom(let content): return content.channel
         }
     }
 
@@ -36,6 +39,7 @@ public enum ChannelContent: Codable, Sendable, Equatable {
         case .webhook(let content): try container.encode(content, forKey: key)
         case .inAppMessage(let content): try container.encode(content, forKey: key)
         case .contentCard(let content): try container.encode(content, forKey: key)
+        case .custom(let content): try container.encode(content, forKey: key)
         }
     }
 
@@ -51,6 +55,7 @@ public enum ChannelContent: Codable, Sendable, Equatable {
         case .webhook: self = .webhook(try container.decode(WebhookContent.self, forKey: key))
         case .inAppMessage: self = .inAppMessage(try container.decode(InAppMessageContent.self, forKey: key))
         case .contentCard: self = .contentCard(try container.decode(ContentCardContent.self, forKey: key))
+        default: self = .custom(try container.decode(CustomContent.self, forKey: key))
         }
     }
 
@@ -88,6 +93,8 @@ public enum ChannelContent: Codable, Sendable, Equatable {
             }
         case .contentCard(let card):
             add("title", card.title); add("description", card.description); add("image", card.image); add("link", card.link)
+        case .custom(let content):
+            for field in content.fields { add(field.path, field.template) }
         }
         return found
     }

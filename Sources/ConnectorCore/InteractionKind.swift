@@ -41,7 +41,8 @@ public enum InteractionKind: String, CaseIterable, Codable, Sendable {
 extension Channel {
     /// R22: the interaction that says a message on this channel was received: accepted by
     /// the provider (email, SMS, push, webhook) or viewed (in-app message, content card).
-    public var receiptKind: InteractionKind {
+    /// A package's own channel has none: the 19 interaction kinds are the built-in channels'.
+    public var receiptKind: InteractionKind? {
         switch self {
         case .email: return .emailReceived
         case .sms: return .smsReceived
@@ -49,6 +50,7 @@ extension Channel {
         case .webhook: return .webhookReceived
         case .inAppMessage: return .inAppMessageViewed
         case .contentCard: return .contentCardViewed
+        default: return nil
         }
     }
 
@@ -59,5 +61,5 @@ extension Channel {
 
 extension InteractionKind {
     /// R22: the channel this interaction is the receipt of, if it is one.
-    public var receiptChannel: Channel? { Channel.allCases.first { $0.receiptKind == self } }
+    public var receiptChannel: Channel? { Channel.builtIn.first { $0.receiptKind == self } }
 }

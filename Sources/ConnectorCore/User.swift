@@ -1,12 +1,5 @@
 import Foundation
 
-/// A channel a campaign can send through.
-public enum Channel: String, CaseIterable, Codable, Sendable {
-    case email, sms, push, webhook
-    case inAppMessage = "in_app_message"
-    case contentCard = "content_card"
-}
-
 /// Whether a user wants messages on a channel.
 public enum SubscriptionState: String, Codable, Sendable {
     case optedIn = "opted_in"
@@ -20,7 +13,8 @@ public struct User: Codable, Sendable, Equatable {
     public var attributes: [String: AttributeValue]
     /// IANA time zone name, e.g. `Europe/Berlin`; nil uses the workspace's.
     public var timeZone: String?
-    /// Address per channel: email address, phone number, push token. Webhook needs none.
+    /// Address per channel: email address, phone number, push token, a custom channel's
+    /// recipient (a Slack member id). Webhooks, in-app messages and content cards need none.
     public var addresses: [Channel: String]
     /// Subscription per channel; a channel not listed counts as `subscribed`.
     public var subscriptions: [Channel: SubscriptionState]
@@ -42,6 +36,6 @@ public struct User: Codable, Sendable, Equatable {
     /// Whether the user can be sent `channel`: an address (webhook needs none) and not unsubscribed.
     public func isReachable(on channel: Channel) -> Bool {
         if subscriptions[channel] == .unsubscribed { return false }
-        return channel == .webhook || channel == .inAppMessage || channel == .contentCard || addresses[channel] != nil
+        return !channel.needsAddress || addresses[channel] != nil
     }
 }

@@ -73,7 +73,7 @@ public enum UserJSON {
             var result: [(Channel, AttributeValue)] = []
             for (name, item) in object.sorted(by: { $0.key < $1.key }) {
                 guard let channel = Channel(rawValue: name) else {
-                    throw DocumentError(field: "\(field).\(name)", message: "unknown channel; expected one of: \(Channel.allCases.map(\.rawValue).joined(separator: ", "))")
+                    throw DocumentError(field: "\(field).\(name)", message: Channel.problem(with: name))
                 }
                 result.append((channel, item))
             }

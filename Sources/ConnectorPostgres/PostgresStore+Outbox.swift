@@ -107,9 +107,9 @@ extension PostgresStore {
                                     reason ?? DecisionReason(.accepted, "accepted by the provider" + (providerID.map { " as \($0)" } ?? "")), connection)
                 }
                 // R22: the receipt, ingested in this transaction.
-                if case .sent = outcome, sent.channel.isReceivedOnAcceptance {
+                if case .sent = outcome, sent.channel.isReceivedOnAcceptance, let kind = sent.channel.receiptKind {
                     let receipt = Event(id: EventID("rcpt_" + sent.id), userID: sent.userID, time: delivery.at,
-                                        payload: .interaction(Interaction(kind: sent.channel.receiptKind, campaign: sent.followUp)))
+                                        payload: .interaction(Interaction(kind: kind, campaign: sent.followUp)))
                     try await self.record(receipt, current, now: delivery.at, connection, &report)
                 }
             }

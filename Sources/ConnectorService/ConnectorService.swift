@@ -30,6 +30,8 @@ public final class ConnectorService: Sendable {
     let dispatcher: Dispatcher
     let scheduler: Scheduler
     let tracking: Tracking
+    /// The channel adapters in use: campaigns may send only on their channels.
+    let adapters: AdapterRegistry
     let metrics = ServiceMetrics()
     /// Where `GET /metrics` reads from (nil: the endpoint answers 404).
     let registry: PrometheusCollectorRegistry?
@@ -47,6 +49,7 @@ public final class ConnectorService: Sendable {
         self.store = store
         self.clock = clock
         self.tracking = tracking
+        self.adapters = adapters
         self.registry = registry
         self.logger = logger
         keys = KeyRing(keys: configuration.apiKeys, sdk: configuration.sdkKey.map { APIKey(name: "sdk", secret: $0, scopes: []) })
@@ -66,13 +69,17 @@ public final class ConnectorService: Sendable {
     /// listens.
     ///
     /// - Parameters:
-    ///   - adapters: the channel adapters (the built-in ones, or some replaced by an
-    ///     extension package's own).
+    ///   - adapters: the channel adapters (the built-in ones, plus a package's channels or
+    ///     replacements). A campaign on a channel without an adapter or a provider is refused.
     ///   - registry: where `GET /metrics` reads from (nil: the endpoint answers 404).
     public static func open(_ configuration: ServiceConfiguration, clock: ServiceClock, adapters: AdapterRegistry = AdapterRegistry(),
                             registry: PrometheusCollectorRegistry? = nil, logger: Logger) async throws -> ConnectorService {
         guard let tracking = configuration.delivery.tracking else {
             throw APIError(.invalid, "\(configuration.file): tracking: the service needs a tracking base URL and key")
+        }
+        if let channel = configuration.delivery.unrenderedChannels(adapters: adapters).first {
+            throw APIError(.invalid, "\(configuration.file): providers.\(channel.rawValue): no adapter renders '\(channel.rawValue)' "
+                           + "(channels here: \(adapters.channels.map(\.rawValue).joined(separator: ", ")))")
         }
         let store: any Store
         if configuration.store.hasPrefix("postgres://") || configuration.store.hasPrefix("postgresql://") {
@@ -102,7 +109,10 @@ public final class ConnectorService: Sendable {
     /// Saves every campaign of `folder` (a stored campaign keeps its status; a new one
     /// takes the status its file gives, through the lifecycle checks).
     func loadCampaigns(from folder: URL) async throws {
-        let (definitions, errors) = CampaignFileReader.campaigns(inFolder: folder)
+        var (definitions, errors) = CampaignFileReader.campaigns(inFolder: folder)
+        for campaign in definitions {
+            errors += configuration.delivery.problems(sending: campaign, adapters: adapters, file: "\(folder.path): \(campaign.id.rawValue)")
+        }
         guard errors.isEmpty else { throw CampaignFolderError(errors: errors) }
         let known = Set(try await store.campaigns().map(\.id))
         // Follow-ups before the campaigns they follow, so a file's own publish order works.

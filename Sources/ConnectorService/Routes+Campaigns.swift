@@ -76,6 +76,9 @@ extension ConnectorService {
             guard campaign.id.rawValue == id else {
                 throw APIError(.invalid, "the body's id '\(campaign.id.rawValue)' is not the path's '\(id)'", field: "id")
             }
+            if let problem = self.configuration.delivery.problems(sending: campaign, adapters: self.adapters, file: "body").first {
+                throw APIError(.invalid, problem.message, field: problem.path)
+            }
             let saved = try await self.store.save(campaign)
             return try json(["campaign": CampaignSummary(saved)])
         }

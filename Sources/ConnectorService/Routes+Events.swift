@@ -73,7 +73,7 @@ extension ConnectorService {
             let id = try context.parameters.require("id")
             let user: User
             do {
-                user = try UserJSON.user(json: try await self.bodyText(request))
+                user = try self.checkedChannels(UserJSON.user(json: try await self.bodyText(request)))
             } catch let error as DocumentError {
                 throw APIError(.invalid, error.message, field: error.field.isEmpty ? nil : error.field)
             }
@@ -88,7 +88,7 @@ extension ConnectorService {
             var results: [ItemResult] = []
             for (index, item) in items.enumerated() {
                 do throws(DocumentError) {
-                    let user = try UserJSON.user(json: item.jsonText)
+                    let user = try self.checkedChannels(UserJSON.user(json: item.jsonText))
                     users.append(user)
                     results.append(ItemResult(index: index, id: user.id.rawValue, status: "accepted"))
                 } catch {
@@ -147,5 +147,20 @@ extension AttributeValue {
     func stringField(_ name: String) -> String? {
         if case .object(let fields) = self, case .string(let text)? = fields[name] { return text }
         return nil
+    }
+}
+
+extension ConnectorService {
+    /// `user`, if every channel of its addresses and subscriptions has an adapter here (a
+    /// misspelt `emial` address would otherwise be kept and never used).
+    func checkedChannels(_ user: User) throws(DocumentError) -> User {
+        let known = Set(adapters.channels)
+        for (field, channels) in [("addresses", Array(user.addresses.keys)), ("subscriptions", Array(user.subscriptions.keys))] {
+            for channel in channels.sorted() where !known.contains(channel) {
+                throw DocumentError(field: "\(field).\(channel.rawValue)",
+                                    message: "no channel '\(channel.rawValue)' here; channels: \(adapters.channels.map(\.rawValue).joined(separator: ", "))")
+            }
+        }
+        return user
     }
 }

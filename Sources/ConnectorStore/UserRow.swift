@@ -35,7 +35,7 @@ enum UserRow {
         if case .object(let attributes)? = fields["attributes"] { user.attributes = attributes }
         if case .string(let zone)? = fields["timeZone"] { user.timeZone = zone }
         for (key, value) in try entries(fields["addresses"], of: id) {
-            guard let channel = Channel(rawValue: key) else { throw StoreCorruption("user \(id) has an address for unknown channel '\(key)'") }
+            guard let channel = Channel(rawValue: key) else { throw StoreCorruption("user \(id) has an address for '\(key)', which is not a channel name") }
             user.addresses[channel] = value
         }
         for (key, value) in try entries(fields["subscriptions"], of: id) {

@@ -3,8 +3,10 @@ import Foundation
 
 /// Renders a campaign's content on one channel into a message for one user.
 ///
-/// The built-in adapters cover the six channels (``StandardAdapters``); an adapter of
-/// your own replaces one by registering for its channel in ``AdapterRegistry``.
+/// The built-in adapters cover the six built-in channels (``StandardAdapters``); an
+/// adapter of your own adds a channel (`Channel("slack")`, with ``ChannelContent/custom(_:)``
+/// content and a ``ChannelMessage/custom(_:)`` message) or replaces a built-in adapter, by
+/// registering for its channel in ``AdapterRegistry``.
 ///
 /// ```swift
 /// struct ShoutingSMS: ChannelAdapter {
@@ -22,6 +24,16 @@ public protocol ChannelAdapter: Sendable {
     /// Renders `content` for the dispatch and user of `scope`. Throw
     /// ``RenderError/aborted(reason:)`` (what `abort_message` does) to skip the send.
     func render(_ content: ChannelContent, in scope: RenderScope) throws(RenderError) -> ChannelMessage
+    /// Checks `content` when a campaign is loaded or saved, so a campaign the adapter
+    /// cannot render is refused then, not at send time: unknown or missing fields of a
+    /// package channel's ``CustomContent``, values out of range. Throw
+    /// ``RenderError/failed(field:message:)`` with the field's path. The default accepts
+    /// everything (templates are parsed anyway).
+    func check(_ content: ChannelContent) throws(RenderError)
+}
+
+extension ChannelAdapter {
+    public func check(_ content: ChannelContent) throws(RenderError) {}
 }
 
 /// The adapters in use, by channel.
@@ -41,4 +53,7 @@ public struct AdapterRegistry: Sendable {
 
     /// The adapter of `channel`.
     public func adapter(for channel: Channel) -> (any ChannelAdapter)? { adapters[channel] }
+
+    /// The channels it has an adapter for, sorted by name.
+    public var channels: [Channel] { adapters.keys.sorted() }
 }

@@ -10,6 +10,8 @@ public enum ChannelMessage: Codable, Sendable, Equatable {
     case webhook(WebhookMessage)
     case inAppMessage(InAppMessage)
     case contentCard(ContentCard)
+    /// A message on a channel a package adds, made by the adapter it registers.
+    case custom(CustomMessage)
 
     /// The channel it goes out on.
     public var channel: Channel {
@@ -20,6 +22,7 @@ public enum ChannelMessage: Codable, Sendable, Equatable {
         case .webhook: return .webhook
         case .inAppMessage: return .inAppMessage
         case .contentCard: return .contentCard
+        case .custom(let message): return message.channel
         }
     }
 
@@ -35,6 +38,7 @@ public enum ChannelMessage: Codable, Sendable, Equatable {
         case .webhook(let message): try container.encode(message, forKey: key)
         case .inAppMessage(let message): try container.encode(message, forKey: key)
         case .contentCard(let message): try container.encode(message, forKey: key)
+        case .custom(let message): try container.encode(message, forKey: key)
         }
     }
 
@@ -50,6 +54,7 @@ public enum ChannelMessage: Codable, Sendable, Equatable {
         case .webhook: self = .webhook(try container.decode(WebhookMessage.self, forKey: key))
         case .inAppMessage: self = .inAppMessage(try container.decode(InAppMessage.self, forKey: key))
         case .contentCard: self = .contentCard(try container.decode(ContentCard.self, forKey: key))
+        default: self = .custom(try container.decode(CustomMessage.self, forKey: key))
         }
     }
 
@@ -63,6 +68,7 @@ public enum ChannelMessage: Codable, Sendable, Equatable {
         case .webhook(let webhook): return webhook.url
         case .inAppMessage(let message): return message.userID
         case .contentCard(let card): return card.userID
+        case .custom(let message): return message.recipient
         }
     }
 }

@@ -148,6 +148,7 @@ public struct DeclarativeProvider: HTTPProvider {
         case .webhook(let hook): encoded = try? encoder.encode(hook)
         case .inAppMessage(let inApp): encoded = try? encoder.encode(inApp)
         case .contentCard(let card): encoded = try? encoder.encode(card)
+        case .custom(let custom): encoded = try? encoder.encode(custom)
         }
         fields = encoded.flatMap { try? LiquidValue(json: String(decoding: $0, as: UTF8.self)) } ?? .nil
         let dispatch: LiquidValue = [

@@ -58,7 +58,7 @@ public struct DeclarativeProviderFile: Sendable {
         for item in try root.child("channels").list() {
             let name = try item.rawString()
             guard let channel = Channel(rawValue: name) else {
-                throw item.fail(.badValue, "unknown channel '\(name)'; expected one of: \(Channel.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw item.fail(.badValue, Channel.problem(with: name))
             }
             channels.append(channel)
         }

@@ -87,13 +87,14 @@ public struct DeliveryConfiguration: Sendable {
 
     /// Reads a configuration's text.
     public static func parse(_ text: String, file: String, environment: [String: String],
-                             declarative: [String: DeclarativeProviderFile] = [:]) throws(ConfigurationError) -> DeliveryConfiguration {
+                             declarative: [String: DeclarativeProviderFile] = [:],
+                             providerKinds: ProviderKinds = ProviderKinds()) throws(ConfigurationError) -> DeliveryConfiguration {
         let root = try ConfigNode.parse(text, file: file, environment: environment)
         if !root.isMissing {
             _ = try root.keys()
             try root.allowOnly(fields)
         }
-        return try parse(node: root, declarative: declarative)
+        return try parse(node: root, declarative: declarative, kinds: providerKinds)
     }
 
     /// The delivery fields of `root`, whatever else it holds.
@@ -125,7 +126,7 @@ public struct DeliveryConfiguration: Sendable {
             for name in try providers.keys() {
                 let node = providers.child(name)
                 guard let channel = Channel(rawValue: name) else {
-                    throw node.fail(.badValue, "unknown channel '\(name)'; expected one of: \(Channel.allCases.map(\.rawValue).joined(separator: ", "))")
+                    throw node.fail(.badValue, Channel.problem(with: name))
                 }
                 var routes: [ProviderRoute] = []
                 var names: Set<String> = []

@@ -28,7 +28,7 @@ public struct ProviderRoutes: Sendable {
     /// Everything to the sandbox (in-app messages and content cards to the feed).
     public static var sandbox: ProviderRoutes {
         var routes: [Channel: [ProviderRoute]] = [:]
-        for channel in Channel.allCases {
+        for channel in Channel.builtIn {
             let feed = channel == .inAppMessage || channel == .contentCard
             routes[channel] = [ProviderRoute(SandboxProvider(name: feed ? "feed" : "sandbox"))]
         }

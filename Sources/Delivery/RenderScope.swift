@@ -111,6 +111,20 @@ public struct RenderScope: Sendable {
         return text
     }
 
+    /// Renders a template the campaign may lack (a package channel's field, looked up by
+    /// ``CustomContent/subscript(_:)``) that the message needs: missing is an error too.
+    public func required(_ source: String?, field: String) throws(RenderError) -> String {
+        guard let source else { throw .failed(field: field, message: "missing; the campaign's message needs it") }
+        return try required(source, field: field)
+    }
+
+    /// Renders every field of a package channel's content, by path (empty results kept).
+    public func fields(_ content: CustomContent) throws(RenderError) -> [String: String] {
+        var rendered: [String: String] = [:]
+        for field in content.fields { rendered[field.path] = try text(field.template, field: field.path) }
+        return rendered
+    }
+
     private static func data(_ input: RenderInput) -> LiquidValue {
         var user = LiquidObject()
         for (key, value) in input.user.attributes.sorted(by: { $0.key < $1.key }) { user[key] = liquid(value) }

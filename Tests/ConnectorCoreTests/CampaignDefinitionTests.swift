@@ -57,7 +57,7 @@ struct CampaignDefinitionTests {
         ("exceptions: [ session_start, { refund: any } ]", "exceptions[1]", "expected session_start"),
         ("delay: { calendar_days: 0, at: \"09:00\" }", "delay.calendar_days", "0 is out of range: use 1 to 3650"),
         ("delay: { next_weekday: tuesday, at: \"25:00\" }", "delay.at", "not a time of day"),
-        ("channels: [push, pigeon]", "channels[1]", "unknown channel 'pigeon'"),
+        ("channels: [push, 'Pig eon']", "channels[1]", "'Pig eon' is not a channel name"),
         ("status: active", "published_at", "RFC 3339"),
         ("exeptions: [ { purchase: any } ]", "exeptions", "unknown field 'exeptions'; did you mean 'exceptions'?"),
         ("trigger: { kind: push_opened, campaing: T }", "trigger.campaing", "did you mean 'campaign'?"),
@@ -67,7 +67,7 @@ struct CampaignDefinitionTests {
         ("quiet_hours: { start: 22, end: 8, until: 9 }", "quiet_hours.until", "Known here: start, end, drop"),
         ("time_zone: Europe/Berlinn", "time_zone", "use user (each user's own zone, the default) or workspace"),
         ("channels: [push]\nmessages: { sms: { body: hi } }", "messages.sms", "the campaign does not send on sms (channels: push)"),
-        ("channels: [push]\nmessages: { pigeon: { body: hi } }", "messages.pigeon", "unknown channel 'pigeon'"),
+        ("channels: [push]\nmessages: { pigeon: { body: hi } }", "messages.pigeon", "the campaign does not send on pigeon"),
         ("channels: [push]\nmessages: { push: { body: [a, b] } }", "messages.push.body", "expected text"),
         // Hostile or mistaken values are refused at load, with the field (issue 18).
         ("delay: { after: 100000000000000000w }", "delay.after", "too long"),

@@ -84,6 +84,8 @@ struct ChannelContentTests {
         ("content_card", "    kind: banner\n    title: x\n", "a banner card needs an image"),
         ("webhook", "    method: TRACE\n    url: 'https://x'\n", "'TRACE' is not a webhook method"),
         ("sms", "    body: '{{ x'\n", "messages.sms.body: 1:1:"),
+        ("slack", "    text: ok\n    attachments: [{ title: '{% if %}' }]\n", "messages.slack.attachments[0].title: 1:"),
+        ("slack", "    text: ~\n", "messages.slack.text: has no value"),
     ])
     func errors(channel: String, message: String, expected: String) {
         do {
@@ -92,5 +94,53 @@ struct ChannelContentTests {
         } catch {
             #expect(error.description.contains(expected), "\(error.description)")
         }
+    }
+
+    @Test("a package's channel (slack) reads as template fields by path: nested mappings, lists, numbers and flags")
+    func customChannel() throws {
+        let read = try campaign("slack", """
+                text: "Hi {{ ${first_name} }}"
+                blocks: '[{"type": "section"}]'
+                unfurl: false
+                thread: { broadcast: true, depth: 2 }
+                attachments: [{ title: A }, { title: "{{ campaign.${name} }}" }]
+            """)
+        guard case .custom(let content)? = read.messages[Channel("slack")] else {
+            Issue.record("not custom content: \(String(describing: read.messages))")
+            return
+        }
+        #expect(content.channel.rawValue == "slack" && !content.channel.isBuiltIn)
+        #expect(content.fields.map(\.path) == ["attachments[0].title", "attachments[1].title", "blocks", "text", "thread.broadcast", "thread.depth", "unfurl"])
+        #expect(content["text"] == "Hi {{ ${first_name} }}" && content["unfurl"] == "false" && content["thread.depth"] == "2")
+        #expect(ChannelContent.custom(content).templates.map(\.path) == content.fields.map(\.path))
+        // Kept as JSON (campaign versions) and read back the same.
+        let json = try JSONEncoder().encode(ChannelContent.custom(content))
+        #expect(try JSONDecoder().decode(ChannelContent.self, from: json) == .custom(content))
+    }
+
+    @Test("channel names: built-in ones are fixed values, others must be well formed", arguments: [
+        ("Slack", false), ("slack", true), ("9lives", false), ("team_chat2", true), ("", false), ("a-b", false),
+        (String(repeating: "a", count: 41), false), (String(repeating: "a", count: 40), true),
+    ])
+    func channelNames(name: String, valid: Bool) throws {
+        #expect((Channel(rawValue: name) != nil) == valid)
+        if !valid {
+            #expect(throws: CampaignDefinitionError.self) {
+                try CampaignFileReader.campaign(from: "id: c\nchannels: ['\(name)']\n", file: "c.yaml")
+            }
+        }
+        #expect(Channel(rawValue: "email") == .email && Channel.builtIn.count == 6 && Channel.builtIn.allSatisfy(\.isBuiltIn))
+    }
+
+    @Test("R16: a user is reachable on a package's channel only with an address there and not unsubscribed")
+    func customReachability() {
+        let slack = Channel("slack")
+        var user = User(id: UserID("u"))
+        #expect(!user.isReachable(on: slack))
+        #expect(user.isReachable(on: .webhook) && user.isReachable(on: .contentCard) && !user.isReachable(on: .email))
+        user.addresses[slack] = "U024BE7LH"
+        #expect(user.isReachable(on: slack))
+        user.subscriptions[slack] = .unsubscribed
+        #expect(!user.isReachable(on: slack))
     }
 }

@@ -15,7 +15,7 @@ struct UserJSONTests {
     @Test("a malformed user names the field", arguments: [
         (#"{"attributes":{}}"#, "id: is required"),
         (#"{"id":"a","time_zone":"Mars/Olympus"}"#, "time_zone: 'Mars/Olympus' is not an IANA time zone"),
-        (#"{"id":"a","addresses":{"pigeon":"x"}}"#, "addresses.pigeon: unknown channel"),
+        (#"{"id":"a","addresses":{"Pigeon!":"x"}}"#, "addresses.Pigeon!: 'Pigeon!' is not a channel name"),
         (#"{"id":"a","addresses":{"email":"nobody"}}"#, "addresses.email: 'nobody' is not an email address"),
         (#"{"id":"a","subscriptions":{"email":"maybe"}}"#, "subscriptions.email: expected opted_in, subscribed or unsubscribed"),
         (#"{"id":"a","timezone":"UTC"}"#, "timezone: unknown field"),

@@ -122,8 +122,8 @@ struct CommandLineTests {
         #expect(shown.contains("at most 2 per 1 day on push; at most 5 per 1 week on any channel"), "\(shown)")
         let (refused, refusal) = try await connector(["workspace", "--database", database, "--time-zone", "Mars/Olympus"])
         #expect(refused != 0 && refusal.contains("time_zone: 'Mars/Olympus' is not an IANA time zone"), "\(refusal)")
-        let (badCap, capError) = try await connector(["workspace", "--database", database, "--cap", "pigeon:1/1d"])
-        #expect(badCap != 0 && capError.contains("'pigeon' is not a channel"), "\(capError)")
+        let (badCap, capError) = try await connector(["workspace", "--database", database, "--cap", "Pigeon!:1/1d"])
+        #expect(badCap != 0 && capError.contains("'Pigeon!' is not a channel"), "\(capError)")
         #expect(try await connector(["workspace", "--database", database]).1.contains("time zone: Europe/Berlin"), "a refusal changes nothing")
     }
 

@@ -68,6 +68,7 @@ func content(_ channel: Channel, _ text: String) -> ChannelContent {
     case .webhook: return .webhook(WebhookContent(url: "http://127.0.0.1:9/hook", body: text))
     case .inAppMessage: return .inAppMessage(InAppMessageContent(body: text))
     case .contentCard: return .contentCard(ContentCardContent(title: text))
+    default: return .custom(CustomContent(channel: channel, fields: [.init(path: "text", template: text)]))
     }
 }
 

@@ -55,7 +55,7 @@ struct ConfigurationTests {
         ("providers:\n  webhook:\n    - { kind: webhook, url: 'ftp://x' }\n", "providers.email", .badURL),
         ("providers:\n  email:\n    - kind: smtp\n      port: 25\n", "providers.yaml:3: providers.email[0].host: is required", .missingField),
         ("providers:\n  email:\n    - { kind: smtp, host: h, hots: x }\n", "providers.email[0].hots: unknown field 'hots'", .unknownField),
-        ("providers:\n  fax:\n    - { kind: sandbox }\n", "unknown channel 'fax'", .badValue),
+        ("providers:\n  Fax!:\n    - { kind: sandbox }\n", "'Fax!' is not a channel name", .badValue),
         ("providers:\n  sms:\n    - { kind: slack-webhook }\n", "providers.sms[0].settings.webhook_url: slack-webhook needs the setting 'webhook_url'", .missingField),
         ("providers:\n  email:\n    - { kind: slack-webhook, settings: { webhook_url: x } }\n", "slack-webhook carries push, sms, not email", .badValue),
         ("providers:\n  push:\n    - { kind: sandbox, rate_limit: fast }\n", "'fast' is not a rate", .badValue),

@@ -65,7 +65,7 @@ struct RenderCommand: AsyncParsableCommand {
         let entry = WaitingEntry(followUp: definition.id, campaignVersion: definition.version, userID: person.id, triggerEventID: EventID(event),
                                  triggerTime: now, dueAt: now)
         let dispatch = Dispatch(entry: entry, channel: chosen, campaignVersion: definition.version, createdAt: now)
-        guard let adapter = AdapterRegistry().adapter(for: chosen), let content = definition.messages[chosen] else {
+        guard let adapter = ConnectorExtensions.current.adapters.adapter(for: chosen), let content = definition.messages[chosen] else {
             throw ValidationError("no adapter renders \(chosen.rawValue)")
         }
         let message: ChannelMessage

@@ -17,7 +17,7 @@ struct MessagesCommand: AsyncParsableCommand {
     @Option(help: "Only this user's messages.")
     var user: String?
 
-    @Option(help: "Only this channel (\(Channel.allCases.map(\.rawValue).joined(separator: ", "))).")
+    @Option(help: "Only this channel (\(Channel.builtIn.map(\.rawValue).joined(separator: ", "))).")
     var channel: String?
 
     @Option(help: "At most this many.")
@@ -28,7 +28,7 @@ struct MessagesCommand: AsyncParsableCommand {
         var only: Channel?
         if let channel {
             guard let parsed = Channel(rawValue: channel) else {
-                throw ValidationError("--channel: '\(channel)' is not one of \(Channel.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw ValidationError("--channel: '\(channel)' is not one of \(Channel.builtIn.map(\.rawValue).joined(separator: ", "))")
             }
             only = parsed
         }

@@ -28,9 +28,17 @@ struct CheckCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode(1)
         }
+        let extensions = ConnectorExtensions.current
+        if let channel = configuration.delivery.unrenderedChannels(adapters: extensions.adapters).first {
+            FileHandle.standardError.write(Data("\(config): providers.\(channel.rawValue): no adapter renders '\(channel.rawValue)' (channels here: \(extensions.adapters.channels.map(\.rawValue).joined(separator: ", ")))\n".utf8))
+            throw ExitCode(1)
+        }
         var campaigns = 0
         if let folder = configuration.campaignFolder {
-            let (definitions, errors) = CampaignFileReader.campaigns(inFolder: folder)
+            var (definitions, errors) = CampaignFileReader.campaigns(inFolder: folder)
+            for campaign in definitions {
+                errors += configuration.delivery.problems(sending: campaign, adapters: ConnectorExtensions.current.adapters, file: campaign.id.rawValue)
+            }
             for error in errors { FileHandle.standardError.write(Data("\(folder.path)/\(error)\n".utf8)) }
             if !errors.isEmpty { throw ExitCode(1) }
             campaigns = definitions.count

@@ -51,7 +51,8 @@ struct DrainCommand: AsyncParsableCommand {
         var delivery = DeliveryConfiguration()
         if let providers {
             do {
-                delivery = try DeliveryConfiguration.load(contentsOf: URL(fileURLWithPath: providers), providerFiles: folders)
+                delivery = try DeliveryConfiguration.load(contentsOf: URL(fileURLWithPath: providers), providerFiles: folders,
+                                                          providerKinds: ConnectorExtensions.current.providerKinds)
             } catch {
                 throw ValidationError("\(error)")
             }
@@ -59,7 +60,7 @@ struct DrainCommand: AsyncParsableCommand {
         let store = try await openStore(database)
         let client = CurlClient()
         let dispatcher = Dispatcher(
-            store: store, routes: delivery.routes, client: client, tracking: delivery.tracking,
+            store: store, routes: delivery.routes, adapters: ConnectorExtensions.current.adapters, client: client, tracking: delivery.tracking,
             configuration: Dispatcher.Configuration(worker: .unique("drain"), lease: lease, concurrency: concurrency, retry: delivery.retry),
             now: { fixed ?? Date() })
         let report: Dispatcher.Report

@@ -51,7 +51,7 @@ struct WorkspaceCommand: AsyncParsableCommand {
             channel = nil
         } else {
             guard let named = Channel(rawValue: String(parts[0])) else {
-                throw ValidationError("--cap '\(text)': '\(parts[0])' is not a channel (\(Channel.allCases.map(\.rawValue).joined(separator: ", ")) or any)")
+                throw ValidationError("--cap '\(text)': '\(parts[0])' is not a channel (\(Channel.builtIn.map(\.rawValue).joined(separator: ", ")) or any)")
             }
             channel = named
         }

@@ -73,7 +73,8 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "connector")
         let service: ConnectorService
         do {
-            service = try await ConnectorService.open(configuration, clock: serviceClock, registry: registry, logger: logger)
+            service = try await ConnectorService.open(configuration, clock: serviceClock, adapters: ConnectorExtensions.current.adapters,
+                                                      registry: registry, logger: logger)
         } catch {
             throw StartFailure(description: "\(error)")
         }
@@ -99,13 +100,15 @@ struct StartFailure: Error, CustomStringConvertible {
 }
 
 /// The service configuration at `path`, with declarative provider files from `providerFiles`
-/// and from Templates/providers when run from the repository; an error as `StartFailure`.
+/// and from Templates/providers when run from the repository, and the provider kinds of
+/// the running connector's extensions; an error as `StartFailure`.
 func loadServiceConfiguration(_ path: String, providerFiles: [String] = []) throws -> ServiceConfiguration {
     var folders = providerFiles.map { URL(fileURLWithPath: $0) }
     let shipped = URL(fileURLWithPath: "Templates/providers")
     if FileManager.default.fileExists(atPath: shipped.path) { folders.append(shipped) }
     do {
-        return try ServiceConfiguration.load(contentsOf: URL(fileURLWithPath: path), providerFiles: folders)
+        return try ServiceConfiguration.load(contentsOf: URL(fileURLWithPath: path), providerFiles: folders,
+                                             providerKinds: ConnectorExtensions.current.providerKinds)
     } catch {
         throw StartFailure(description: "\(error)")
     }

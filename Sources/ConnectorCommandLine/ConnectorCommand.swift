@@ -1,7 +1,6 @@
 import ArgumentParser
 
-/// The `connector` command-line tool.
-@main
+/// The `connector` command-line tool (run by ``ConnectorCommandLine/main(extensions:)``).
 struct ConnectorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "connector",

@@ -1,0 +1,44 @@
+import ConnectorCore
+import Delivery
+import Foundation
+
+/// The `connector` command-line tool as a library, so that a package adding channels or
+/// provider kinds ships a `connector` of its own with every command:
+///
+/// ```swift
+/// // Sources/SlackConnector/main.swift
+/// import ConnectorCommandLine
+/// import SlackChannel
+///
+/// await ConnectorCommandLine.main(extensions: ConnectorExtensions(
+///     adapters: [SlackAdapter()], providerKinds: [SlackProvider.kind]))
+/// ```
+public enum ConnectorCommandLine {
+    /// Parses the process's arguments and runs the command, with `extensions` in use by
+    /// every command that loads a configuration, renders or serves. Exits the process.
+    public static func main(extensions: ConnectorExtensions = ConnectorExtensions()) async {
+        await ConnectorExtensions.$current.withValue(extensions) {
+            await ConnectorCommand.main()
+        }
+    }
+}
+
+/// What a package adds to the connector: channel adapters (new channels, or replacements
+/// of built-in adapters) and provider kinds.
+public struct ConnectorExtensions: Sendable {
+    /// The built-in adapters with the package's registered over them.
+    public var adapters: AdapterRegistry
+    /// The provider kinds configurations may name besides the built-in ones.
+    public var providerKinds: ProviderKinds
+
+    /// The built-in adapters plus `adapters`, and `providerKinds`.
+    public init(adapters: [any ChannelAdapter] = [], providerKinds: ProviderKinds = ProviderKinds()) {
+        var registry = AdapterRegistry()
+        for adapter in adapters { registry.register(adapter) }
+        self.adapters = registry
+        self.providerKinds = providerKinds
+    }
+
+    /// The extensions of the running command.
+    @TaskLocal static var current = ConnectorExtensions()
+}
