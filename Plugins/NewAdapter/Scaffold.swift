@@ -255,11 +255,11 @@ struct Scaffold {
     var bodyTemplate: String {
         switch channel {
         case "email":
-            return #"{"to": {{ message.to | as_json_string }}, "from": {{ message.from_address | as_json_string }}, "subject": {{ message.subject | as_json_string }}, "text": {{ message.text | default: '' | as_json_string }}, "dispatch_id": {{ dispatch.id | as_json_string }}}"#
+            return #"{"to": {{ message.to | as_json_string }}, "from": {{ message.from_address | as_json_string }}, "subject": {{ message.subject | as_json_string }}, "text": {{ message.text | default: "" | as_json_string }}, "dispatch_id": {{ dispatch.id | as_json_string }}}"#
         case "sms":
             return #"{"to": {{ message.to | as_json_string }}, "text": {{ message.body | as_json_string }}, "dispatch_id": {{ dispatch.id | as_json_string }}}"#
         case "push":
-            return #"{"to": {{ message.token | as_json_string }}, "title": {{ message.title | default: '' | as_json_string }}, "text": {{ message.body | as_json_string }}, "dispatch_id": {{ dispatch.id | as_json_string }}}"#
+            return #"{"to": {{ message.token | as_json_string }}, "title": {{ message.title | default: "" | as_json_string }}, "text": {{ message.body | as_json_string }}, "dispatch_id": {{ dispatch.id | as_json_string }}}"#
         default:
             return #"{"to": {{ message.recipient | as_json_string }}, "text": {{ message.fields.text | as_json_string }}, "dispatch_id": {{ dispatch.id | as_json_string }}}"#
         }

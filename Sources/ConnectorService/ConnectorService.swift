@@ -8,6 +8,7 @@ import Hummingbird
 import Logging
 import Prometheus
 import ServiceLifecycle
+import Synchronization
 
 /// The program people run: the HTTP API, tracking, SDK feeds and provider webhooks, with
 /// the scheduler and the dispatcher working beside the server on one store.
@@ -37,6 +38,8 @@ public final class ConnectorService: Sendable {
     let registry: PrometheusCollectorRegistry?
     let logger: Logger
     let health = HealthState()
+    /// The service group while ``run(onListening:)`` runs, for ``shutdown()``.
+    let running = Mutex<ServiceGroup?>(nil)
     /// Wake the scheduler when an event schedules an entry due now (an immediate
     /// follow-up), and the dispatcher when the scheduler queued dispatches, so neither
     /// waits out its interval with work ready.
@@ -185,7 +188,14 @@ public final class ConnectorService: Sendable {
         return (settled.count, report)
     }
 
-    /// Serves until SIGTERM or SIGINT, then shuts down gracefully: the server stops taking
+    /// Shuts a running service down gracefully, as SIGTERM does (for a service embedded in
+    /// a program or a test); ``run(onListening:)`` returns when it is done.
+    public func shutdown() async {
+        guard let group = running.withLock({ $0 }) else { return }
+        await group.triggerGracefulShutdown()
+    }
+
+    /// Serves until SIGTERM, SIGINT or ``shutdown()``, then shuts down gracefully: the server stops taking
     /// requests and finishes those in flight, the scheduler stops claiming, the dispatcher
     /// finishes its sends in flight and records them, and the transport closes.
     ///
@@ -199,8 +209,11 @@ public final class ConnectorService: Sendable {
             services: [DispatcherLoop(service: self), SchedulerLoop(service: self)],
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
             logger: logger)
+        let group = ServiceGroup(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        running.withLock { $0 = group }
+        defer { running.withLock { $0 = nil } }
         do {
-            try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+            try await group.run()
         } catch {
             await client.shutdown()
             throw error
