@@ -108,7 +108,8 @@ func loadServiceConfiguration(_ path: String, providerFiles: [String] = []) thro
     if FileManager.default.fileExists(atPath: shipped.path) { folders.append(shipped) }
     do {
         return try ServiceConfiguration.load(contentsOf: URL(fileURLWithPath: path), providerFiles: folders,
-                                             providerKinds: ConnectorExtensions.current.providerKinds)
+                                             providerKinds: ConnectorExtensions.current.providerKinds,
+                                             webhookKinds: ConnectorExtensions.current.webhookKinds)
     } catch {
         throw StartFailure(description: "\(error)")
     }

@@ -79,9 +79,12 @@ public struct ServiceConfiguration: Sendable {
 
     /// Reads `file`, with `${NAME}` from `environment`; declarative provider files from
     /// `providerFiles` folders and the file's own `provider_files:`.
-    /// - Parameter providerKinds: provider kinds written in Swift (an extension package's).
+    /// - Parameters:
+    ///   - providerKinds: provider kinds written in Swift (an extension package's).
+    ///   - webhookKinds: event webhook kinds written in Swift, for `webhooks:` entries.
     public static func load(contentsOf file: URL, environment: [String: String] = ProcessInfo.processInfo.environment,
-                            providerFiles: [URL] = [], providerKinds: ProviderKinds = ProviderKinds()) throws(ConfigurationError) -> ServiceConfiguration {
+                            providerFiles: [URL] = [], providerKinds: ProviderKinds = ProviderKinds(),
+                            webhookKinds: WebhookKinds = WebhookKinds()) throws(ConfigurationError) -> ServiceConfiguration {
         let root = try ConfigNode.load(contentsOf: file, environment: environment)
         _ = try root.keys()
         try root.allowOnly(fields)
@@ -152,7 +155,7 @@ public struct ServiceConfiguration: Sendable {
         var webhooks: [String: WebhookEndpoint] = [:]
         if !root.child("webhooks").isMissing {
             for name in try root.child("webhooks").keys() {
-                webhooks[name] = try webhook(root.child("webhooks").child(name), name: name)
+                webhooks[name] = try webhook(root.child("webhooks").child(name), name: name, kinds: webhookKinds)
             }
         }
         var limits = Limits()
@@ -185,7 +188,7 @@ public struct ServiceConfiguration: Sendable {
     }
 
     /// One `webhooks:` entry: `kind` picks the verifier, its fields the secret.
-    static func webhook(_ node: ConfigNode, name: String) throws(ConfigurationError) -> WebhookEndpoint {
+    static func webhook(_ node: ConfigNode, name: String, kinds: WebhookKinds) throws(ConfigurationError) -> WebhookEndpoint {
         _ = try node.keys()
         let kind = try node.child("kind").string()
         let provider = try node.child("provider").optionalString() ?? kind
@@ -229,7 +232,11 @@ public struct ServiceConfiguration: Sendable {
             certificates = cache
             verifier = SESEventWebhook(certificates: cache, topics: topics)
         default:
-            throw node.child("kind").fail(.unknownKind, "unknown webhook kind '\(kind)'; known: sendgrid, mailgun, postmark, twilio, resend, ses")
+            guard let registered = try kinds.verifier(kind, entry: node, common: common) else {
+                let known = (WebhookKinds.builtIn + kinds.names).joined(separator: ", ")
+                throw node.child("kind").fail(.unknownKind, "unknown webhook kind '\(kind)'; known: \(known)")
+            }
+            verifier = registered
         }
         return WebhookEndpoint(name: name, provider: provider, verifier: verifier, certificates: certificates)
     }
