@@ -36,9 +36,16 @@ public struct APNsProvider: Provider {
     let tokens: ProviderTokenCache
 
     /// - Parameters:
+    ///   - name: the configured name, in attempt records.
+    ///   - teamID: the Apple developer team id (the token's `iss`).
+    ///   - keyID: the signing key's id (the token's `kid`).
     ///   - privateKey: the .p8 file's PEM (`-----BEGIN PRIVATE KEY-----`).
     ///   - topic: the app's bundle id.
+    ///   - environment: production or sandbox (picks the default base URL).
     ///   - baseURL: default `https://api.push.apple.com` (sandbox: `https://api.sandbox.push.apple.com`).
+    ///   - httpVersion: HTTP/2 (APNs needs it; h2c prior knowledge only for tests).
+    ///   - tls: a CA bundle or client certificate, if not the system's.
+    ///   - timeouts: connect and total timeouts of each request.
     public init(name: String = "apns", teamID: String, keyID: String, privateKey: String, topic: String, environment: Environment = .production,
                 baseURL: String? = nil, httpVersion: HTTPVersionPreference = .http2, tls: TLSConfiguration? = nil,
                 timeouts: Timeouts? = nil) throws(ProviderRequestError) {

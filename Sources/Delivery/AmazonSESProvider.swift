@@ -17,7 +17,15 @@ public struct AmazonSESProvider: HTTPProvider {
     let configurationSet: String?
     let timeouts: Timeouts?
 
-    /// - Parameter baseURL: default `https://email.REGION.amazonaws.com`.
+    /// - Parameters:
+    ///   - name: the configured name, in attempt records.
+    ///   - accessKeyID: the AWS access key id (SigV4).
+    ///   - secretAccessKey: its secret, never logged.
+    ///   - sessionToken: a temporary credential's session token.
+    ///   - region: the AWS region (`eu-west-1`).
+    ///   - baseURL: default `https://email.REGION.amazonaws.com`.
+    ///   - configurationSet: the SES configuration set whose event destinations report events.
+    ///   - timeouts: connect and total timeouts of each request.
     public init(name: String = "ses", accessKeyID: String, secretAccessKey: String, sessionToken: String? = nil, region: String,
                 baseURL: String? = nil, configurationSet: String? = nil, timeouts: Timeouts? = nil) {
         self.name = name

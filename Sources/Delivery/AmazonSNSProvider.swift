@@ -18,9 +18,15 @@ public struct AmazonSNSProvider: HTTPProvider {
     let timeouts: Timeouts?
 
     /// - Parameters:
+    ///   - name: the configured name, in attempt records.
+    ///   - accessKeyID: the AWS access key id (SigV4).
+    ///   - secretAccessKey: its secret, never logged.
+    ///   - sessionToken: a temporary credential's session token.
+    ///   - region: the AWS region (`eu-west-1`).
     ///   - baseURL: default `https://sns.REGION.amazonaws.com`.
     ///   - senderID: `AWS.SNS.SMS.SenderID` (alphanumeric, where the country allows it).
     ///   - transactional: `AWS.SNS.SMS.SMSType` Transactional (default) or Promotional.
+    ///   - timeouts: connect and total timeouts of each request.
     public init(name: String = "sns", accessKeyID: String, secretAccessKey: String, sessionToken: String? = nil, region: String,
                 baseURL: String? = nil, senderID: String? = nil, transactional: Bool = true, timeouts: Timeouts? = nil) {
         self.name = name

@@ -4,7 +4,7 @@ import Foundation
 /// Renders a campaign's content on one channel into a message for one user.
 ///
 /// The built-in adapters cover the six built-in channels (``StandardAdapters``); an
-/// adapter of your own adds a channel (`Channel("slack")`, with ``ChannelContent/custom(_:)``
+/// adapter of your own adds a channel (`Channel("slack")`, with `ChannelContent.custom`
 /// content and a ``ChannelMessage/custom(_:)`` message) or replaces a built-in adapter, by
 /// registering for its channel in ``AdapterRegistry``.
 ///
@@ -26,7 +26,7 @@ public protocol ChannelAdapter: Sendable {
     func render(_ content: ChannelContent, in scope: RenderScope) throws(RenderError) -> ChannelMessage
     /// Checks `content` when a campaign is loaded or saved, so a campaign the adapter
     /// cannot render is refused then, not at send time: unknown or missing fields of a
-    /// package channel's ``CustomContent``, values out of range. Throw
+    /// package channel's `CustomContent`, values out of range. Throw
     /// ``RenderError/failed(field:message:)`` with the field's path. The default accepts
     /// everything (templates are parsed anyway).
     func check(_ content: ChannelContent) throws(RenderError)

@@ -2,7 +2,7 @@ import ConnectorCore
 import Foundation
 
 /// A message rendered for one user, ready for a provider: what a ``ChannelAdapter``
-/// makes of a campaign's ``ChannelContent``. As JSON: `{"push": {"token": ..., "body": ...}}`.
+/// makes of a campaign's `ChannelContent`. As JSON: `{"push": {"token": ..., "body": ...}}`.
 public enum ChannelMessage: Codable, Sendable, Equatable {
     case email(EmailMessage)
     case sms(SMSMessage)

@@ -4,7 +4,7 @@ import Foundation
 import Liquid
 
 /// A provider file read and checked: its templates parsed, its rules and settings known.
-/// ``provider(name:settings:)`` makes a provider from it with a configuration's settings.
+/// ``provider(name:settings:baseURL:timeouts:)`` makes a provider from it with a configuration's settings.
 public struct DeclarativeProviderFile: Sendable {
     public struct Setting: Sendable {
         public var required: Bool

@@ -18,7 +18,7 @@ import Synchronization
 ///                   └──► possibly sent (the answer was lost and the provider does not deduplicate)
 /// ```
 ///
-/// A dispatch is marked before its request goes out (``DispatchOutbox/beginSend(_:worker:at:)``);
+/// A dispatch is marked before its request goes out (`DispatchOutbox.beginSend(_:worker:at:)` (ConnectorStore));
 /// one claimed again after its worker died is sent again only to a provider that
 /// deduplicates by the idempotency key (R25), and is otherwise possibly sent.
 public final class Dispatcher: Sendable {
@@ -79,9 +79,16 @@ public final class Dispatcher: Sendable {
     private let stopping = Mutex(false)
 
     /// - Parameters:
+    ///   - store: the outbox, users, campaigns and suppressions.
+    ///   - routes: the providers of each channel, in order.
+    ///   - adapters: the channel adapters (the built-in ones unless replaced or added to).
+    ///   - client: the shared libcurl client.
+    ///   - tracking: link and open tracking, if configured.
+    ///   - configuration: worker id, lease, batch size, concurrency, retry policy.
     ///   - now: the clock (injected so tests control retry times).
     ///   - random: the jitter source, in `0..<1`.
     ///   - sleep: how a rate-limited send waits.
+    ///   - logger: where undelivered dispatches are logged (never a secret or a body).
     public init(store: any Store, routes: ProviderRoutes, adapters: AdapterRegistry = AdapterRegistry(), client: CurlClient,
                 tracking: Tracking? = nil, configuration: Configuration = Configuration(), now: @escaping @Sendable () -> Date = { Date() },
                 random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
@@ -127,7 +134,10 @@ public final class Dispatcher: Sendable {
     /// due); with nothing in flight it waits on `wakeup`. Once `stopping()` is true it
     /// claims nothing more, finishes and records the sends in flight, and returns.
     ///
-    /// - Parameter delivered: called with each dispatch's new state as it is recorded.
+    /// - Parameters:
+    ///   - wakeup: signalled when new dispatches are queued.
+    ///   - stopping: true once the loop should stop claiming.
+    ///   - delivered: called with each dispatch's new state as it is recorded.
     public func run(wakeup: Wakeup, stopping: @escaping @Sendable () -> Bool,
                     delivered: @escaping @Sendable (Report.Delivered) -> Void = { _ in }) async throws {
         let slots = max(1, configuration.concurrency)

@@ -52,7 +52,12 @@ public struct FCMProvider: Provider {
     let timeouts: Timeouts?
     let tokens: AccessTokenCache
 
-    /// - Parameter baseURL: default `https://fcm.googleapis.com`.
+    /// - Parameters:
+    ///   - name: the configured name, in attempt records.
+    ///   - account: the Firebase service account (project, client email, private key).
+    ///   - baseURL: default `https://fcm.googleapis.com`.
+    ///   - tls: a CA bundle or client certificate, if not the system's.
+    ///   - timeouts: connect and total timeouts of each request.
     public init(name: String = "fcm", account: ServiceAccount, baseURL: String? = nil, tls: TLSConfiguration? = nil,
                 timeouts: Timeouts? = nil) throws(ProviderRequestError) {
         guard let key = try? _RSA.Signing.PrivateKey(pemRepresentation: account.privateKey) else {

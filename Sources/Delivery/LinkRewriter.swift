@@ -34,6 +34,7 @@ public enum LinkRewriter {
     /// the rest is left untouched.
     ///
     /// - Parameters:
+    ///   - html: the HTML body.
     ///   - pixel: the open pixel's URL, added as an `<img>` just before the last `</body>` tag
     ///     (any case; one in a comment or a script doesn't count), or at the end without
     ///     one; nil adds no pixel.
@@ -62,6 +63,7 @@ public enum LinkRewriter {
     /// A scheme with nothing after it is no URL.
     ///
     /// - Parameters:
+    ///   - text: the text body.
     ///   - startIndex: the first link's index (the number of links of the HTML part, so that
     ///     the two parts of an email don't share indices).
     ///   - replace: the new URL of a link (written as is: text has no escaping).

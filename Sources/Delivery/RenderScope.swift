@@ -112,7 +112,7 @@ public struct RenderScope: Sendable {
     }
 
     /// Renders a template the campaign may lack (a package channel's field, looked up by
-    /// ``CustomContent/subscript(_:)``) that the message needs: missing is an error too.
+    /// `CustomContent[path]`) that the message needs: missing is an error too.
     public func required(_ source: String?, field: String) throws(RenderError) -> String {
         guard let source else { throw .failed(field: field, message: "missing; the campaign's message needs it") }
         return try required(source, field: field)

@@ -37,6 +37,9 @@ public struct RetryPolicy: Sendable, Equatable {
     /// past the deadline (the dispatch is dead).
     ///
     /// - Parameters:
+    ///   - attempt: the number of the try that failed (1 for the first).
+    ///   - now: when it failed.
+    ///   - createdAt: when the dispatch was queued (the deadline counts from here).
     ///   - retryAfter: the provider's `Retry-After` header, if it sent one.
     ///   - random: a number in `0..<1` (injected, so tests pick the jitter).
     public func nextAttempt(after attempt: Int, at now: Date, createdAt: Date, retryAfter: String? = nil,

@@ -3,7 +3,7 @@ import ConnectorStore
 import Foundation
 
 /// Keeps every message in the store instead of sending it: the `sandbox` kind captures
-/// any channel (read it back with `connector messages` or ``MessageLog/keptMessages(_:)``),
+/// any channel (read it back with `connector messages` or `MessageLog.keptMessages(_:)` (ConnectorStore)),
 /// and the `feed` kind is how in-app messages and content cards reach a user's feed.
 /// Keeping the same dispatch twice changes nothing, so it deduplicates.
 public struct SandboxProvider: Provider {

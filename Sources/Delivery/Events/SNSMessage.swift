@@ -117,7 +117,9 @@ public struct SESEventWebhook: EventWebhook {
     let certificates: SNSCertificates
     let topics: [String]
 
-    /// - Parameter topics: the topic ARNs accepted (empty: any).
+    /// - Parameters:
+    ///   - certificates: the cache of SNS signing certificates, filled by the service.
+    ///   - topics: the topic ARNs accepted (empty: any).
     public init(certificates: SNSCertificates, topics: [String] = []) {
         self.certificates = certificates
         self.topics = topics

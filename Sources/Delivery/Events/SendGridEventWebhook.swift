@@ -10,7 +10,9 @@ public struct SendGridEventWebhook: EventWebhook {
     let publicKeyDER: Data
     let tolerance: TimeInterval
 
-    /// - Parameter publicKey: the verification key SendGrid shows, base64 of its DER.
+    /// - Parameters:
+    ///   - publicKey: the verification key SendGrid shows, base64 of its DER.
+    ///   - tolerance: how old a signed timestamp may be, in seconds (replays are refused).
     public init(publicKey: String, tolerance: TimeInterval = 600) throws(WebhookVerificationError) {
         guard let der = Data(base64Encoded: publicKey), (try? P256.Signing.PublicKey(derRepresentation: der)) != nil else {
             throw WebhookVerificationError(.malformed, "the SendGrid verification key is not a base64 DER P-256 public key")
