@@ -20,9 +20,17 @@ import Synchronization
 /// Answers: 200 sent; 410 `Unregistered`, 400 `BadDeviceToken`/`DeviceTokenNotForTopic` a
 /// bad address; 429, 500, 503 retryable; others permanent.
 public struct APNsProvider: Provider {
-    public enum Environment: String, Sendable { case production, sandbox }
+    /// Which APNs servers it sends to by default.
+    public enum Environment: String, Sendable {
+        /// `https://api.push.apple.com`, for apps not signed for development (the default).
+        case production
+        /// `https://api.sandbox.push.apple.com`, for development builds.
+        case sandbox
+    }
 
+    /// The configured name, in attempt records.
     public let name: String
+    /// Always false: a resend could notify twice.
     public var deduplicates: Bool { false }
     let teamID: String
     let keyID: String
@@ -147,6 +155,8 @@ public struct APNsProvider: Provider {
                            maxResponseSize: 64 << 10, tls: tls)
     }
 
+    /// Sends with the cached provider token; a 403 `ExpiredProviderToken` mints a new one and
+    /// sends once more.
     public func send(_ message: OutgoingMessage, context: ProviderContext) async -> ProviderResult {
         var renewed = false
         while true {

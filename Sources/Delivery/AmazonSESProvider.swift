@@ -10,7 +10,9 @@ import Foundation
 /// and 5xx retryable; `SendingPausedException` retryable after five minutes (sending is
 /// paused for the account or configuration set); the rest permanent.
 public struct AmazonSESProvider: HTTPProvider {
+    /// The configured name, in attempt records.
     public let name: String
+    /// Always false: SES does not deduplicate by the idempotency key.
     public var deduplicates: Bool { false }
     let credentials: AWSSigV4Credentials
     let baseURL: String
@@ -36,6 +38,8 @@ public struct AmazonSESProvider: HTTPProvider {
         self.timeouts = timeouts
     }
 
+    /// The `SendEmail` request of an email, tagged with its dispatch id; another channel or a
+    /// missing sender is an error.
     public func request(for message: OutgoingMessage) throws(ProviderRequestError) -> HTTPRequest {
         guard case .email(let email) = message.message else { throw ProviderRequestError("SES sends email, not \(message.message.channel.rawValue)") }
         guard !email.fromAddress.isEmpty else { throw ProviderRequestError("no sender: give the campaign a from address") }
@@ -66,6 +70,8 @@ public struct AmazonSESProvider: HTTPProvider {
                            body: Array(json), timeouts: timeouts, authentication: .awsSigV4(credentials))
     }
 
+    /// Sent with SES's `MessageId`; throttling, 429 and 5xx retryable; paused sending retryable
+    /// after five minutes; the rest permanent.
     public func classify(_ response: HTTPResponse, for message: OutgoingMessage) -> ProviderOutcome {
         if (200..<300).contains(response.status) {
             let json = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]

@@ -9,7 +9,9 @@ import Foundation
 /// Errors: `Throttling`/`ThrottledException` and 5xx retryable; `InvalidParameter` about
 /// the phone number a bad address; the rest permanent.
 public struct AmazonSNSProvider: HTTPProvider {
+    /// The configured name, in attempt records.
     public let name: String
+    /// Always false: SNS does not deduplicate by the idempotency key.
     public var deduplicates: Bool { false }
     let credentials: AWSSigV4Credentials
     let baseURL: String
@@ -38,6 +40,7 @@ public struct AmazonSNSProvider: HTTPProvider {
         self.timeouts = timeouts
     }
 
+    /// The `Publish` request of a text message; another channel is an error.
     public func request(for message: OutgoingMessage) throws(ProviderRequestError) -> HTTPRequest {
         guard case .sms(let sms) = message.message else { throw ProviderRequestError("SNS sends SMS, not \(message.message.channel.rawValue)") }
         var fields = [("Action", "Publish"), ("Version", "2010-03-31"), ("PhoneNumber", sms.to), ("Message", sms.body)]
@@ -52,6 +55,8 @@ public struct AmazonSNSProvider: HTTPProvider {
                            body: Array(body.utf8), timeouts: timeouts, authentication: .awsSigV4(credentials))
     }
 
+    /// Sent with SNS's `MessageId`; throttling, 429 and 5xx retryable; an invalid phone number
+    /// a bad address; the rest permanent.
     public func classify(_ response: HTTPResponse, for message: OutgoingMessage) -> ProviderOutcome {
         let xml = response.bodyText
         if (200..<300).contains(response.status) { return .sent(providerMessageID: AWSError.xmlValue("MessageId", in: xml)) }

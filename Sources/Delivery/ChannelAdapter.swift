@@ -33,6 +33,7 @@ public protocol ChannelAdapter: Sendable {
 }
 
 extension ChannelAdapter {
+    /// Accepts everything.
     public func check(_ content: ChannelContent) throws(RenderError) {}
 }
 

@@ -4,11 +4,17 @@ import Foundation
 /// A message rendered for one user, ready for a provider: what a ``ChannelAdapter``
 /// makes of a campaign's `ChannelContent`. As JSON: `{"push": {"token": ..., "body": ...}}`.
 public enum ChannelMessage: Codable, Sendable, Equatable {
+    /// An email to the user's address.
     case email(EmailMessage)
+    /// A text message to the user's phone number.
     case sms(SMSMessage)
+    /// A push notification to one device token.
     case push(PushMessage)
+    /// An HTTP call to the URL the campaign renders.
     case webhook(WebhookMessage)
+    /// An in-app message for the user's feed.
     case inAppMessage(InAppMessage)
+    /// A content card for the user's feed.
     case contentCard(ContentCard)
     /// A message on a channel a package adds, made by the adapter it registers.
     case custom(CustomMessage)
@@ -75,16 +81,25 @@ public enum ChannelMessage: Codable, Sendable, Equatable {
 
 /// A rendered email.
 public struct EmailMessage: Codable, Sendable, Equatable {
+    /// The sender's display name, if any.
     public var fromName: String?
+    /// The sender's address; empty when the campaign gives none (a provider may fill in its own
+    /// default sender).
     public var fromAddress: String
+    /// The recipient's address.
     public var to: String
+    /// Where replies go, if not to the sender.
     public var replyTo: String?
+    /// The rendered subject.
     public var subject: String
+    /// The preview text shown after the subject in inbox lists; ``html`` already carries it,
+    /// hidden, at the top.
     public var preheader: String?
     /// The HTML body with tracked links and the open pixel, if tracking is on.
     public var html: String?
     /// The text body with tracked links, if tracking is on.
     public var text: String?
+    /// Extra headers, in order, their values rendered.
     public var headers: [Header]
     /// The signed one-click unsubscribe URL (RFC 8058), when tracking is configured.
     public var listUnsubscribe: String?
@@ -96,6 +111,7 @@ public struct EmailMessage: Codable, Sendable, Equatable {
         case listUnsubscribe = "list_unsubscribe", links
     }
 
+    /// A rendered email; each parameter sets the property of the same name.
     public init(fromName: String? = nil, fromAddress: String, to: String, replyTo: String? = nil, subject: String, preheader: String? = nil,
                 html: String? = nil, text: String? = nil, headers: [Header] = [], listUnsubscribe: String? = nil, links: [FoundLink] = []) {
         self.fromName = fromName
@@ -114,13 +130,18 @@ public struct EmailMessage: Codable, Sendable, Equatable {
 
 /// A rendered text message.
 public struct SMSMessage: Codable, Sendable, Equatable {
+    /// A number (E.164) or an alphanumeric sender id; nil uses the provider's default.
     public var from: String?
+    /// The recipient's phone number.
     public var to: String
+    /// The rendered text, its links replaced by short tracked links when tracking is on.
     public var body: String
     /// GSM-7 or UCS-2, and how many segments the body takes.
     public var segments: SMSSegments
+    /// The links replaced by tracked short links, in order; empty when links are not tracked.
     public var links: [FoundLink]
 
+    /// A rendered text message; ``segments`` is counted from `body`.
     public init(from: String? = nil, to: String, body: String, links: [FoundLink] = []) {
         self.from = from
         self.to = to
@@ -134,7 +155,12 @@ public struct SMSMessage: Codable, Sendable, Equatable {
 public struct RenderedButton: Codable, Sendable, Equatable {
     /// As JSON: `{"deep_link": "app://x"}`, `{"url": "https://x"}` or `{"close": true}`.
     public enum Action: Codable, Sendable, Equatable {
-        case deepLink(String), url(String), close
+        /// Opens this deep link in the app.
+        case deepLink(String)
+        /// Opens this web URL.
+        case url(String)
+        /// Closes the message.
+        case close
 
         enum CodingKeys: String, CodingKey { case deepLink = "deep_link", url, close }
 
@@ -158,10 +184,14 @@ public struct RenderedButton: Codable, Sendable, Equatable {
             }
         }
     }
+    /// The button's stable id, reported back in `*_button_clicked` interactions.
     public var id: String
+    /// The rendered label.
     public var text: String
+    /// What tapping it does, with its link rendered.
     public var action: Action
 
+    /// A rendered button; each parameter sets the property of the same name.
     public init(id: String, text: String, action: Action) {
         self.id = id
         self.text = text
@@ -171,10 +201,15 @@ public struct RenderedButton: Codable, Sendable, Equatable {
 
 /// A rendered push notification.
 public struct PushMessage: Codable, Sendable, Equatable {
+    /// One rendered page of a push story.
     public struct Page: Codable, Sendable, Equatable {
+        /// The page's image URL.
         public var image: String
+        /// The page's title, if any.
         public var title: String?
+        /// The page's text, if any.
         public var body: String?
+        /// Where tapping the page leads in the app, if anywhere.
         public var deepLink: String?
 
         enum CodingKeys: String, CodingKey { case image, title, body, deepLink = "deep_link" }
@@ -182,21 +217,39 @@ public struct PushMessage: Codable, Sendable, Equatable {
 
     /// The device token (APNs, FCM, Expo push token, OneSignal subscription id).
     public var token: String
+    /// The notification's title, if any.
     public var title: String?
+    /// The subtitle, if any (APNs shows it under the title; FCM passes it in `data`).
     public var subtitle: String?
+    /// The notification's text.
     public var body: String
+    /// The URL of an image shown with it, if any.
     public var image: String?
+    /// Where tapping the notification leads in the app, if anywhere.
     public var deepLink: String?
+    /// The action buttons, in order.
     public var buttons: [RenderedButton]
+    /// The pages of a push story, in order; empty for a plain notification.
     public var storyPages: [Page]
+    /// Key-value pairs delivered to the app, their values rendered.
     public var data: [String: String]
+    /// The number to show on the app's icon, if any.
     public var badge: Int?
+    /// The name of the sound to play, if any.
     public var sound: String?
+    /// The app's notification category (its registered actions; FCM's `click_action`), if any.
     public var category: String?
+    /// Seconds the push service keeps trying to deliver; nil leaves it to the provider (APNs
+    /// then tries once).
     public var timeToLive: Int?
+    /// An id under which a newer notification replaces an older one (`apns-collapse-id`, FCM's
+    /// collapse key), if any.
     public var collapseID: String?
+    /// How urgently the push service delivers it; high by default.
     public var priority: PushContent.Priority
+    /// Fields merged last into the APNs payload (`aps` fields into `aps`; other keys replace).
     public var apns: [String: AttributeValue]
+    /// Fields merged last into the FCM `message` object.
     public var fcm: [String: AttributeValue]
 
     enum CodingKeys: String, CodingKey {
@@ -204,6 +257,7 @@ public struct PushMessage: Codable, Sendable, Equatable {
         case timeToLive = "ttl", collapseID = "collapse_id", priority, apns, fcm
     }
 
+    /// A rendered push notification for `token`; each parameter sets the property of the same name.
     public init(token: String, title: String? = nil, subtitle: String? = nil, body: String, image: String? = nil, deepLink: String? = nil,
                 buttons: [RenderedButton] = [], storyPages: [Page] = [], data: [String: String] = [:], badge: Int? = nil,
                 sound: String? = nil, category: String? = nil, timeToLive: Int? = nil, collapseID: String? = nil,
@@ -230,11 +284,16 @@ public struct PushMessage: Codable, Sendable, Equatable {
 
 /// A rendered webhook call.
 public struct WebhookMessage: Codable, Sendable, Equatable {
+    /// The HTTP method, such as `POST`.
     public var method: String
+    /// The rendered http(s) URL.
     public var url: String
+    /// The headers, in order, their values rendered.
     public var headers: [Header]
+    /// The rendered body, if any.
     public var body: String?
 
+    /// A rendered webhook call; each parameter sets the property of the same name.
     public init(method: String, url: String, headers: [Header] = [], body: String? = nil) {
         self.method = method
         self.url = url
@@ -245,14 +304,23 @@ public struct WebhookMessage: Codable, Sendable, Equatable {
 
 /// A rendered in-app message, kept in the user's feed until the app shows it.
 public struct InAppMessage: Codable, Sendable, Equatable {
+    /// The user whose feed holds it.
     public var userID: String
+    /// How the app lays it out: modal, slide-up, full screen or HTML.
     public var layout: InAppMessageContent.Layout
+    /// The rendered header, if any.
     public var header: String?
+    /// The rendered text, if any.
     public var body: String?
+    /// The URL of its image, if any.
     public var image: String?
+    /// The whole message as rendered HTML, for the `html` layout.
     public var html: String?
+    /// The rendered buttons, in order.
     public var buttons: [RenderedButton]
+    /// Whether the user dismisses it or it goes by itself after some seconds.
     public var dismissal: InAppMessageContent.Dismissal
+    /// When an unseen message is no longer shown; nil for never.
     public var expiresAt: Date?
 
     enum CodingKeys: String, CodingKey { case userID = "user_id", layout, header, body, image, html, buttons, dismissal, expiresAt = "expires_at" }
@@ -260,13 +328,21 @@ public struct InAppMessage: Codable, Sendable, Equatable {
 
 /// A rendered content card, kept in the user's feed.
 public struct ContentCard: Codable, Sendable, Equatable {
+    /// The user whose feed holds it.
     public var userID: String
+    /// The card's style: classic, captioned image or banner.
     public var kind: ContentCardContent.Kind
+    /// The rendered title, if any.
     public var title: String?
+    /// The rendered description, if any.
     public var description: String?
+    /// The URL of its image, if any.
     public var image: String?
+    /// Where tapping the card leads, if anywhere.
     public var link: String?
+    /// Whether the campaign pins the card (its `pinned`; false by default).
     public var pinned: Bool
+    /// When the card leaves the feed; nil for never.
     public var expiresAt: Date?
 
     enum CodingKeys: String, CodingKey { case userID = "user_id", kind, title, description, image, link, pinned, expiresAt = "expires_at" }

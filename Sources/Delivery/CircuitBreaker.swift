@@ -4,12 +4,27 @@ import Synchronization
 /// Stops sending to a provider that keeps failing: opens after `threshold` consecutive
 /// failures, lets one trial through (half-open) after `coolDown`, closes on a success.
 public final class CircuitBreaker: Sendable {
-    public enum State: Equatable, Sendable { case closed, open(since: Date), halfOpen }
+    /// Whether sends reach the provider.
+    public enum State: Equatable, Sendable {
+        /// Sends go through; consecutive failures are counted.
+        case closed
+        /// Sends are stopped since `since`, until ``CircuitBreaker/coolDown`` has passed.
+        case open(since: Date)
+        /// One trial send is out; its result closes the breaker or opens it again.
+        case halfOpen
+    }
 
+    /// How many consecutive failures open it (5 by default).
     public let threshold: Int
+    /// Seconds it stays open before letting a trial through (30 by default).
     public let coolDown: TimeInterval
     private let state = Mutex<(failures: Int, state: State)>((0, .closed))
 
+    /// A closed breaker.
+    ///
+    /// - Parameters:
+    ///   - threshold: how many consecutive failures open it; at least 1.
+    ///   - coolDown: seconds it stays open before letting a trial through; at least 0.
     public init(threshold: Int = 5, coolDown: TimeInterval = 30) {
         precondition(threshold >= 1 && coolDown >= 0, "a breaker opens after at least one failure")
         self.threshold = threshold

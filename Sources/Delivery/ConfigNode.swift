@@ -7,6 +7,7 @@ public struct ConfigNode {
     let node: Node?
     /// The field path (`providers.email[0].url`).
     public let path: String
+    /// The path of the file it was read from, for errors.
     public let file: String
     let environment: [String: String]
     /// The nearest line known (the parent's when this field is missing).
@@ -47,6 +48,7 @@ public struct ConfigNode {
     /// The line of this value (or of its parent when it is missing).
     public var line: Int? { node?.mark?.line ?? fallbackLine }
 
+    /// Whether the field is absent or null (`~`, `null`, or nothing after the colon).
     public var isMissing: Bool {
         guard let node else { return true }
         if case .scalar(let scalar) = node, scalar.tag.description == Tag.Name.null.rawValue || (scalar.style == .plain && ["", "~", "null"].contains(scalar.string)) {
@@ -55,10 +57,20 @@ public struct ConfigNode {
         return false
     }
 
+    /// An error at this field (its file, line and path), for a check of its value to throw.
+    ///
+    /// - Parameters:
+    ///   - code: what kind of mistake it is.
+    ///   - message: what is wrong and how to fix it; never the value of a secret.
     public func fail(_ code: ConfigurationError.Code, _ message: String) -> ConfigurationError {
         ConfigurationError(file: file, line: line, path: path, code: code, message: message)
     }
 
+    /// The field `key` of this mapping, with its path; a missing node (see ``isMissing``) when
+    /// there is none.
+    ///
+    /// - Parameters:
+    ///   - key: the field's name.
     public func child(_ key: String) -> ConfigNode {
         let value = node?.mapping?[Node(key)]
         return ConfigNode(node: value, path: path.isEmpty ? key : "\(path).\(key)", file: file, environment: environment, fallbackLine: line)
@@ -70,6 +82,8 @@ public struct ConfigNode {
         return mapping.keys.compactMap(\.string)
     }
 
+    /// The items of a list, each with its index in the path (`providers.email[0]`); a missing
+    /// field or any other value is an error.
     public func list() throws(ConfigurationError) -> [ConfigNode] {
         guard let sequence = node?.sequence else { throw fail(isMissing ? .missingField : .badValue, isMissing ? "is required" : "expected a list") }
         return sequence.enumerated().map {
@@ -121,8 +135,11 @@ public struct ConfigNode {
         return result + rest
     }
 
+    /// The text as ``string()`` reads it, or nil when the field is missing.
     public func optionalString() throws(ConfigurationError) -> String? { isMissing ? nil : try string() }
 
+    /// `true`, `yes` or `on`, or `false`, `no` or `off` (any case; `${NAME}` replaced);
+    /// anything else is an error.
     public func bool() throws(ConfigurationError) -> Bool {
         switch try string().lowercased() {
         case "true", "yes", "on": return true
@@ -131,6 +148,10 @@ public struct ConfigNode {
         }
     }
 
+    /// A whole number (`${NAME}` replaced) within `range`.
+    ///
+    /// - Parameters:
+    ///   - range: the values allowed; another number is an error naming the range.
     public func int(in range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
         guard let value = Int(try string()) else { throw fail(.badValue, "expected a whole number") }
         guard range.contains(value) else { throw fail(.badValue, "\(value) is out of range: use \(range.lowerBound) to \(range.upperBound)") }

@@ -27,16 +27,23 @@ import Liquid
 public struct DeclarativeProvider: HTTPProvider {
     /// How the request authenticates.
     public enum Auth: Sendable {
+        /// No authentication.
         case none
+        /// HTTP basic authentication with the rendered user name and password.
         case basic(username: Template, password: Template)
+        /// `Authorization: Bearer` with the rendered token.
         case bearer(Template)
+        /// A header of this name with the rendered value (an API key header, say).
         case header(name: String, value: Template)
+        /// AWS Signature Version 4 with the rendered credentials and region, for `service`.
         case sigV4(accessKeyID: Template, secretAccessKey: Template, region: Template, service: String)
     }
 
     /// Where the service's id for the message is.
     public enum MessageID: Sendable {
+        /// The service gives none.
         case none
+        /// The value of the answer's header of this name.
         case header(String)
         /// A dotted path into a JSON answer (`id`, `messages.0.id`).
         case json([String])
@@ -44,17 +51,25 @@ public struct DeclarativeProvider: HTTPProvider {
 
     /// One classification rule: the first that matches decides.
     public struct Rule: Sendable {
+        /// The statuses it matches (`404` is `404...404`, `4xx` is `400...499`); empty matches any.
         public var statuses: [ClosedRange<Int>]
         /// A dotted JSON path and the values (as JSON text) it must equal, if given.
         public var json: (path: [String], values: [String])?
+        /// Text the answer's body must contain, if given.
         public var bodyContains: String?
+        /// The outcome when it matches: `sent`, `retryable`, `permanent`, `bad_address` or
+        /// `possibly_sent`.
         public var outcome: String
     }
 
+    /// The configured name, in attempt records.
     public let name: String
     /// The name of the provider file's kind (`slack-webhook`).
     public let kind: String
+    /// Whether the service deduplicates by the idempotency key (the file's `deduplicates`;
+    /// false by default).
     public let deduplicates: Bool
+    /// The channels it carries (the file's `channels`).
     public let channels: [Channel]
     let method: String
     let url: Template
@@ -67,6 +82,8 @@ public struct DeclarativeProvider: HTTPProvider {
     let baseURL: String
     let timeouts: Timeouts?
 
+    /// The request rendered from the file's templates, authenticated as the file says; a
+    /// message of a channel it does not carry is an error.
     public func request(for message: OutgoingMessage) throws(ProviderRequestError) -> HTTPRequest {
         guard channels.contains(message.message.channel) else {
             throw ProviderRequestError("\(kind) does not carry \(message.message.channel.rawValue) messages")
@@ -106,6 +123,9 @@ public struct DeclarativeProvider: HTTPProvider {
         return request
     }
 
+    /// The outcome of the first rule that matches the answer, or
+    /// ``standardOutcome(of:messageID:now:)`` when none does; the message id is read as the
+    /// file's `message_id` says.
     public func classify(_ response: HTTPResponse, for message: OutgoingMessage) -> ProviderOutcome {
         let json = (try? JSONSerialization.jsonObject(with: Data(response.body), options: [.fragmentsAllowed]))
         let id: String?

@@ -6,18 +6,25 @@ import Liquid
 /// A provider file read and checked: its templates parsed, its rules and settings known.
 /// ``provider(name:settings:baseURL:timeouts:)`` makes a provider from it with a configuration's settings.
 public struct DeclarativeProviderFile: Sendable {
+    /// A setting a configuration gives the provider (an entry of the file's `settings`).
     public struct Setting: Sendable {
+        /// Whether a configuration must give it when it has no default.
         public var required: Bool
         /// Never printed (a token, a password, a URL with a key in it).
         public var secret: Bool
+        /// The value used when a configuration gives none (`default`), if any.
         public var defaultValue: String?
     }
 
     /// The kind a configuration names to use it (the file's `name`).
     public let kind: String
+    /// The path it was read from, for errors.
     public let file: String
+    /// What the provider is, in the file's own words (`description`), if it says.
     public let description: String?
+    /// The channels its providers carry (`channels`).
     public let channels: [Channel]
+    /// Its settings, by name (`settings`).
     public let settings: [String: Setting]
     /// The service's address (`https://api.sendgrid.com`), `{{ base_url }}` in templates;
     /// a configuration's `base_url` replaces it (a regional endpoint, a test server).

@@ -26,10 +26,20 @@ import Foundation
 /// and its kind's own fields. Kinds: `sandbox`, `feed`, `webhook`, `smtp`, and each
 /// declarative provider file's `name`. Channels without providers use the sandbox.
 public struct DeliveryConfiguration: Sendable {
+    /// The providers of each channel (`providers:`); ``ProviderRoutes/sandbox`` by default.
     public var routes: ProviderRoutes
+    /// Link and open tracking (`tracking:`), if configured.
     public var tracking: Tracking?
+    /// When retryable sends are tried again (`retry:`).
     public var retry: RetryPolicy
 
+    /// A configuration; by default everything goes to the sandbox, untracked, with the default
+    /// retries.
+    ///
+    /// - Parameters:
+    ///   - routes: the providers of each channel.
+    ///   - tracking: link and open tracking, if any.
+    ///   - retry: when retryable sends are tried again.
     public init(routes: ProviderRoutes = .sandbox, tracking: Tracking? = nil, retry: RetryPolicy = RetryPolicy()) {
         self.routes = routes
         self.tracking = tracking

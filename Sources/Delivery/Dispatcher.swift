@@ -24,6 +24,7 @@ import Synchronization
 public final class Dispatcher: Sendable {
     /// How the dispatcher works.
     public struct Configuration: Sendable {
+        /// The worker id its claims are made under (unique to the process by default).
         public var worker: WorkerID
         /// How long a claim lasts; a dispatch of a worker that died is claimed again after it.
         public var lease: TimeInterval
@@ -31,10 +32,21 @@ public final class Dispatcher: Sendable {
         public var batchSize: Int
         /// Sends in flight at once.
         public var concurrency: Int
+        /// When retryable sends are tried again.
         public var retry: RetryPolicy
         /// How long the long-lived loop waits when nothing is ready.
         public var pollInterval: Duration
 
+        /// How the dispatcher works.
+        ///
+        /// - Parameters:
+        ///   - worker: the worker id its claims are made under.
+        ///   - lease: seconds a claim lasts (60 by default).
+        ///   - batchSize: dispatches claimed at once (256 by default).
+        ///   - concurrency: sends in flight at once (64 by default).
+        ///   - retry: when retryable sends are tried again.
+        ///   - pollInterval: how long the long-lived loop waits when nothing is ready (1 second
+        ///     by default).
         public init(worker: WorkerID = .unique("dispatcher"), lease: TimeInterval = 60, batchSize: Int = 256, concurrency: Int = 64,
                     retry: RetryPolicy = RetryPolicy(), pollInterval: Duration = .seconds(1)) {
             self.worker = worker
@@ -48,24 +60,33 @@ public final class Dispatcher: Sendable {
 
     /// What a drain did: each dispatch's new state, in the order they ended.
     public struct Report: Sendable, Equatable, CustomStringConvertible {
+        /// One dispatch's new state, and the tries that led to it.
         public struct Delivered: Sendable, Equatable {
+            /// The dispatch delivered.
             public var dispatch: Dispatch
+            /// Its new state and why (sent, retry, dead, bad address, aborted or possibly sent).
             public var outcome: DeliveryOutcome
             /// The tries of this delivery (provider, status, latency), oldest first.
             public var attempts: [DeliveryAttempt] = []
         }
 
+        /// Each dispatch's new state, in the order they ended.
         public var delivered: [Delivered] = []
+        /// How many dispatches ended in each state.
         public var counts: [DispatchState: Int] {
             delivered.reduce(into: [:]) { $0[$1.outcome.state, default: 0] += 1 }
         }
+        /// How many dispatches it holds, in any state.
         public var total: Int { delivered.count }
+        /// An empty report.
         public init() {}
+        /// The counts by state, such as `sent: 3, retry: 1`.
         public var description: String {
             DispatchState.allCases.compactMap { state in counts[state].map { "\(state.rawValue): \($0)" } }.joined(separator: ", ")
         }
     }
 
+    /// How it works: worker id, lease, batch size, concurrency, retries and poll interval.
     public let configuration: Configuration
     let store: any Store
     let routes: ProviderRoutes

@@ -22,10 +22,15 @@ import Synchronization
 public struct FCMProvider: Provider {
     /// The fields of a service account JSON file that FCM needs.
     public struct ServiceAccount: Sendable, Decodable {
+        /// The Firebase project id (`project_id`).
         public var projectID: String
+        /// The account's email (`client_email`), the token's issuer.
         public var clientEmail: String
+        /// The account's RSA private key, PEM (`private_key`).
         public var privateKey: String
+        /// The key's id (`private_key_id`).
         public var privateKeyID: String
+        /// Where access tokens are obtained (`token_uri`).
         public var tokenURI: String
 
         enum CodingKeys: String, CodingKey {
@@ -43,7 +48,9 @@ public struct FCMProvider: Provider {
         }
     }
 
+    /// The configured name, in attempt records.
     public let name: String
+    /// Always false: a resend could notify twice.
     public var deduplicates: Bool { false }
     let account: ServiceAccount
     let key: _RSA.Signing.PrivateKey
@@ -148,6 +155,7 @@ public struct FCMProvider: Provider {
         (try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes])).map { String(decoding: $0, as: UTF8.self) } ?? ""
     }
 
+    /// Sends with the cached access token; a 401 refreshes it and sends once more.
     public func send(_ message: OutgoingMessage, context: ProviderContext) async -> ProviderResult {
         guard case .push(let push) = message.message else { return ProviderResult(.permanent(reason: "FCM sends push")) }
         let payload: Data

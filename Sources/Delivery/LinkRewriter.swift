@@ -11,6 +11,12 @@ public struct FoundLink: Codable, Sendable, Equatable {
     /// The link's `data-alias` (Braze's link aliasing); nil without one, and for text links.
     public var alias: String?
 
+    /// A found link.
+    ///
+    /// - Parameters:
+    ///   - index: the link's number among the message's links, from 0.
+    ///   - url: where the link goes.
+    ///   - alias: the link's alias, if any.
     public init(index: Int, url: String, alias: String? = nil) {
         self.index = index
         self.url = url

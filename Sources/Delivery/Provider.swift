@@ -32,10 +32,16 @@ public enum ProviderOutcome: Sendable, Equatable {
 
 /// One try's result: the outcome and what the attempt record keeps.
 public struct ProviderResult: Sendable, Equatable {
+    /// How the try ended.
     public var outcome: ProviderOutcome
     /// The HTTP status or SMTP reply code, if the service answered.
     public var statusCode: Int?
 
+    /// A try's result.
+    ///
+    /// - Parameters:
+    ///   - outcome: how the try ended.
+    ///   - statusCode: the HTTP status or SMTP reply code, if the service answered.
     public init(_ outcome: ProviderOutcome, statusCode: Int? = nil) {
         self.outcome = outcome
         self.statusCode = statusCode
@@ -44,7 +50,9 @@ public struct ProviderResult: Sendable, Equatable {
 
 /// A message on its way: the rendered message and the dispatch it belongs to.
 public struct OutgoingMessage: Sendable {
+    /// The rendered message to send.
     public var message: ChannelMessage
+    /// The dispatch it belongs to: its id, user, campaign, channel and idempotency key.
     public var dispatch: Dispatch
     /// The time of this try on the dispatcher's clock: for timestamps and signatures, and
     /// to read a `Retry-After` date against.
@@ -52,6 +60,12 @@ public struct OutgoingMessage: Sendable {
     /// The dispatch's idempotency key (R25): providers that honour one send it.
     public var idempotencyKey: String { dispatch.idempotencyKey }
 
+    /// A message on its way.
+    ///
+    /// - Parameters:
+    ///   - message: the rendered message.
+    ///   - dispatch: the dispatch it belongs to.
+    ///   - sentAt: the time of this try, on the dispatcher's clock.
     public init(message: ChannelMessage, dispatch: Dispatch, sentAt: Date) {
         self.message = message
         self.dispatch = dispatch
@@ -62,11 +76,22 @@ public struct OutgoingMessage: Sendable {
 /// What providers send with: the HTTP/SMTP client, the store (for providers that keep
 /// messages), the clock and the logger.
 public struct ProviderContext: Sendable {
+    /// The shared libcurl client, for HTTP requests and SMTP sends.
     public var client: CurlClient
+    /// The store, for providers that keep messages (the sandbox and the feed).
     public var store: any Store
+    /// The dispatcher's clock.
     public var now: @Sendable () -> Date
+    /// The dispatcher's logger (keep secrets and message bodies out of it).
     public var logger: Logger
 
+    /// What providers send with.
+    ///
+    /// - Parameters:
+    ///   - client: the shared libcurl client.
+    ///   - store: the store.
+    ///   - now: the clock; the system's by default.
+    ///   - logger: the logger; one labelled `delivery` by default.
     public init(client: CurlClient, store: any Store, now: @escaping @Sendable () -> Date = { Date() }, logger: Logger = Logger(label: "delivery")) {
         self.client = client
         self.store = store
@@ -100,12 +125,19 @@ public protocol HTTPProvider: Provider {
 
 /// A message the provider cannot build a request for (a missing field, a wrong channel).
 public struct ProviderRequestError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What is wrong; it becomes the permanent outcome's reason.
     public var message: String
+    /// An error saying `message`.
     public init(_ message: String) { self.message = message }
+    /// The ``message``.
     public var description: String { message }
 }
 
 extension HTTPProvider {
+    /// Builds the request, executes it with the context's client and classifies the answer.
+    /// A request that cannot be built is permanent; a failure in transit is retryable or
+    /// permanent, or possibly sent when the request may have reached a service that does
+    /// not deduplicate.
     public func send(_ message: OutgoingMessage, context: ProviderContext) async -> ProviderResult {
         let request: HTTPRequest
         do {

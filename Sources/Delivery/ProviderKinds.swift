@@ -31,6 +31,7 @@ public struct ProviderKinds: Sendable {
 
     var kinds: [String: Kind] = [:]
 
+    /// No registered kinds.
     public init() {}
 
     /// Registers `kind` for `channels`, reading `fields` of its entry.

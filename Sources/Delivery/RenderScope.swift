@@ -18,6 +18,7 @@ public enum RenderError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The reason for people: what aborted the send, or the field and what is wrong with it.
     public var description: String {
         switch self {
         case .aborted(let reason): return "the template aborted the send" + (reason.map { ": \($0)" } ?? "")
@@ -29,13 +30,25 @@ public enum RenderError: Error, Sendable, Equatable, CustomStringConvertible {
 /// What one dispatch is rendered with (R21): the user's attributes, the trigger, the
 /// campaign's current version, and the send time.
 public struct RenderInput: Sendable {
+    /// The dispatch being rendered.
     public var dispatch: Dispatch
+    /// The user it goes to, with their attributes.
     public var user: User
+    /// The campaign's current version.
     public var campaign: Campaign
     /// The user's address on the dispatch's channel (or the user id for feeds).
     public var address: String
+    /// The send time: Liquid's `now`, and where expiries count from.
     public var now: Date
 
+    /// What one dispatch is rendered with.
+    ///
+    /// - Parameters:
+    ///   - dispatch: the dispatch being rendered.
+    ///   - user: the user it goes to.
+    ///   - campaign: the campaign's current version.
+    ///   - address: the user's address on the dispatch's channel (the user id for feeds).
+    ///   - now: the send time.
     public init(dispatch: Dispatch, user: User, campaign: Campaign, address: String, now: Date) {
         self.dispatch = dispatch
         self.user = user
@@ -53,6 +66,7 @@ public struct RenderInput: Sendable {
 /// `campaign.${dispatch_id}`; `event_properties` holds the trigger interaction's kind
 /// and campaign.
 public struct RenderScope: Sendable {
+    /// What the dispatch is rendered with: dispatch, user, campaign, address and send time.
     public let input: RenderInput
     /// Link tracking, if configured.
     public let tracking: Tracking?

@@ -16,11 +16,21 @@ import Foundation
 /// | 9 | 256 s |
 /// | 10 and later | 300 s |
 public struct RetryPolicy: Sendable, Equatable {
+    /// The longest backoff wait before the first retry, in seconds (1 by default); it doubles
+    /// with each try.
     public var base: TimeInterval
+    /// The longest backoff wait, in seconds (300 by default); a longer `Retry-After` still counts.
     public var cap: TimeInterval
     /// How long after its creation a dispatch may still be tried.
     public var deadline: TimeInterval
 
+    /// A policy; by default the first retry waits up to 1 s, no backoff exceeds 5 minutes, and
+    /// tries stop 24 hours after the dispatch was created.
+    ///
+    /// - Parameters:
+    ///   - base: the longest backoff wait before the first retry, in seconds.
+    ///   - cap: the longest backoff wait, in seconds.
+    ///   - deadline: how long after its creation a dispatch may still be tried, in seconds.
     public init(base: TimeInterval = 1, cap: TimeInterval = 300, deadline: TimeInterval = 24 * 3600) {
         self.base = base
         self.cap = cap

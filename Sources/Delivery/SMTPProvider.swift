@@ -9,7 +9,9 @@ import Foundation
 /// Reply codes: 2xx sent; 550, 551, 553 and 5.1.x bad address; other 5xx permanent; 4xx
 /// and connection failures retryable; a timeout after the data was sent possibly sent.
 public struct SMTPProvider: Provider {
+    /// The configured name, in attempt records.
     public let name: String
+    /// Always false: SMTP servers do not deduplicate by the idempotency key.
     public var deduplicates: Bool { false }
     let server: SMTPServer
     let credentials: SMTPCredentials?
@@ -18,6 +20,15 @@ public struct SMTPProvider: Provider {
     let tls: TLSConfiguration?
     let timeouts: Timeouts?
 
+    /// An SMTP provider.
+    ///
+    /// - Parameters:
+    ///   - name: the configured name, in attempt records.
+    ///   - server: the SMTP server: host, port, security and EHLO domain.
+    ///   - credentials: the login, if the server needs one.
+    ///   - defaultFrom: the sender when the campaign names none.
+    ///   - tls: a CA bundle or client certificate, if not the system's.
+    ///   - timeouts: connect and total timeouts of each send.
     public init(name: String = "smtp", server: SMTPServer, credentials: SMTPCredentials? = nil, defaultFrom: MIMEMessage.Mailbox? = nil,
                 tls: TLSConfiguration? = nil, timeouts: Timeouts? = nil) {
         self.name = name
@@ -51,6 +62,8 @@ public struct SMTPProvider: Provider {
         return (from.address, try mime.rendered())
     }
 
+    /// Sends the MIME message to the recipient; sent with the `Message-ID` as the message id,
+    /// or the reply code classified.
     public func send(_ message: OutgoingMessage, context: ProviderContext) async -> ProviderResult {
         let built: (from: String, bytes: Data)
         do {

@@ -7,11 +7,19 @@ import Foundation
 /// and the `feed` kind is how in-app messages and content cards reach a user's feed.
 /// Keeping the same dispatch twice changes nothing, so it deduplicates.
 public struct SandboxProvider: Provider {
+    /// The configured name (`sandbox` by default, `feed` for the feed), in attempt records.
     public let name: String
+    /// Always true: keeping the same dispatch twice changes nothing.
     public var deduplicates: Bool { true }
 
+    /// A provider that keeps what it is given.
+    ///
+    /// - Parameters:
+    ///   - name: the configured name, in attempt records.
     public init(name: String = "sandbox") { self.name = name }
 
+    /// Keeps the message as JSON in the store (with its expiry, for feed messages); sent, with
+    /// the dispatch id as the message id.
     public func send(_ message: OutgoingMessage, context: ProviderContext) async -> ProviderResult {
         let json: Data
         do {

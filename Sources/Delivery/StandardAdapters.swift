@@ -3,6 +3,7 @@ import Foundation
 
 /// The built-in adapters, one per channel.
 public enum StandardAdapters {
+    /// One adapter for each built-in channel.
     public static let all: [any ChannelAdapter] = [
         EmailAdapter(), SMSAdapter(), PushAdapter(), WebhookAdapter(), InAppMessageAdapter(), ContentCardAdapter(),
     ]
@@ -17,9 +18,13 @@ func mismatch(_ content: ChannelContent, _ channel: Channel) -> RenderError {
 /// http(s) links to signed click URLs (aliases from `data-alias` or the campaign's
 /// `link_aliases`), adds the open pixel and the one-click unsubscribe URL.
 public struct EmailAdapter: ChannelAdapter {
+    /// `Channel.email`.
     public let channel = Channel.email
+    /// The built-in email adapter.
     public init() {}
 
+    /// An ``EmailMessage`` for the scope's user; content of another channel, an empty subject
+    /// or both bodies empty is an error.
     public func render(_ content: ChannelContent, in scope: RenderScope) throws(RenderError) -> ChannelMessage {
         guard case .email(let email) = content else { throw mismatch(content, channel) }
         let dispatch = scope.input.dispatch.id
@@ -74,9 +79,12 @@ public struct EmailAdapter: ChannelAdapter {
 
 /// SMS: renders the body and replaces http(s) links by signed short links.
 public struct SMSAdapter: ChannelAdapter {
+    /// `Channel.sms`.
     public let channel = Channel.sms
+    /// The built-in SMS adapter.
     public init() {}
 
+    /// An ``SMSMessage`` for the scope's user; content of another channel is an error.
     public func render(_ content: ChannelContent, in scope: RenderScope) throws(RenderError) -> ChannelMessage {
         guard case .sms(let sms) = content else { throw mismatch(content, channel) }
         var body = try scope.required(sms.body, field: "body")
@@ -93,9 +101,12 @@ public struct SMSAdapter: ChannelAdapter {
 
 /// Push: renders every text field, the buttons' texts and links, and the story pages.
 public struct PushAdapter: ChannelAdapter {
+    /// `Channel.push`.
     public let channel = Channel.push
+    /// The built-in push adapter.
     public init() {}
 
+    /// A ``PushMessage`` for the scope's device token; content of another channel is an error.
     public func render(_ content: ChannelContent, in scope: RenderScope) throws(RenderError) -> ChannelMessage {
         guard case .push(let push) = content else { throw mismatch(content, channel) }
         var message = PushMessage(token: scope.input.address, body: try scope.required(push.body, field: "body"))
@@ -141,9 +152,13 @@ func renderButtons(_ buttons: [MessageButton], in scope: RenderScope) throws(Ren
 
 /// Webhook: renders the URL (which must be http or https), the headers and the body.
 public struct WebhookAdapter: ChannelAdapter {
+    /// `Channel.webhook`.
     public let channel = Channel.webhook
+    /// The built-in webhook adapter.
     public init() {}
 
+    /// A ``WebhookMessage``; a URL that does not render to http(s), or content of another
+    /// channel, is an error.
     public func render(_ content: ChannelContent, in scope: RenderScope) throws(RenderError) -> ChannelMessage {
         guard case .webhook(let hook) = content else { throw mismatch(content, channel) }
         let url = try scope.required(hook.url, field: "url").trimmingCharacters(in: .whitespacesAndNewlines)
@@ -158,9 +173,13 @@ public struct WebhookAdapter: ChannelAdapter {
 
 /// In-app messages: rendered at send time and kept in the user's feed until expiry.
 public struct InAppMessageAdapter: ChannelAdapter {
+    /// `Channel.inAppMessage`.
     public let channel = Channel.inAppMessage
+    /// The built-in in-app message adapter.
     public init() {}
 
+    /// An ``InAppMessage`` for the scope's user, expiring `expires_after` after the send if
+    /// set; content of another channel is an error.
     public func render(_ content: ChannelContent, in scope: RenderScope) throws(RenderError) -> ChannelMessage {
         guard case .inAppMessage(let message) = content else { throw mismatch(content, channel) }
         return .inAppMessage(InAppMessage(
@@ -174,9 +193,13 @@ public struct InAppMessageAdapter: ChannelAdapter {
 
 /// Content cards: rendered at send time and kept in the user's feed.
 public struct ContentCardAdapter: ChannelAdapter {
+    /// `Channel.contentCard`.
     public let channel = Channel.contentCard
+    /// The built-in content card adapter.
     public init() {}
 
+    /// A ``ContentCard`` for the scope's user, expiring `expires_after` after the send if set;
+    /// content of another channel is an error.
     public func render(_ content: ChannelContent, in scope: RenderScope) throws(RenderError) -> ChannelMessage {
         guard case .contentCard(let card) = content else { throw mismatch(content, channel) }
         return .contentCard(ContentCard(

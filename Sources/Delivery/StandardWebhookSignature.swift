@@ -14,7 +14,9 @@ public struct StandardWebhookSignature: Sendable {
 
     /// Why a secret cannot be used; the reason never contains the secret.
     public struct InvalidSecret: Error, Equatable, CustomStringConvertible {
+        /// What is wrong with the secret.
         public let reason: String
+        /// `invalid webhook secret:` and the reason.
         public var description: String { "invalid webhook secret: \(reason)" }
     }
 

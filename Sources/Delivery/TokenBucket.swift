@@ -4,10 +4,17 @@ import Synchronization
 /// A provider's send rate: `rate` sends per second on average, bursts up to `burst`.
 /// ``reserve(at:)`` takes a token now or books the next one and says how long to wait.
 public final class TokenBucket: Sendable {
+    /// Sends per second, on average.
     public let rate: Double
+    /// The most sends let through at once; at least 1.
     public let burst: Double
     private let state: Mutex<(tokens: Double, at: Date?)>
 
+    /// A full bucket.
+    ///
+    /// - Parameters:
+    ///   - rate: sends per second, on average; more than 0.
+    ///   - burst: the most sends let through at once; nil uses `rate` (at least 1 either way).
     public init(perSecond rate: Double, burst: Double? = nil) {
         precondition(rate > 0, "a rate limit allows some sends")
         self.rate = rate

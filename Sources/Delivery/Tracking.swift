@@ -6,6 +6,7 @@ import Foundation
 public struct Tracking: Sendable {
     /// The service's public base URL, such as `https://t.example.com` (no trailing slash).
     public let baseURL: String
+    /// Makes and verifies the signed tokens in its URLs.
     public let tokens: TrackingTokens
 
     /// - Parameters:

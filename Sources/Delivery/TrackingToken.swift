@@ -7,12 +7,23 @@ import Foundation
 /// The destination travels signed inside the token, so a click redirects without a
 /// lookup and a link of a dispatch the store no longer holds still leads where it did.
 public struct TrackedLink: Sendable, Equatable {
+    /// The dispatch whose message holds the link.
     public var dispatchID: String
+    /// The link's index among the message's links (``FoundLink/index``); nil for the open pixel
+    /// and unsubscribe.
     public var linkIndex: Int?
+    /// The link's alias, if it has one (`unsubscribe` for the unsubscribe URL).
     public var alias: String?
     /// The original URL a click redirects to (nil for the open pixel and unsubscribe).
     public var url: String?
 
+    /// A tracked link.
+    ///
+    /// - Parameters:
+    ///   - dispatchID: the dispatch whose message holds the link.
+    ///   - linkIndex: the link's index; nil for the open pixel and unsubscribe.
+    ///   - alias: the link's alias, if any.
+    ///   - url: where a click redirects, if anywhere.
     public init(dispatchID: String, linkIndex: Int?, alias: String? = nil, url: String? = nil) {
         self.dispatchID = dispatchID
         self.linkIndex = linkIndex
@@ -37,6 +48,7 @@ public struct TrackingTokens: Sendable {
 
     /// A tracking key shorter than 32 bytes.
     public struct InvalidKey: Error, Equatable, CustomStringConvertible {
+        /// Says the key must be at least 32 bytes.
         public var description: String { "the tracking key must be at least 32 bytes" }
     }
 

@@ -12,6 +12,7 @@ public final class Wakeup: Sendable {
 
     private let state = Mutex(State())
 
+    /// A wakeup with no signal pending.
     public init() {}
 
     /// Wakes the waiting loop, or the next wait if none is waiting.

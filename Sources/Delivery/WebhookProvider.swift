@@ -10,7 +10,9 @@ import Foundation
 /// message is POSTed as JSON to the configured `url`. Redirects are not followed, and
 /// the answer is read up to 64 KiB. The provider message id is the `webhook-id`.
 public struct WebhookProvider: HTTPProvider {
+    /// The configured name, in attempt records.
     public let name: String
+    /// Whether receivers deduplicate by the `webhook-id` (true by default).
     public let deduplicates: Bool
     /// Where non-webhook messages go (and webhook messages too, when set).
     public let url: String?
@@ -18,6 +20,17 @@ public struct WebhookProvider: HTTPProvider {
     let headers: [Header]
     let timeouts: Timeouts?
 
+    /// A webhook provider; a secret that is not `whsec_` and base64 is an error.
+    ///
+    /// - Parameters:
+    ///   - name: the configured name, in attempt records.
+    ///   - url: where messages go; nil sends webhook messages to their own URL (other messages
+    ///     then fail).
+    ///   - secret: the Standard Webhooks signing secret (`whsec_` and base64); nil sends
+    ///     unsigned, with a `webhook-id` only.
+    ///   - headers: headers added to every request.
+    ///   - deduplicates: whether receivers deduplicate by the `webhook-id`.
+    ///   - timeouts: connect and total timeouts of each request.
     public init(name: String = "webhook", url: String? = nil, secret: String? = nil, headers: [Header] = [], deduplicates: Bool = true,
                 timeouts: Timeouts? = nil) throws(StandardWebhookSignature.InvalidSecret) {
         self.name = name
@@ -28,6 +41,8 @@ public struct WebhookProvider: HTTPProvider {
         self.timeouts = timeouts
     }
 
+    /// A webhook message's own call (when no `url` is set), or the message and its dispatch as
+    /// JSON POSTed to `url`; signed when there is a secret.
     public func request(for message: OutgoingMessage) throws(ProviderRequestError) -> HTTPRequest {
         var method = HTTPMethod.post
         var target = url
@@ -65,6 +80,8 @@ public struct WebhookProvider: HTTPProvider {
         return request
     }
 
+    /// 410 is a bad address (the endpoint is gone); otherwise
+    /// ``standardOutcome(of:messageID:now:)``, with the `webhook-id` as the message id.
     public func classify(_ response: HTTPResponse, for message: OutgoingMessage) -> ProviderOutcome {
         if response.status == 410 { return .badAddress(reason: "HTTP 410: the endpoint is gone") }
         // Standard Webhooks has no id in the answer: the receiver knows the send by its webhook-id.

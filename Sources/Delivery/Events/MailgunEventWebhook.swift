@@ -8,6 +8,12 @@ public struct MailgunEventWebhook: EventWebhook {
     let signingKey: Data
     let tolerance: TimeInterval
 
+    /// A verifier of calls signed with `signingKey`.
+    ///
+    /// - Parameters:
+    ///   - signingKey: Mailgun's webhook signing key.
+    ///   - tolerance: how far the signed timestamp may be from now, in seconds (replays are
+    ///     refused).
     public init(signingKey: String, tolerance: TimeInterval = 600) {
         self.signingKey = Data(signingKey.utf8)
         self.tolerance = tolerance
@@ -18,6 +24,8 @@ public struct MailgunEventWebhook: EventWebhook {
         hex(HMAC<SHA256>.authenticationCode(for: Data((timestamp + token).utf8), using: SymmetricKey(data: signingKey)))
     }
 
+    /// The event of a verified call; Mailgun events without a counterpart here (a temporary
+    /// failure, say) give none.
     public func events(from request: WebhookRequest, now: Date) throws(WebhookVerificationError) -> [ProviderEvent] {
         guard let object = try jsonObject(request.body) as? [String: Any], let signed = object["signature"] as? [String: Any],
               let timestamp = signed["timestamp"] as? String, let token = signed["token"] as? String,

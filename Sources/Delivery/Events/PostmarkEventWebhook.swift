@@ -6,10 +6,17 @@ import Foundation
 public struct PostmarkEventWebhook: EventWebhook {
     let expected: [UInt8]
 
+    /// A verifier of calls carrying these basic credentials.
+    ///
+    /// - Parameters:
+    ///   - username: the basic-auth user name in the webhook URL.
+    ///   - password: its password.
     public init(username: String, password: String) {
         expected = Array(("Basic " + Data("\(username):\(password)".utf8).base64EncodedString()).utf8)
     }
 
+    /// The event of a call with the right credentials; a soft bounce or a record type of no
+    /// interest gives none.
     public func events(from request: WebhookRequest, now: Date) throws(WebhookVerificationError) -> [ProviderEvent] {
         guard constantTimeEquals(Array((request.header("Authorization") ?? "").utf8), expected) else {
             throw WebhookVerificationError(.badSignature, "wrong or missing basic credentials")

@@ -5,9 +5,17 @@ import Foundation
 public struct WebhookRequest: Sendable {
     /// The full URL the provider called (Twilio signs it).
     public var url: String
+    /// The headers as received, in order.
     public var headers: [(name: String, value: String)]
+    /// The body's exact bytes, which signatures cover.
     public var body: Data
 
+    /// A call as it arrived.
+    ///
+    /// - Parameters:
+    ///   - url: the full URL the provider called.
+    ///   - headers: the headers, in order.
+    ///   - body: the body's exact bytes.
     public init(url: String, headers: [(name: String, value: String)], body: Data) {
         self.url = url
         self.headers = headers
@@ -22,6 +30,7 @@ public struct WebhookRequest: Sendable {
 
 /// Why a webhook call was refused. The service answers 401 (or 400) and records nothing.
 public struct WebhookVerificationError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Why a call was refused, as a stable code.
     public enum Code: String, Sendable {
         /// The signature (or the credentials) do not match.
         case badSignature = "bad_signature"
@@ -31,34 +40,71 @@ public struct WebhookVerificationError: Error, Sendable, Equatable, CustomString
         case malformed
     }
 
+    /// Why it was refused.
     public var code: Code
+    /// What is wrong, for logs and people.
     public var message: String
 
+    /// A refusal.
+    ///
+    /// - Parameters:
+    ///   - code: why the call was refused.
+    ///   - message: what is wrong.
     public init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
     }
 
+    /// `code: message`.
     public var description: String { "\(code.rawValue): \(message)" }
 }
 
 /// What a provider reports about a message it was handed.
 public struct ProviderEvent: Sendable, Equatable {
+    /// What happened to the message.
     public enum Kind: String, Sendable {
-        case delivered, opened, clicked, bounced, complained, unsubscribed, failed
+        /// It reached the recipient's mail server or phone.
+        case delivered
+        /// The recipient opened the email.
+        case opened
+        /// The recipient clicked a link of the email (``ProviderEvent/url``).
+        case clicked
+        /// A hard bounce: the address does not take mail (a soft bounce is not one).
+        case bounced
+        /// The recipient marked it as spam.
+        case complained
+        /// The recipient unsubscribed (or replied STOP to a text message).
+        case unsubscribed
+        /// It was not delivered and will not be: a dead phone number, or a message the service
+        /// dropped.
+        case failed
     }
 
     /// The provider's id for this event (deduplication).
     public var id: String
+    /// What happened.
     public var kind: Kind
     /// The dispatch the connector sent, from the field the provider echoes back.
     public var dispatchID: String?
+    /// The service's id for the message, if the event carries it.
     public var providerMessageID: String?
+    /// The address the message went to, if the event carries it.
     public var recipient: String?
     /// The clicked URL.
     public var url: String?
+    /// When it happened, by the service's clock (the time of the call when the event has none).
     public var time: Date
 
+    /// An event.
+    ///
+    /// - Parameters:
+    ///   - id: the provider's id for the event (deduplication).
+    ///   - kind: what happened.
+    ///   - dispatchID: the dispatch, from the field the provider echoes back; nil if absent.
+    ///   - providerMessageID: the service's id for the message, if known.
+    ///   - recipient: the address the message went to, if known.
+    ///   - url: the clicked URL, for a click.
+    ///   - time: when it happened.
     public init(id: String, kind: Kind, dispatchID: String?, providerMessageID: String? = nil, recipient: String? = nil,
                 url: String? = nil, time: Date) {
         self.id = id

@@ -8,11 +8,19 @@ public struct ResendEventWebhook: EventWebhook {
     let signature: StandardWebhookSignature
     let tolerance: TimeInterval
 
+    /// A verifier of calls signed with `secret`; a secret that is not `whsec_` and base64 is an
+    /// error.
+    ///
+    /// - Parameters:
+    ///   - secret: the webhook's signing secret (`whsec_` and base64).
+    ///   - tolerance: how far the signed timestamp may be from now, in seconds (replays are
+    ///     refused).
     public init(secret: String, tolerance: TimeInterval = 300) throws(StandardWebhookSignature.InvalidSecret) {
         signature = try StandardWebhookSignature(secret: secret)
         self.tolerance = tolerance
     }
 
+    /// The event of a verified call; an event type of no interest gives none.
     public func events(from request: WebhookRequest, now: Date) throws(WebhookVerificationError) -> [ProviderEvent] {
         guard let id = request.header("svix-id") ?? request.header("webhook-id"),
               let stamp = (request.header("svix-timestamp") ?? request.header("webhook-timestamp")).flatMap({ Int($0) }),

@@ -10,16 +10,27 @@ import X509
 /// a certificate SNS names in `SigningCertURL` (SHA1withRSA for signature version 1,
 /// SHA256withRSA for 2) over the message's fields in a fixed order.
 public struct SNSMessage: Sendable, Equatable {
+    /// The message type (`Type`): `SubscriptionConfirmation` or `Notification`, among others.
     public var type: String
+    /// SNS's id for the message (`MessageId`).
     public var messageID: String
+    /// The topic it was published to (`TopicArn`).
     public var topicARN: String
+    /// The notification's subject (`Subject`), if any.
     public var subject: String?
+    /// The payload (`Message`): for SES events, the event as JSON text.
     public var message: String
+    /// When SNS published it (`Timestamp`, ISO 8601), as written.
     public var timestamp: String
+    /// `1` (SHA1withRSA) or `2` (SHA256withRSA), from `SignatureVersion`; `1` when absent.
     public var signatureVersion: String
+    /// The signature's bytes (`Signature`, base64-decoded).
     public var signature: Data
+    /// Where the signing certificate is (`SigningCertURL`).
     public var signingCertURL: String
+    /// The URL that confirms a subscription (`SubscribeURL`), on a `SubscriptionConfirmation`.
     public var subscribeURL: String?
+    /// The confirmation token (`Token`), on a `SubscriptionConfirmation`.
     public var token: String?
 
     /// Reads an SNS message body.
@@ -88,6 +99,11 @@ public final class SNSCertificates: Sendable {
     let extraHosts: [String]
     let requireHTTPS: Bool
 
+    /// An empty cache.
+    ///
+    /// - Parameters:
+    ///   - extraHosts: hosts allowed besides `sns.REGION.amazonaws.com`.
+    ///   - requireHTTPS: whether certificate URLs must be https; true by default.
     public init(extraHosts: [String] = [], requireHTTPS: Bool = true) {
         self.extraHosts = extraHosts
         self.requireHTTPS = requireHTTPS
@@ -125,6 +141,8 @@ public struct SESEventWebhook: EventWebhook {
         self.topics = topics
     }
 
+    /// The SES event of a verified SNS notification; a subscription confirmation, or an event
+    /// of no interest, gives none.
     public func events(from request: WebhookRequest, now: Date) throws(WebhookVerificationError) -> [ProviderEvent] {
         let message = try SNSMessage(json: request.body)
         guard SNSMessage.isAllowedCertificateURL(message.signingCertURL, extraHosts: certificates.extraHosts, requireHTTPS: certificates.requireHTTPS) else {

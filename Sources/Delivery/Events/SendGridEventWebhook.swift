@@ -21,6 +21,8 @@ public struct SendGridEventWebhook: EventWebhook {
         self.tolerance = tolerance
     }
 
+    /// The events of a verified call, in order; blocked (temporary) bounces and event types of
+    /// no interest are left out.
     public func events(from request: WebhookRequest, now: Date) throws(WebhookVerificationError) -> [ProviderEvent] {
         guard let signature = request.header("X-Twilio-Email-Event-Webhook-Signature").flatMap({ Data(base64Encoded: $0) }),
               let timestamp = request.header("X-Twilio-Email-Event-Webhook-Timestamp"),

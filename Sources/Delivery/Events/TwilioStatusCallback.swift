@@ -7,6 +7,10 @@ import Foundation
 public struct TwilioStatusCallback: EventWebhook {
     let authToken: Data
 
+    /// A verifier of callbacks signed with `authToken`.
+    ///
+    /// - Parameters:
+    ///   - authToken: the account's auth token, which signs the callbacks.
     public init(authToken: String) { self.authToken = Data(authToken.utf8) }
 
     /// The signature of a call to `url` with form `parameters`.
@@ -15,6 +19,8 @@ public struct TwilioStatusCallback: EventWebhook {
         return Data(HMAC<Insecure.SHA1>.authenticationCode(for: Data(text.utf8), using: SymmetricKey(data: authToken))).base64EncodedString()
     }
 
+    /// The event of a verified callback: delivered, unsubscribed (STOP) or failed for a dead
+    /// number; other statuses give none.
     public func events(from request: WebhookRequest, now: Date) throws(WebhookVerificationError) -> [ProviderEvent] {
         let parameters = Self.form(request.body)
         guard let given = request.header("X-Twilio-Signature"),

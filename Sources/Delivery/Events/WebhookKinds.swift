@@ -32,6 +32,7 @@ public struct WebhookKinds: Sendable {
     /// The kinds built into the service.
     public static let builtIn = ["sendgrid", "mailgun", "postmark", "twilio", "resend", "ses"]
 
+    /// No registered kinds.
     public init() {}
 
     /// Registers `kind`, reading `fields` of its entry.
