@@ -3,22 +3,40 @@ import ConnectorStore
 import Foundation
 import PostgresNIO
 
-/// Events in, decisions applied: a batch is one transaction, its users locked first, each
-/// event in a savepoint so that a bad one is reported and the rest kept.
+/// Events in, decisions applied: a batch is one transaction with its users locked first.
+/// The batch goes in with a constant number of multi-row statements
+/// (``ingestBatch(_:now:_:)``); if any of them fails, the transaction is rolled back and
+/// the batch applied again event by event, each in a savepoint, so that a bad event is
+/// reported and the rest kept.
 extension PostgresStore {
     public func ingest(_ events: [Event], now: Date) async throws -> IngestReport {
         guard !events.isEmpty else { return IngestReport() }
-        return try await transaction { connection in
+        do {
+            return try await transaction { connection in try await ingestBatch(events, now: now, connection) }
+        } catch {
+            logger.debug("batch ingestion failed; applying the batch event by event", metadata: ["error": "\(String(reflecting: error))"])
+        }
+        return try await ingestEventByEvent(events, now: now)
+    }
+
+    /// The batch in one transaction, each event in a savepoint: a failing event is
+    /// reported, the others kept. The path a failed batch takes (and the reference the
+    /// batched path is tested against).
+    func ingestEventByEvent(_ events: [Event], now: Date) async throws -> IngestReport {
+        try await transaction { connection in
             let current = try await currentDecider(connection)
             try await lock(users: events.map(\.userID), connection)
             var report = IngestReport()
             for event in events {
                 try await connection.query("SAVEPOINT event", logger: logger)
+                // What the event counted and decided is taken back with its savepoint.
+                let before = report
                 do {
                     try await record(event, current, now: now, connection, &report)
                     try await connection.query("RELEASE SAVEPOINT event", logger: logger)
                 } catch {
                     try await connection.query("ROLLBACK TO SAVEPOINT event", logger: logger)
+                    report = before
                     // PSQLError's description hides the server's message; its reflection has it.
                     report.failures.append(EventFailure(eventID: event.id, reason: String(reflecting: error)))
                 }
