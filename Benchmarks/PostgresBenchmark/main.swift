@@ -1,4 +1,4 @@
-// PostgreSQL store benchmark (issue 13): `bash scripts/bench-postgres.sh [--events 200000] [--batch 5000]`.
+// PostgreSQL store benchmark (issue 13): `bash scripts/bench-postgres.sh [--events 200000] [--batch 5000] [--users 20000]`.
 // Starts its own server (Tests/Peers/pg_peer.py), then for 1, 2 and 4 concurrent
 // ingesting processes (this program again, `--worker ingest`), each on a fresh database
 // with the same campaigns and users, ingests the same events (20% triggering follow-ups,
@@ -15,7 +15,7 @@ import PostgresNIO
 
 var eventCount = 200_000
 var batchSize = 5_000
-let userCount = 20_000
+var userCount = 20_000
 let pairs = 50
 let start = Date(timeIntervalSince1970: 1_772_445_600)  // 2026-03-02T10:00:00Z
 
@@ -87,6 +87,8 @@ parsing: while let option = options.next() {
     switch option {
     case "--events": eventCount = Int(options.next() ?? "") ?? eventCount
     case "--batch": batchSize = Int(options.next() ?? "") ?? batchSize
+    // More users, more distinct (user, follow-up) pairs waiting: 200,000 users make ~100,000 due entries.
+    case "--users": userCount = Int(options.next() ?? "") ?? userCount
     case "--worker":
         workerArguments = ["--worker"] + Array(IteratorSequence(options))
         break parsing
@@ -134,8 +136,9 @@ func database(_ name: String) async throws -> String {
             _ = try await store.changeStatus(of: campaign.id, to: .active, at: start.addingTimeInterval(-86_400))
         }
     }
-    for chunk in stride(from: 0, to: userCount, by: 5000) {
-        try await store.save((chunk..<min(userCount, chunk + 5000)).map { User(id: UserID("u\($0)"), addresses: [.push: "token-\($0)"]) })
+    let users = await MainActor.run { userCount }
+    for chunk in stride(from: 0, to: users, by: 5000) {
+        try await store.save((chunk..<min(users, chunk + 5000)).map { User(id: UserID("u\($0)"), addresses: [.push: "token-\($0)"]) })
     }
     await store.close()
     return url
@@ -170,13 +173,13 @@ print(String(format: "raw insert (anchor): %d rows in %.2f s = %.0f rows/s", eve
 var single = 0.0
 for workers in [1, 2, 4] {
     let url = try await database("ingest_\(workers)")
-    let (seconds, _) = try processes(workers) { ["--events", "\(eventCount)", "--batch", "\(batchSize)", "--worker", "ingest", url, "\($0)", "\(workers)"] }
+    let (seconds, _) = try processes(workers) { ["--events", "\(eventCount)", "--batch", "\(batchSize)", "--users", "\(userCount)", "--worker", "ingest", url, "\($0)", "\(workers)"] }
     let rate = Double(eventCount) / seconds
     if workers == 1 { single = rate }
     print(String(format: "store, %d ingesting process(es): %.2f s = %.0f events/s = %.2fx the raw insert, %.2fx one process",
                  workers, seconds, rate, rate / (Double(eventCount) / rawSeconds), rate / single))
     if workers != 2 {
-        let (tick, outputs) = try processes(workers) { _ in ["--events", "\(eventCount)", "--worker", "tick", url] }
+        let (tick, outputs) = try processes(workers) { _ in ["--events", "\(eventCount)", "--users", "\(userCount)", "--worker", "tick", url] }
         let settled = outputs.compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }.reduce(0, +)
         print(String(format: "scheduler, %d process(es): %d due entries claimed and settled in %.2f s = %.0f entries/s", workers, settled, tick,
                      Double(settled) / tick))

@@ -63,14 +63,14 @@ struct CheckTemplatesCommand: AsyncParsableCommand {
             if isFolder.boolValue {
                 let (definitions, errors) = CampaignFileReader.campaigns(inFolder: URL(fileURLWithPath: path))
                 checked += definitions.count + errors.count
-                // Campaign errors name the field; the line is the file's first.
-                problems += errors.map { "\(URL(fileURLWithPath: path).appendingPathComponent($0.file).path):1:1: error: \($0.path.isEmpty ? "" : $0.path + ": ")\($0.message)" }
+                // Campaign errors name the field and, where the reader found it, its line.
+                problems += errors.map { "\(URL(fileURLWithPath: path).appendingPathComponent($0.file).path):\($0.line ?? 1):\($0.column ?? 1): error: \($0.path.isEmpty ? "" : $0.path + ": ")\($0.message)" }
             } else {
                 checked += 1
                 do {
                     _ = try CampaignFileReader.campaign(from: try String(contentsOfFile: path, encoding: .utf8), file: path)
                 } catch let error as CampaignDefinitionError {
-                    problems.append("\(path):1:1: error: \(error.path.isEmpty ? "" : error.path + ": ")\(error.message)")
+                    problems.append("\(path):\(error.line ?? 1):\(error.column ?? 1): error: \(error.path.isEmpty ? "" : error.path + ": ")\(error.message)")
                 }
             }
         }

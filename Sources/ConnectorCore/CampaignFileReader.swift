@@ -9,11 +9,18 @@ public struct CampaignDefinitionError: Error, Sendable, Equatable, CustomStringC
     public var path: String
     /// What is wrong and how to fix it.
     public var message: String
+    /// Where the field is in the file (1-based), when the reader could tell: the field's
+    /// own line, or its nearest enclosing field's for one that is missing.
+    public var line: Int?
+    /// The column of ``line`` (1-based).
+    public var column: Int?
 
-    public init(file: String, path: String, message: String) {
+    public init(file: String, path: String, message: String, line: Int? = nil, column: Int? = nil) {
         self.file = file
         self.path = path
         self.message = message
+        self.line = line
+        self.column = column
     }
 
     public var description: String { "\(file): \(path.isEmpty ? "(top level)" : path): \(message)" }
@@ -45,6 +52,7 @@ public enum CampaignFileReader {
     /// Parses one campaign from YAML (JSON is YAML too). Errors name `file` and the field.
     public static func campaign(from text: String, file: String) throws(CampaignDefinitionError) -> Campaign {
         let root: Any?
+        var composed: Node?
         do {
             // Composed first (aliases share their subtree), then measured as it would
             // expand, then loaded: a "billion laughs" file stops at the limit.
@@ -56,7 +64,8 @@ public enum CampaignFileReader {
             guard nestingUpperBound(text) <= maxTextNesting else {
                 throw CampaignDefinitionError(file: file, path: "", message: "nests lists and mappings more than \(maxTextNesting) deep: a campaign file is far flatter")
             }
-            if let composed = try Yams.compose(yaml: text, resolver) {
+            composed = try Yams.compose(yaml: text, resolver)
+            if let composed {
                 var budget = (nodes: maxNodes, characters: maxCharacters)
                 if let problem = problem(in: composed, depth: 0, &budget) {
                     throw CampaignDefinitionError(file: file, path: "", message: problem)
@@ -69,7 +78,49 @@ public enum CampaignFileReader {
             throw CampaignDefinitionError(file: file, path: "", message: "not valid YAML or JSON: \(error)")
         }
         let node = CampaignNode(value: root, path: "", file: file)
-        return try node.campaign()
+        do {
+            return try node.campaign()
+        } catch {
+            var located = error
+            if let composed, let mark = mark(of: error.path, in: composed) {
+                located.line = mark.line
+                located.column = mark.column
+            }
+            throw located
+        }
+    }
+
+    /// The position of the field at `path` (`messages.push.buttons[1].text`) in `root`, or
+    /// of its deepest existing ancestor. Keys may hold dots (`link_aliases` URLs): at each
+    /// mapping the longest key the path continues with is taken.
+    static func mark(of path: String, in root: Node) -> Mark? {
+        var node = root
+        var rest = Substring(path)
+        var found = root.mark
+        while !rest.isEmpty {
+            if rest.hasPrefix("[") {
+                guard let close = rest.firstIndex(of: "]"), let index = Int(rest[rest.index(after: rest.startIndex)..<close]),
+                      let items = node.sequence, items.indices.contains(index) else { break }
+                node = items[index]
+                rest = rest[rest.index(after: close)...]
+            } else {
+                if rest.hasPrefix(".") { rest = rest.dropFirst() }
+                guard let mapping = node.mapping else { break }
+                let candidates = mapping.compactMap { pair -> (key: String, value: Node)? in
+                    guard let key = pair.key.string, rest.hasPrefix(key) else { return nil }
+                    let after = rest.dropFirst(key.count)
+                    return after.isEmpty || after.hasPrefix(".") || after.hasPrefix("[") ? (key, pair.value) : nil
+                }
+                guard let best = candidates.max(by: { $0.key.count < $1.key.count }) else { break }
+                // An unknown or misplaced field is reported where its key is.
+                if let keyNode = mapping.first(where: { $0.key.string == best.key })?.key { found = keyNode.mark }
+                node = best.value
+                rest = rest.dropFirst(best.key.count)
+                continue
+            }
+            found = node.mark
+        }
+        return found
     }
 
     /// YAML's rules without timestamps (times stay text, read by SupportedTime: YAML's own

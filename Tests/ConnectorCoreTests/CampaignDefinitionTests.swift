@@ -245,4 +245,22 @@ struct CampaignDefinitionTests {
         #expect(groups.first?.message.contains("a -> b -> a") == true, "\(groups.first?.message ?? "")")
         #expect(groups.last?.message.contains("d -> d") == true)
     }
+
+    @Test("errors carry the field's line and column: a bad value, an unknown field, a list item, a key with dots; a missing field points at its parent", arguments: [
+        ("id: c\nchannels: [push]\nmessages:\n  push:\n    body: x\n    buttons:\n      - { id: a, text: A, close: true }\n      - { id: b, text: '{% if %}', url: 'https://x' }\n",
+         "messages.push.buttons[1].text", 8, 18),
+        ("id: c\nchannels: [push]\nmessages: { push: { body: x } }\nexeptions: []\n", "exeptions", 4, 1),
+        ("id: c\nchannels: [email]\nmessages:\n  email:\n    subject: Hi\n", "messages.email", 4, 3),
+        ("id: c\nchannels: [email]\nmessages:\n  email:\n    subject: Hi\n    text: x\n    link_aliases:\n      \"https://a.example/x.y\": [1]\n",
+         "messages.email.link_aliases.https://a.example/x.y", 8, 7),
+    ])
+    func errorLines(text: String, path: String, line: Int, column: Int) {
+        do {
+            _ = try CampaignFileReader.campaign(from: text, file: "c.yaml")
+            Issue.record("accepted: \(text)")
+        } catch {
+            #expect(error.path == path && error.line == line && error.column == column, "\(error) at \(String(describing: error.line)):\(String(describing: error.column))")
+        }
+    }
 }
+

@@ -105,7 +105,7 @@ struct ServiceCommandTests {
         #expect(status == 1, "\(report)")
         #expect(report.contains("welcome.liquid:3:") && report.contains(": error: "), "\(report)")
         #expect(report.contains("broken.yaml:"), "\(report)")
-        #expect(report.contains("\(campaign.path):1:1: error: delay.after"), "\(report)")
+        #expect(report.contains("\(campaign.path):4:10: error: delay.after"), "the field's own line and column: \(report)")
         #expect(report.contains("3 problems"), "\(report)")
     }
 

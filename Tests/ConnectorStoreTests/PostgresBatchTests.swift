@@ -134,4 +134,43 @@ struct PostgresBatchTests {
         let updated = try await store.user("broken")
         #expect(updated?.attributes["plan"] == .string("pro"))
     }
+
+    @Test("R25: a large batch is stored in its order and finds a duplicate thousands of events apart")
+    func largeBatch() async throws {
+        let under = try await StoreUnderTest.make(.postgres)
+        let store = try #require(under.store as? PostgresStore)
+        try await store.install(active("T"))
+        var events = (0..<3001).map { index -> Event in
+            makeEvent(index.isMultiple(of: 2) ? .custom(name: "viewed", properties: ["n": .number(Double(index))]) : .sessionStart,
+                      user: UserID("u\(index % 7)"), at: scenarioStart.addingTimeInterval(Double(index)), id: "e-\(index)")
+        }
+        events.append(makeEvent(.sessionStart, user: "u1", at: scenarioStart, id: "e-3"))  // an early id, again at the end
+        let report = try await store.ingest(events, now: scenarioStart)
+        #expect(report.accepted == 3001 && report.duplicates == ["e-3"] && report.failures.isEmpty)
+        var stored: [String] = []
+        for try await id in try await store.client.query("SELECT event_id FROM event ORDER BY seq").decode(String.self) { stored.append(id) }
+        #expect(stored == (0..<3001).map { "e-\($0)" }, "stored in the batch's order")
+    }
+
+    @Test("R25: the same event id sent by several requests at once is stored once")
+    func sameIDFromConcurrentRequests() async throws {
+        let under = try await StoreUnderTest.make(.postgres)
+        let store = under.store
+        try await store.install(active("T"))
+        for round in 0..<20 {
+            let event = makeEvent(.sessionStart, user: "u1", at: scenarioStart.addingTimeInterval(Double(round)), id: "retry-\(round)")
+            let accepted = try await withThrowingTaskGroup(of: Int.self) { group in
+                for request in 0..<4 {
+                    group.addTask {
+                        let filler = (0..<100).map { n in
+                            makeEvent(.sessionStart, user: UserID("f\(request)"), at: scenarioStart, id: "filler-\(round)-\(request)-\(n)")
+                        }
+                        return try await store.ingest(filler + [event], now: scenarioStart).accepted
+                    }
+                }
+                return try await group.reduce(0, +)
+            }
+            #expect(accepted == 4 * 100 + 1, "round \(round): the retried event was accepted \(accepted - 4 * 100) times")
+        }
+    }
 }
