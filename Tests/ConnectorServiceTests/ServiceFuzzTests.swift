@@ -1,5 +1,6 @@
 import CurlTransport
 import Foundation
+import PeerSupport
 import Testing
 
 /// Generated bad input against every endpoint that reads a body: mutated valid bodies
@@ -9,17 +10,8 @@ import Testing
 /// never a dropped connection), and the service must still be healthy and stop cleanly.
 @Suite("Service fuzz: thousands of generated bodies per endpoint, no 5xx, no crash")
 struct ServiceFuzzTests {
-    /// SplitMix64: a seeded generator, so a failure can be replayed.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
+    /// Seeded, so a failure can be replayed.
+    typealias Generator = SeededGenerator
 
     struct Endpoint: Sendable {
         var method: HTTPMethod

@@ -1,6 +1,7 @@
 import ConnectorCore
 import ConnectorStore
 import Foundation
+import PeerSupport
 import Testing
 
 @testable import ConnectorPostgres
@@ -12,18 +13,6 @@ import Testing
 /// batch holds.
 @Suite("PostgreSQL: batched ingestion")
 struct PostgresBatchTests {
-    /// A deterministic generator (SplitMix64), so a failure can be replayed.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static var campaigns: [Campaign] {
         // F: an hour after the push was opened, pro users only, unless they buy; again
         // 30 minutes after its last receipt (R7 reads the last receipt).
@@ -43,7 +32,7 @@ struct PostgresBatchTests {
     }
 
     static func events(seed: UInt64, count: Int) -> [Event] {
-        var random = Generator(state: seed)
+        var random = SeededGenerator(state: seed)
         var events: [Event] = []
         for index in 0..<count {
             let user = UserID("u\(Int.random(in: 0..<12, using: &random))")
