@@ -28,15 +28,13 @@ extension DeliveryConfiguration {
                 do {
                     try adapter.check(content)
                 } catch {
-                    let field: String
+                    let place = "messages.\(channel.rawValue)"
                     switch error {
-                    case .failed(let name, _): field = name
-                    case .aborted: field = ""
+                    case .failed(let field, let message):
+                        problems.append(CampaignDefinitionError(file: file, path: field.isEmpty ? place : "\(place).\(field)", message: message))
+                    case .aborted:
+                        problems.append(CampaignDefinitionError(file: file, path: place, message: "\(error)"))
                     }
-                    let message: String
-                    if case .failed(_, let text) = error { message = text } else { message = "\(error)" }
-                    problems.append(CampaignDefinitionError(file: file, path: "messages.\(channel.rawValue)" + (field.isEmpty ? "" : ".\(field)"),
-                                                            message: message))
                 }
             }
         }
